@@ -1,0 +1,102 @@
+/**
+ * Every detector EqualAIs knows, by id, and how to load them. Adding a detector means
+ * one adapter file and one entry here.
+ */
+import { UserError } from "../errors.ts";
+import { BlazeFamilyDetector } from "./blazeface_family.ts";
+import { BLAZEFACE_BACK } from "./blazeface_back.ts";
+import { BLAZEFACE_FRONT } from "./blazeface_front.ts";
+import { MEDIAPIPE_FULL } from "./mediapipe_full.ts";
+import { FaceBoxesDetector } from "./faceboxes.ts";
+import { HumanPipelineDetector } from "./human_pipeline.ts";
+import type { Detector, DetectorKind, WhiteBoxDetector } from "./types.ts";
+
+/** How to load one detector, and whether it is white-box. */
+export interface DetectorEntry {
+  /** Detector id. */
+  id: string;
+  /** White-box (differentiable) or black-box judge. */
+  kind: DetectorKind;
+  /** Loads the detector's models. */
+  load: () => Promise<Detector>;
+}
+
+/** The registry, in the order detectors are listed and run. */
+export const DETECTORS: readonly DetectorEntry[] = [
+  { id: "blazeface-back", kind: "whitebox", load: () => BlazeFamilyDetector.load(BLAZEFACE_BACK) },
+  {
+    id: "blazeface-front",
+    kind: "whitebox",
+    load: () => BlazeFamilyDetector.load(BLAZEFACE_FRONT),
+  },
+  { id: "mediapipe-full", kind: "whitebox", load: () => BlazeFamilyDetector.load(MEDIAPIPE_FULL) },
+  { id: "human", kind: "blackbox", load: () => HumanPipelineDetector.load() },
+  { id: "faceboxes", kind: "blackbox", load: () => FaceBoxesDetector.load() },
+];
+
+/** Ids of every registered detector. */
+export const DETECTOR_IDS: readonly string[] = DETECTORS.map((d) => d.id);
+
+/** Ids of the white-box detectors. */
+export const WHITEBOX_IDS: readonly string[] = DETECTORS.filter((d) => d.kind === "whitebox")
+  .map((d) => d.id);
+
+/**
+ * Parses a detector list: "all", "all-whitebox", "all-blackbox", or comma-separated ids.
+ * Throws a UserError naming the unknown id and the valid ones.
+ */
+export function parseDetectorList(spec: string): string[] {
+  const ids: string[] = [];
+  for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (part === "all") ids.push(...DETECTOR_IDS);
+    else if (part === "all-whitebox") ids.push(...WHITEBOX_IDS);
+    else if (part === "all-blackbox") {
+      ids.push(...DETECTOR_IDS.filter((id) => !WHITEBOX_IDS.includes(id)));
+    } else if (DETECTOR_IDS.includes(part)) ids.push(part);
+    else {
+      throw new UserError(
+        `unknown detector "${part}"; choose from ${
+          DETECTOR_IDS.join(", ")
+        }, all, all-whitebox, all-blackbox`,
+      );
+    }
+  }
+  if (ids.length === 0) throw new UserError("no detectors given");
+  return [...new Set(ids)];
+}
+
+const loaded = new Map<string, Promise<Detector>>();
+
+/** Loads a detector once per process and returns the shared instance. */
+export function loadDetector(id: string): Promise<Detector> {
+  const entry = DETECTORS.find((d) => d.id === id);
+  if (!entry) parseDetectorList(id);
+  let promise = loaded.get(id);
+  if (!promise) {
+    promise = entry!.load();
+    loaded.set(id, promise);
+    promise.catch(() => loaded.delete(id));
+  }
+  return promise;
+}
+
+/** Loads a white-box detector; throws a UserError if the id names a black-box one. */
+export async function loadWhiteBoxDetector(id: string): Promise<WhiteBoxDetector> {
+  const detector = await loadDetector(id);
+  if (detector.kind !== "whitebox") {
+    throw new UserError(`detector "${id}" is black-box and cannot be attacked with gradients`);
+  }
+  return detector as WhiteBoxDetector;
+}
+
+/** Forgets and disposes every loaded detector (tests use this between backends). */
+export async function unloadDetectors(): Promise<void> {
+  for (const promise of loaded.values()) {
+    try {
+      (await promise).dispose();
+    } catch {
+      // A detector that failed to load has nothing to dispose.
+    }
+  }
+  loaded.clear();
+}

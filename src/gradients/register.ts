@@ -1,0 +1,54 @@
+/**
+ * Gradients that tfjs lacks or that some backends cannot run, registered once.
+ *
+ * - DepthwiseConv2dNative: tfjs's own gradient needs DepthwiseConv2dNativeBackpropInput,
+ *   which wasm lacks; ours uses forward depthwise convolutions only (all backends).
+ * - DepthToSpace: tfjs registers no gradient; it is SpaceToDepth of the upstream gradient.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type DepthwiseAttrs, depthwiseConv2dInputGrad } from "./depthwise_input_grad.ts";
+import { spaceToDepth } from "./space_to_depth.ts";
+
+let registered = false;
+
+/** Registers the gradient shims with the tfjs engine; safe to call more than once. */
+export function registerGradientShims(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerGradient({
+    kernelName: "DepthwiseConv2dNative",
+    inputsToSave: ["x", "filter"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      return {
+        x: () =>
+          depthwiseConv2dInputGrad(
+            x.shape as [number, number, number, number],
+            dy as tf.Tensor4D,
+            filter,
+            attrs as unknown as DepthwiseAttrs,
+          ),
+        // tfjs prunes inputs that do not depend on x, so this runs only if a caller
+        // differentiates with respect to the weights, which EqualAIs never does.
+        filter: () => {
+          throw new Error(
+            "the depthwise filter gradient is not implemented (input gradients only)",
+          );
+        },
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: "DepthToSpace",
+    gradFunc: (dy, _saved, attrs) => {
+      const { blockSize, dataFormat } = attrs as unknown as {
+        blockSize: number;
+        dataFormat: string;
+      };
+      if (dataFormat !== "NHWC") {
+        throw new Error(`DepthToSpace gradient supports NHWC only, got ${dataFormat}`);
+      }
+      return { x: () => spaceToDepth(dy as tf.Tensor4D, blockSize) };
+    },
+  });
+}

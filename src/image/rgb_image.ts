@@ -1,0 +1,34 @@
+/**
+ * The in-memory image type shared by every part of EqualAIs: 8-bit RGB, row-major,
+ * interleaved, with EXIF orientation already applied.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** An 8-bit RGB image: `data[(y * width + x) * 3 + c]`. */
+export interface RgbImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Interleaved RGB bytes, length width * height * 3. */
+  data: Uint8Array;
+}
+
+/** Converts an image to a float32 tensor [1, height, width, 3] with values 0..255. */
+export function imageToTensor(image: RgbImage): tf.Tensor4D {
+  return tf.tidy(() =>
+    tf.tensor4d(image.data, [1, image.height, image.width, 3], "int32").toFloat() as tf.Tensor4D
+  );
+}
+
+/** Converts a [1, H, W, 3] or [H, W, 3] tensor of 0..255 floats to an image, rounding to 8 bits. */
+export async function tensorToImage(tensor: tf.Tensor): Promise<RgbImage> {
+  const shape = tensor.shape.length === 4 ? tensor.shape.slice(1) : tensor.shape;
+  if (shape.length !== 3 || shape[2] !== 3) {
+    throw new RangeError(`tensorToImage: expected shape [1, H, W, 3], got [${tensor.shape}]`);
+  }
+  const bytes = tf.tidy(() => tensor.clipByValue(0, 255).round().toInt());
+  const data = Uint8Array.from(await bytes.data());
+  bytes.dispose();
+  return { width: shape[1], height: shape[0], data };
+}
