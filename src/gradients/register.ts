@@ -4,10 +4,14 @@
  * - DepthwiseConv2dNative: tfjs's own gradient needs DepthwiseConv2dNativeBackpropInput,
  *   which wasm lacks; ours uses forward depthwise convolutions only (all backends).
  * - DepthToSpace: tfjs registers no gradient; it is SpaceToDepth of the upstream gradient.
+ * - ResizeBilinear: tfjs 4.22's ResizeBilinearGrad ignores `halfPixelCenters` (wrong
+ *   gradients through MediaPipe's upsampling layers), and the cpu one labels its result
+ *   [batch, width, height, depth]. Ours is exact on every backend and attribute set.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type DepthwiseAttrs, depthwiseConv2dInputGrad } from "./depthwise_input_grad.ts";
 import { spaceToDepth } from "./space_to_depth.ts";
+import { resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
 
 let registered = false;
 
@@ -35,6 +39,21 @@ export function registerGradientShims(): void {
             "the depthwise filter gradient is not implemented (input gradients only)",
           );
         },
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: "ResizeBilinear",
+    inputsToSave: ["images"],
+    gradFunc: (dy, saved, attrs) => {
+      const [images] = saved;
+      const { alignCorners, halfPixelCenters } = attrs as unknown as {
+        alignCorners: boolean;
+        halfPixelCenters: boolean;
+      };
+      return {
+        images: () =>
+          resizeBilinearInputGrad(images.shape, dy as tf.Tensor4D, alignCorners, halfPixelCenters),
       };
     },
   });

@@ -1,0 +1,95 @@
+/**
+ * Gradients of every white-box detector's face logits with respect to input pixels:
+ * checked against central finite differences on a real photo, and between the wasm
+ * backend (with our gradient shims) and the cpu backend (tfjs's own kernels).
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { initBackend } from "../backend.ts";
+import { imageToTensor } from "../image/rgb_image.ts";
+import { loadWhiteBoxDetector, WHITEBOX_IDS } from "./registry.ts";
+import type { WhiteBoxDetector } from "./types.ts";
+import { readSample, resizeImage } from "../testing/fixtures.ts";
+
+// A smooth loss over all anchors: what an attack pushes down.
+function faceScoreSum(detector: WhiteBoxDetector, x: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => tf.sigmoid(detector.faceLogits(x)).sum() as tf.Scalar);
+}
+
+function lossAt(detector: WhiteBoxDetector, x: tf.Tensor4D): number {
+  const loss = faceScoreSum(detector, x);
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
+}
+
+for (const id of WHITEBOX_IDS) {
+  Deno.test(`${id}: input gradient matches finite differences and the cpu backend`, async () => {
+    await initBackend("wasm");
+    const detector = await loadWhiteBoxDetector(id);
+    // A real photo at 480 px wide keeps the cpu pass affordable; faces stay detectable.
+    const image = await resizeImage(await readSample(1), 480);
+    const x = imageToTensor(image);
+    const gradient = tf.grad((input) => faceScoreSum(detector, input as tf.Tensor4D));
+    const g = gradient(x);
+
+    // Directional derivatives by central differences, along a seeded Gaussian direction
+    // (unit variance per pixel) and along the gradient itself (L2 norm 100, since it
+    // concentrates on few pixels). h = 0.005: small enough that few ReLUs change state,
+    // large enough that float32 loss differences stay well above rounding. Measured
+    // errors are 0.2-2%; 5% is the tolerance.
+    const gaussian = tf.randomNormal(x.shape, 0, 1, "float32", 7);
+    const alongGradient = tf.tidy(() => g.div(g.norm()).mul(100));
+    for (const [name, v] of [["gaussian", gaussian], ["gradient", alongGradient]] as const) {
+      const h = 0.005;
+      const plus = tf.tidy(() => x.add(v.mul(h)) as tf.Tensor4D);
+      const minus = tf.tidy(() => x.sub(v.mul(h)) as tf.Tensor4D);
+      const numeric = (lossAt(detector, plus) - lossAt(detector, minus)) / (2 * h);
+      const analytic = tf.tidy(() => g.mul(v).sum().dataSync()[0]);
+      tf.dispose([plus, minus]);
+      const relative = Math.abs(numeric - analytic) / Math.abs(numeric);
+      assert.ok(
+        relative < 0.05,
+        `${id}: ${name} direction: gradient ${analytic} vs finite difference ${numeric}`,
+      );
+    }
+
+    // Single pixels where the gradient is largest: the gradient reaches the original
+    // pixels at the right places, not only in aggregate.
+    const flat = await g.abs().reshape([-1]).data();
+    const order = Array.from(flat.keys()).sort((a, b) => flat[b] - flat[a]).slice(0, 3);
+    const gValues = await g.reshape([-1]).data();
+    for (const index of order) {
+      const step = 0.25;
+      const e = tf.tidy(() => tf.oneHot([index], flat.length).reshape(x.shape).mul(step));
+      const up = tf.tidy(() => x.add(e) as tf.Tensor4D);
+      const down = tf.tidy(() => x.sub(e) as tf.Tensor4D);
+      const fd = (lossAt(detector, up) - lossAt(detector, down)) / (2 * step);
+      tf.dispose([e, up, down]);
+      const err = Math.abs(fd - gValues[index]) / Math.abs(gValues[index]);
+      assert.ok(err < 0.1, `${id}: pixel ${index}: gradient ${gValues[index]} vs FD ${fd}`);
+    }
+
+    // The same gradient on the cpu backend, which has every backprop kernel natively.
+    const wasmGradient = await g.data();
+    await initBackend("cpu");
+    const gCpu = gradient(x);
+    const cpuGradient = await gCpu.data();
+    // Relative L2 distance. The backends round differently (logits differ by ~1e-4), so
+    // a few ReLUs sitting at zero switch. Measured: blazeface-back 1.7e-4, blazeface-front
+    // 5.7e-7, mediapipe-full 8e-3 (deeper, with upsampling paths); 3% allows that and
+    // nothing systematic (tfjs's own half-pixel resize gradient was off by >10%).
+    let diff = 0;
+    let norm = 0;
+    for (let i = 0; i < cpuGradient.length; i++) {
+      diff += (cpuGradient[i] - wasmGradient[i]) ** 2;
+      norm += cpuGradient[i] ** 2;
+    }
+    assert.ok(norm > 0, `${id}: gradient is all zeros`);
+    const relativeL2 = Math.sqrt(diff / norm);
+    console.log(`${id}: wasm vs cpu gradient relative L2 difference ${relativeL2.toExponential(2)}`);
+    assert.ok(relativeL2 < 0.03, `${id}: wasm vs cpu gradients differ by ${relativeL2} (relative L2)`);
+    tf.dispose([x, g, gCpu, gaussian, alongGradient]);
+    await initBackend("wasm");
+  });
+}
