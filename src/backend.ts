@@ -74,6 +74,8 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
     throw new UserError(`backend "${name}" failed to start`);
   }
   await tf.ready();
+  // Silences tfjs's console advice (e.g. "install tfjs-node") that would mix with our output.
+  tf.env().set("PROD", true);
   registerGradientShims();
   active = {
     name,
@@ -91,8 +93,10 @@ export function activeBackend(): BackendInfo | undefined {
 
 async function tryLoadTfjsNode(): Promise<true | string> {
   try {
-    // A variable specifier keeps tfjs-node out of the lock file: it is optional.
-    const specifier = "npm:@tensorflow/tfjs-node@4.22.0";
+    // Optional: resolves only where a user added "@tensorflow/tfjs-node" to deno.json's
+    // imports (it cannot be installed on every machine). A variable keeps it out of the
+    // module graph, so type checks and the lock file do not need it.
+    const specifier = "@tensorflow/tfjs-node";
     await import(specifier);
     return tf.findBackend("tensorflow") ? true : "tfjs-node loaded but registered no backend";
   } catch (error) {

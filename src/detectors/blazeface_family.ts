@@ -30,6 +30,8 @@ export interface BlazeFamilySpec {
   iouThreshold: number;
   /** One line for listings. */
   description: string;
+  /** Graph outputs to read, when the model has heads other than the face one. */
+  outputNodes?: string[];
 }
 
 /** A loaded BlazeFace-family detector: fused graph for detection, unfused for gradients. */
@@ -84,7 +86,7 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
   rawPredictions(images: tf.Tensor4D, differentiable = false): tf.Tensor3D {
     return tf.tidy(() => {
       const model = differentiable ? this.#unfused : this.#fused;
-      const outputs = model.execute(this.preprocess(images));
+      const outputs = model.execute(this.preprocess(images), this.#spec.outputNodes);
       return assemblePredictions(
         Array.isArray(outputs) ? outputs : [outputs],
         this.#anchors.length,
@@ -143,14 +145,13 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
 
 /**
  * Brings the models' output layouts to one [batch, anchors, 17] tensor:
- * - one output [b, n, 17] (MediaPipe export): as is;
- * - two outputs [b, n, 17] (facemesh-detection-full): the first, as Human uses;
+ * - one output [b, n, 17] (MediaPipe export, or the face head picked by outputNodes): as is;
  * - four outputs (BlazeFace tfhub export): logits [b, k, 1] and regressors [b, k, 16]
  *   per feature map, joined with the finer map (more anchors) first.
  */
 export function assemblePredictions(outputs: tf.Tensor[], anchorCount: number): tf.Tensor3D {
   return tf.tidy(() => {
-    if (outputs.length <= 2) {
+    if (outputs.length === 1) {
       const first = outputs[0] as tf.Tensor3D;
       if (first.shape[1] !== anchorCount || first.shape[2] !== 17) {
         throw new Error(`unexpected model output shape [${first.shape}]`);

@@ -36,8 +36,10 @@ for (const id of WHITEBOX_IDS) {
     // Directional derivatives by central differences, along a seeded Gaussian direction
     // (unit variance per pixel) and along the gradient itself (L2 norm 100, since it
     // concentrates on few pixels). h = 0.005: small enough that few ReLUs change state,
-    // large enough that float32 loss differences stay well above rounding. Measured
-    // errors are 0.2-2%; 5% is the tolerance.
+    // large enough that float32 loss differences stay above rounding. Measured: the
+    // finite differences scatter by about +-0.01 across step sizes (float32 sums over
+    // thousands of anchors), so the tolerance is 5% plus 0.02. Along the gradient the
+    // derivative is ~20, so there it is a pure 5% check.
     const gaussian = tf.randomNormal(x.shape, 0, 1, "float32", 7);
     const alongGradient = tf.tidy(() => g.div(g.norm()).mul(100));
     for (const [name, v] of [["gaussian", gaussian], ["gradient", alongGradient]] as const) {
@@ -47,13 +49,11 @@ for (const id of WHITEBOX_IDS) {
       const numeric = (lossAt(detector, plus) - lossAt(detector, minus)) / (2 * h);
       const analytic = tf.tidy(() => g.mul(v).sum().dataSync()[0]);
       tf.dispose([plus, minus]);
-      const relative = Math.abs(numeric - analytic) / Math.abs(numeric);
       assert.ok(
-        relative < 0.05,
+        Math.abs(numeric - analytic) <= 0.05 * Math.abs(numeric) + 0.02,
         `${id}: ${name} direction: gradient ${analytic} vs finite difference ${numeric}`,
       );
     }
-
     // Single pixels where the gradient is largest: the gradient reaches the original
     // pixels at the right places, not only in aggregate.
     const flat = await g.abs().reshape([-1]).data();
@@ -87,8 +87,13 @@ for (const id of WHITEBOX_IDS) {
     }
     assert.ok(norm > 0, `${id}: gradient is all zeros`);
     const relativeL2 = Math.sqrt(diff / norm);
-    console.log(`${id}: wasm vs cpu gradient relative L2 difference ${relativeL2.toExponential(2)}`);
-    assert.ok(relativeL2 < 0.03, `${id}: wasm vs cpu gradients differ by ${relativeL2} (relative L2)`);
+    console.log(
+      `${id}: wasm vs cpu gradient relative L2 difference ${relativeL2.toExponential(2)}`,
+    );
+    assert.ok(
+      relativeL2 < 0.03,
+      `${id}: wasm vs cpu gradients differ by ${relativeL2} (relative L2)`,
+    );
     tf.dispose([x, g, gCpu, gaussian, alongGradient]);
     await initBackend("wasm");
   });

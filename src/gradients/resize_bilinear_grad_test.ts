@@ -20,15 +20,27 @@ for (const backend of ["cpu", "wasm"]) {
     for (const [inH, inW, outH, outW] of SIZES) {
       for (const alignCorners of [false, true]) {
         for (const halfPixelCenters of alignCorners ? [false] : [false, true]) {
-          const label = `${inH}x${inW}->${outH}x${outW} align=${alignCorners} half=${halfPixelCenters}`;
+          const label =
+            `${inH}x${inW}->${outH}x${outW} align=${alignCorners} half=${halfPixelCenters}`;
           const x = tf.randomNormal([2, inH, inW, 3], 0, 1, "float32", 4) as tf.Tensor4D;
           // Forward through matrices equals tfjs's kernel.
-          const rows = tf.tensor2d(interpolationMatrix(inH, outH, alignCorners, halfPixelCenters), [outH, inH]);
-          const cols = tf.tensor2d(interpolationMatrix(inW, outW, alignCorners, halfPixelCenters), [outW, inW]);
+          const rows = tf.tensor2d(interpolationMatrix(inH, outH, alignCorners, halfPixelCenters), [
+            outH,
+            inH,
+          ]);
+          const cols = tf.tensor2d(interpolationMatrix(inW, outW, alignCorners, halfPixelCenters), [
+            outW,
+            inW,
+          ]);
           const byRows = tf.matMul(rows, x.reshape([2, inH, inW * 3])).reshape([2, outH, inW, 3]);
           const viaMatrices = tf.matMul(byRows.transpose([0, 1, 3, 2]), cols, false, true)
             .transpose([0, 1, 3, 2]);
-          const viaKernel = tf.image.resizeBilinear(x, [outH, outW], alignCorners, halfPixelCenters);
+          const viaKernel = tf.image.resizeBilinear(
+            x,
+            [outH, outW],
+            alignCorners,
+            halfPixelCenters,
+          );
           const forwardDiff = tf.sub(viaMatrices, viaKernel).abs().max().dataSync()[0];
           assert.ok(forwardDiff < 1e-5, `${label}: forward differs by ${forwardDiff}`);
           // <R x C^T, dy> = <x, R^T dy C> for random dy: the adjoint identity.
@@ -36,10 +48,14 @@ for (const backend of ["cpu", "wasm"]) {
           const dx = resizeBilinearInputGrad(x.shape, dy, alignCorners, halfPixelCenters);
           const lhs = viaKernel.mul(dy).sum().dataSync()[0];
           const rhs = x.mul(dx).sum().dataSync()[0];
-          assert.ok(Math.abs(lhs - rhs) < 1e-3 * Math.max(1, Math.abs(lhs)), `${label}: ${lhs} vs ${rhs}`);
+          assert.ok(
+            Math.abs(lhs - rhs) < 1e-3 * Math.max(1, Math.abs(lhs)),
+            `${label}: ${lhs} vs ${rhs}`,
+          );
           // And tf.grad goes through it.
           const g = tf.grad((t) =>
-            tf.image.resizeBilinear(t as tf.Tensor4D, [outH, outW], alignCorners, halfPixelCenters).mul(dy).sum()
+            tf.image.resizeBilinear(t as tf.Tensor4D, [outH, outW], alignCorners, halfPixelCenters)
+              .mul(dy).sum()
           )(x);
           assert.deepEqual(g.shape, x.shape);
           const gradDiff = tf.sub(g, dx).abs().max().dataSync()[0];

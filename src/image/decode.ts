@@ -67,7 +67,7 @@ export async function decodeImage(
     );
   }
   try {
-    const { data, info } = await sharp(bytes, { failOn: "truncated", limitInputPixels: maxPixels })
+    const { data, info } = await sharp(bytes, { failOn: "error", limitInputPixels: maxPixels })
       .rotate()
       .toColourspace("srgb")
       .removeAlpha()
