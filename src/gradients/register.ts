@@ -52,8 +52,25 @@ export function registerGradientShims(): void {
         halfPixelCenters: boolean;
       };
       return {
-        images: () =>
-          resizeBilinearInputGrad(images.shape, dy as tf.Tensor4D, alignCorners, halfPixelCenters),
+        images: () => {
+          // The dense transpose costs O(in x out) per axis: right for the small in-graph
+          // upsampling layers, far too slow for a full photo. Without half-pixel centres
+          // the native kernel is correct apart from the cpu backend's shape label.
+          if (!halfPixelCenters) {
+            const dx = tf.engine().runKernel(
+              "ResizeBilinearGrad",
+              { dy, images } as unknown as tf.NamedTensorMap,
+              attrs,
+            ) as tf.Tensor;
+            return dx.reshape(images.shape);
+          }
+          return resizeBilinearInputGrad(
+            images.shape,
+            dy as tf.Tensor4D,
+            alignCorners,
+            halfPixelCenters,
+          );
+        },
       };
     },
   });
