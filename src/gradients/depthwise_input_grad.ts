@@ -7,6 +7,7 @@
  * depthwise convolution.
  */
 import * as tf from "@tensorflow/tfjs";
+import { spreadAndFrame } from "./conv_framing.ts";
 
 /** Attributes of a DepthwiseConv2dNative node, as tfjs passes them to gradients. */
 export interface DepthwiseAttrs {
@@ -39,29 +40,8 @@ export function depthwiseConv2dInputGrad(
     );
     const [batch, inH, inW, inC] = inputShape;
     const multiplier = filter.shape[3];
-    const { strideHeight: sh, strideWidth: sw } = info;
     const { dilationHeight: dh, dilationWidth: dw } = info;
-    const effH = info.effectiveFilterHeight;
-    const effW = info.effectiveFilterWidth;
-    const outH = dy.shape[1];
-    const outW = dy.shape[2];
-
-    // Spread dy out by the strides: zeros between rows and columns.
-    let spread: tf.Tensor4D = dy;
-    if (sh > 1 || sw > 1) {
-      const c = dy.shape[3];
-      const expanded = dy.reshape([batch, outH, 1, outW, 1, c]);
-      const padded = expanded.pad([[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-      spread = padded.reshape([batch, outH * sh, outW * sw, c])
-        .slice([0, 0, 0, 0], [batch, (outH - 1) * sh + 1, (outW - 1) * sw + 1, c]) as tf.Tensor4D;
-    }
-    const spreadH = spread.shape[1];
-    const spreadW = spread.shape[2];
-    const top = effH - 1 - info.padInfo.top;
-    const left = effW - 1 - info.padInfo.left;
-    const bottom = inH + info.padInfo.top - spreadH;
-    const right = inW + info.padInfo.left - spreadW;
-    const framed = padOrCrop(spread, top, bottom, left, right);
+    const framed = spreadAndFrame(dy, info, inH, inW);
 
     const flipped = tf.reverse(filter, [0, 1]);
     if (multiplier === 1) {
@@ -80,25 +60,4 @@ export function depthwiseConv2dInputGrad(
     );
     return grads.reshape([batch, inH, inW, inC, multiplier]).sum(4) as tf.Tensor4D;
   });
-}
-
-function padOrCrop(
-  x: tf.Tensor4D,
-  top: number,
-  bottom: number,
-  left: number,
-  right: number,
-): tf.Tensor4D {
-  const padded: tf.Tensor4D = x.pad([[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [
-    Math.max(left, 0),
-    Math.max(right, 0),
-  ], [0, 0]]) as tf.Tensor4D;
-  const cropTop = Math.max(-top, 0);
-  const cropLeft = Math.max(-left, 0);
-  const height = padded.shape[1] - cropTop - Math.max(-bottom, 0);
-  const width = padded.shape[2] - cropLeft - Math.max(-right, 0);
-  if (cropTop === 0 && cropLeft === 0 && height === padded.shape[1] && width === padded.shape[2]) {
-    return padded;
-  }
-  return padded.slice([0, cropTop, cropLeft, 0], [-1, height, width, -1]) as tf.Tensor4D;
 }

@@ -3,6 +3,8 @@
  *
  * - DepthwiseConv2dNative: tfjs's own gradient needs DepthwiseConv2dNativeBackpropInput,
  *   which wasm lacks; ours uses forward depthwise convolutions only (all backends).
+ * - Conv2D: wasm's Conv2DBackpropInput is a slow plain loop; ours uses XNNPACK's
+ *   forward convolution and matrix product (all backends).
  * - DepthToSpace: tfjs registers no gradient; it is SpaceToDepth of the upstream gradient.
  * - ResizeBilinear: tfjs 4.22's ResizeBilinearGrad ignores `halfPixelCenters` (wrong
  *   gradients through MediaPipe's upsampling layers), and the cpu one labels its result
@@ -11,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type DepthwiseAttrs, depthwiseConv2dInputGrad } from "./depthwise_input_grad.ts";
 import { spaceToDepth } from "./space_to_depth.ts";
+import { type Conv2DAttrs, conv2dInputGrad } from "./conv2d_input_grad.ts";
 import { resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
 
 let registered = false;
@@ -70,6 +73,26 @@ export function registerGradientShims(): void {
             alignCorners,
             halfPixelCenters,
           );
+        },
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: "Conv2D",
+    inputsToSave: ["x", "filter"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      return {
+        x: () =>
+          conv2dInputGrad(
+            x.shape as [number, number, number, number],
+            dy as tf.Tensor4D,
+            filter,
+            attrs as unknown as Conv2DAttrs,
+          ),
+        // Pruned by tfjs unless someone differentiates the weights; never done here.
+        filter: () => {
+          throw new Error("the conv2d filter gradient is not implemented (input gradients only)");
         },
       };
     },

@@ -6,12 +6,15 @@ import * as tf from "@tensorflow/tfjs";
 import { MODELS_DIR } from "../paths.ts";
 import { readManifest, verifyFile } from "../verified_files.ts";
 import { type GraphNode, unfuseGraph } from "./unfuse_graph.ts";
+import { makeBatchDynamic } from "./dynamic_batch.ts";
 import { SetupError } from "../errors.ts";
 
 /** Options for loading a graph model. */
 export interface LoadGraphModelOptions {
   /** Split fused convolutions so tf.grad can differentiate through the model. */
   unfuse?: boolean;
+  /** Let batch-1 exports run any batch size (see dynamic_batch.ts). */
+  dynamicBatch?: boolean;
   /** Folder holding the model files and manifest.json (default: models/). */
   dir?: string;
 }
@@ -59,10 +62,12 @@ export async function loadGraphModel(
   const topology = options.unfuse
     ? { ...json.modelTopology, node: unfuseGraph(json.modelTopology.node) }
     : json.modelTopology;
+  const weightData = concatBytes(buffers);
+  if (options.dynamicBatch) makeBatchDynamic(topology.node, weightSpecs, weightData);
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: topology,
     weightSpecs,
-    weightData: concatBytes(buffers).buffer as ArrayBuffer,
+    weightData: weightData.buffer as ArrayBuffer,
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
