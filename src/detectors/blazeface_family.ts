@@ -69,8 +69,8 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
 
   /** Loads (and hash-verifies) the model files for a spec. */
   static async load(spec: BlazeFamilySpec): Promise<BlazeFamilyDetector> {
-    const fused = await loadGraphModel(spec.modelName);
-    const unfused = await loadGraphModel(spec.modelName, { unfuse: true });
+    const fused = await loadGraphModel(spec.modelName, { dynamicBatch: true });
+    const unfused = await loadGraphModel(spec.modelName, { unfuse: true, dynamicBatch: true });
     return new BlazeFamilyDetector(spec, fused, unfused);
   }
 

@@ -7,11 +7,35 @@ import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { type Conv2DAttrs, conv2dInputGrad } from "./conv2d_input_grad.ts";
 
-const CASES: { name: string; x: [number, number, number, number]; k: number; out: number; attrs: Conv2DAttrs }[] = [
+const CASES: {
+  name: string;
+  x: [number, number, number, number];
+  k: number;
+  out: number;
+  attrs: Conv2DAttrs;
+}[] = [
   { name: "1x1 pointwise", x: [2, 9, 7, 6], k: 1, out: 5, attrs: { strides: 1, pad: "same" } },
-  { name: "5x5 stride 2 same", x: [1, 16, 16, 3], k: 5, out: 4, attrs: { strides: 2, pad: "same" } },
-  { name: "3x3 stride 2 same odd", x: [1, 9, 11, 2], k: 3, out: 3, attrs: { strides: 2, pad: "same" } },
-  { name: "3x3 stride 2 valid", x: [1, 12, 13, 2], k: 3, out: 3, attrs: { strides: 2, pad: "valid" } },
+  {
+    name: "5x5 stride 2 same",
+    x: [1, 16, 16, 3],
+    k: 5,
+    out: 4,
+    attrs: { strides: 2, pad: "same" },
+  },
+  {
+    name: "3x3 stride 2 same odd",
+    x: [1, 9, 11, 2],
+    k: 3,
+    out: 3,
+    attrs: { strides: 2, pad: "same" },
+  },
+  {
+    name: "3x3 stride 2 valid",
+    x: [1, 12, 13, 2],
+    k: 3,
+    out: 3,
+    attrs: { strides: 2, pad: "valid" },
+  },
   { name: "3x3 stride 1 same", x: [1, 8, 8, 4], k: 3, out: 2, attrs: { strides: 1, pad: "same" } },
 ];
 
@@ -39,7 +63,10 @@ for (const backend of ["cpu", "wasm"]) {
       assert.ok(worst < 1e-4, `${c.name}: max difference ${worst}`);
       const lhs = y.mul(dy).sum().dataSync()[0];
       const rhs = x.mul(dx).sum().dataSync()[0];
-      assert.ok(Math.abs(lhs - rhs) < 1e-3 * Math.max(1, Math.abs(lhs)), `${c.name}: ${lhs} vs ${rhs}`);
+      assert.ok(
+        Math.abs(lhs - rhs) < 1e-3 * Math.max(1, Math.abs(lhs)),
+        `${c.name}: ${lhs} vs ${rhs}`,
+      );
       tf.dispose([x, filter, y, dy, expected, dx]);
     }
   });

@@ -9,7 +9,14 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { GraphNode } from "./unfuse_graph.ts";
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 /** Byte size of one weight as stored (quantised weights take their stored dtype's size). */
 function storedBytes(spec: tf.io.WeightsManifestEntry): number {
@@ -46,7 +53,9 @@ export function makeBatchDynamic(
   for (const node of nodes) {
     if (node.op !== "Reshape" || !node.input?.[1]) continue;
     const shapeWeight = offsets.get(node.input[1]);
-    if (!shapeWeight || shapeWeight.spec.dtype !== "int32" || shapeWeight.spec.quantization) continue;
+    if (!shapeWeight || shapeWeight.spec.dtype !== "int32" || shapeWeight.spec.quantization) {
+      continue;
+    }
     if (view.getInt32(shapeWeight.offset, true) === 1) {
       view.setInt32(shapeWeight.offset, -1, true);
       patched++;

@@ -1,0 +1,157 @@
+/**
+ * The loop every gradient attack here shares: optional random start, a gradient of the
+ * objective with respect to the perturbation variable, optional input diversity,
+ * gradient smoothing and momentum, a signed (L-inf) or normalised (L2) step, projection
+ * back into the budget, progress, and early stopping on the quantised image.
+ *
+ * Each named attack (fgsm.ts, pgd.ts, ...) is this loop with its paper's settings.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type Random, seededRandom } from "../random.ts";
+import type { AttackOptions, AttackProblem, AttackResult } from "./types.ts";
+import { type AdversarialView, adversarialView, CleanResizes } from "./adversarial_view.ts";
+
+/** The loop's knobs: the shared options plus the hooks that distinguish the attacks. */
+export interface IterativeConfig extends AttackOptions {
+  /** Step size (required here; each attack sets its default). */
+  stepSize: number;
+  /** Momentum decay (MI-FGSM); 0 or undefined means none. */
+  momentum?: number;
+  /** Transforms what the detectors see, at their resolution (DI-FGSM). */
+  inputTransform?: (images: tf.Tensor4D, random: Random) => tf.Tensor4D;
+  /** Transforms the gradient before the step (TI-FGSM smoothing). */
+  gradientTransform?: (gradient: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/** Clean + perturbation at photo resolution, clipped to valid pixel values. */
+export function adversarialImages(problem: AttackProblem, variable: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() =>
+    problem.clean.add(problem.perturbation.toPixels(variable)).clipByValue(0, 255) as tf.Tensor4D
+  );
+}
+
+/**
+ * Rounds adversarial images to 8 bits without leaving the budget: the perturbation is
+ * truncated towards zero, so each pixel moves no further than the float result did, for
+ * L-inf and L2 alike.
+ */
+export function quantize(clean: tf.Tensor4D, adversarial: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const delta = adversarial.sub(clean);
+    const truncated = tf.sign(delta).mul(tf.floor(tf.abs(delta).add(1e-4)));
+    return clean.add(truncated).clipByValue(0, 255) as tf.Tensor4D;
+  });
+}
+
+/** Runs the shared attack loop. */
+export async function iterativeAttack(
+  problem: AttackProblem,
+  config: IterativeConfig,
+): Promise<AttackResult> {
+  validate(config);
+  const norm = config.norm ?? "linf";
+  const seed = config.seed ?? 0;
+  const random = seededRandom(seed);
+  const { perturbation, objective } = problem;
+  let variable: tf.Tensor4D = config.randomStart
+    ? perturbation.randomStart(config.eps, norm, random.seed())
+    : tf.zeros(perturbation.variableShape);
+  let velocity: tf.Tensor4D | undefined;
+  let finalLoss = Number.NaN;
+  let stepsRun = 0;
+  let stoppedEarly = false;
+
+  const cleanResizes = new CleanResizes(problem.clean);
+  const lossOf = (v: tf.Tensor, step: number) =>
+    tf.tidy(() => {
+      const view = adversarialView(cleanResizes, perturbation, v as tf.Tensor4D);
+      const transform = config.inputTransform;
+      const seen: AdversarialView = transform
+        ? { ...view, resized: (h, w) => transform(view.resized(h, w), random) }
+        : view;
+      return objective.loss(seen, step);
+    });
+
+  for (let step = 1; step <= config.steps; step++) {
+    const { value, grad } = tf.valueAndGrad((v: tf.Tensor) => lossOf(v, step))(variable);
+    let gradient = grad as tf.Tensor4D;
+    finalLoss = (await value.data())[0];
+    value.dispose();
+    if (config.gradientTransform) {
+      const transformed = config.gradientTransform(gradient);
+      gradient.dispose();
+      gradient = transformed;
+    }
+    if (config.momentum) {
+      const g = gradient;
+      const next = tf.tidy(() => {
+        // Dong et al.: accumulate the L1-normalised gradient.
+        const normalised = g.div(g.abs().mean([1, 2, 3], true).add(1e-12));
+        return velocity ? velocity.mul(config.momentum!).add(normalised) : normalised;
+      }) as tf.Tensor4D;
+      velocity?.dispose();
+      velocity = next;
+      gradient.dispose();
+      gradient = tf.clone(next);
+    }
+    const g = gradient;
+    const next = tf.tidy(() => {
+      const direction = norm === "linf"
+        ? tf.sign(g)
+        : g.div(g.square().sum([1, 2, 3], true).sqrt().add(1e-12));
+      // Descend: the objective is low when no face is seen.
+      const stepped = variable.sub(direction.mul(config.stepSize)) as tf.Tensor4D;
+      return perturbation.project(stepped, config.eps, norm);
+    });
+    gradient.dispose();
+    variable.dispose();
+    variable = next;
+    stepsRun = step;
+    problem.onStep?.(step, finalLoss);
+
+    const checkpoint = problem.checkpoint;
+    if (checkpoint && (step % checkpoint.every === 0 || step === config.steps)) {
+      const candidate = tf.tidy(() =>
+        quantize(problem.clean, adversarialImages(problem, variable))
+      );
+      const done = await checkpoint.check(candidate, step);
+      candidate.dispose();
+      if (done) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
+  }
+  const adversarial = tf.tidy(() => quantize(problem.clean, adversarialImages(problem, variable)));
+  variable.dispose();
+  velocity?.dispose();
+  cleanResizes.dispose();
+  return { adversarial, stepsRun, finalLoss, stoppedEarly };
+}
+
+function validate(config: IterativeConfig): void {
+  const check = (ok: boolean, message: string) => {
+    if (!ok) throw new RangeError(message);
+  };
+  check(
+    Number.isFinite(config.eps) && config.eps > 0,
+    `eps must be a positive number, got ${config.eps}`,
+  );
+  check(
+    Number.isInteger(config.steps) && config.steps >= 1,
+    `steps must be a whole number >= 1, got ${config.steps}`,
+  );
+  check(
+    Number.isFinite(config.stepSize) && config.stepSize > 0,
+    `stepSize must be a positive number, got ${config.stepSize}`,
+  );
+  check(
+    config.norm === undefined || config.norm === "linf" || config.norm === "l2",
+    `norm must be "linf" or "l2", got ${config.norm}`,
+  );
+  check(
+    config.momentum === undefined || (config.momentum >= 0 && config.momentum <= 10),
+    `momentum must be between 0 and 10, got ${config.momentum}`,
+  );
+}

@@ -1,0 +1,199 @@
+/**
+ * How a perturbation is parametrised, kept inside its budget, and seen by detectors.
+ *
+ * The attack variable is a low-resolution tensor, weighted by a mask in [0, 1] (1
+ * everywhere, only around faces, or less where the photo is flat) and smoothly
+ * upsampled to the photo. Smooth perturbations survive JPEG and resizing; full-resolution
+ * ones through a bilinear model resize touch only the pixels the resize samples and
+ * vanish after JPEG q95 (see the shared design notes). `factor` 1 gives full resolution.
+ *
+ * Detectors resize the whole photo bilinearly to their input. Resizing is linear, so a
+ * detector's view of clean + perturbation is resize(clean) + resize(upsample(variable)),
+ * and resize ∘ upsample is, per axis, one small matrix. `resized()` evaluates exactly that,
+ * so every step sees what the deployed preprocessing would see on the full-resolution
+ * photo, without building full-resolution tensors.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { interpolationMatrix } from "../gradients/resize_bilinear_grad.ts";
+import type { Norm } from "./types.ts";
+import { SeparableMap } from "./separable_map.ts";
+
+/** Shape and weighting of a perturbation. */
+export interface PerturbationOptions {
+  /** Downscaling factor of the attack variable relative to the photo (1 = full resolution). */
+  factor?: number;
+  /** Weights [batch or 1, H, W, 1] in [0, 1] at photo resolution; averaged to the variable's. */
+  mask?: tf.Tensor4D;
+}
+
+/** A parametrisation: variable shape, budget projection, and views of the result. */
+export class Perturbation {
+  /** Shape of the photo batch [batch, H, W, 3]. */
+  readonly imageShape: [number, number, number, number];
+  /** Shape of the attack variable [batch, h, w, 3]. */
+  readonly variableShape: [number, number, number, number];
+  /** Downscaling factor. */
+  readonly factor: number;
+  #mask?: tf.Tensor4D;
+  readonly #maps = new Map<string, SeparableMap>();
+
+  /** Creates a parametrisation for photos of the given shape. */
+  constructor(imageShape: number[], options: PerturbationOptions = {}) {
+    const factor = options.factor ?? 1;
+    if (!(factor >= 1 && factor <= 64)) {
+      throw new RangeError(`perturbation factor must be between 1 and 64, got ${factor}`);
+    }
+    const [batch, height, width] = imageShape;
+    this.imageShape = [batch, height, width, 3];
+    this.factor = factor;
+    this.variableShape = [
+      batch,
+      Math.max(1, Math.ceil(height / factor)),
+      Math.max(1, Math.ceil(width / factor)),
+      3,
+    ];
+    if (options.mask) {
+      const [, h, w] = this.variableShape;
+      const mask = options.mask;
+      // Area-average the photo-resolution mask down to the variable: its own copy.
+      this.#mask = tf.keep(tf.tidy(() => resizeByMatrices(mask, h, w, true)));
+    }
+  }
+
+  /** The same parametrisation with its mask multiplied by `extra` (photo resolution, 0..1). */
+  withExtraMask(extra: tf.Tensor4D): Perturbation {
+    const [, h, w] = this.variableShape;
+    const combined = new Perturbation(this.imageShape, { factor: this.factor });
+    const low = tf.tidy(() => {
+      const extraLow = resizeByMatrices(extra, h, w, true);
+      return this.#mask ? this.#mask.mul(extraLow) as tf.Tensor4D : extraLow;
+    });
+    combined.#mask = low;
+    return combined;
+  }
+
+  /** The weighted variable, before upsampling. */
+  weighted(variable: tf.Tensor4D): tf.Tensor4D {
+    const mask = this.#mask;
+    return mask ? tf.tidy(() => variable.mul(mask) as tf.Tensor4D) : variable;
+  }
+
+  /** The pixel perturbation [batch, H, W, 3] at photo resolution; differentiable. */
+  toPixels(variable: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [, height, width] = this.imageShape;
+      const weighted = this.weighted(variable);
+      return this.factor === 1 ? weighted : tf.image.resizeBilinear(weighted, [height, width]);
+    });
+  }
+
+  /**
+   * The perturbation as a bilinear resize of the full-resolution perturbation to
+   * [height, width] would see it, computed without the full-resolution tensor.
+   */
+  resized(variable: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+    const map = this.#compositeMap(height, width);
+    return tf.tidy(() => map.apply(this.weighted(variable)));
+  }
+
+  /**
+   * Projects a variable back into the budget. For L-inf, clipping the variable bounds
+   * the pixels too (upsampling interpolates, the mask is <= 1). For L2, the pixel
+   * perturbation is linear in the variable, so scaling the variable scales its norm.
+   */
+  project(variable: tf.Tensor4D, eps: number, norm: Norm): tf.Tensor4D {
+    return tf.tidy(() => {
+      if (norm === "linf") return variable.clipByValue(-eps, eps) as tf.Tensor4D;
+      const scale = tf.minimum(1, tf.div(eps, this.pixelL2(variable).add(1e-12)));
+      return variable.mul(scale.reshape([-1, 1, 1, 1])) as tf.Tensor4D;
+    });
+  }
+
+  /** A random starting variable inside the budget: uniform (L-inf) or a random direction and radius (L2). */
+  randomStart(eps: number, norm: Norm, seed: number): tf.Tensor4D {
+    return tf.tidy(() => {
+      if (norm === "linf") {
+        return tf.randomUniform(this.variableShape, -eps, eps, "float32", seed) as tf.Tensor4D;
+      }
+      const direction = tf.randomNormal(this.variableShape, 0, 1, "float32", seed) as tf.Tensor4D;
+      const radius = tf.randomUniform([this.variableShape[0]], 0, eps, "float32", seed + 1);
+      const scale = radius.div(this.pixelL2(direction).add(1e-12)).reshape([-1, 1, 1, 1]);
+      return direction.mul(scale) as tf.Tensor4D;
+    });
+  }
+
+  /** L2 norm of each image's pixel perturbation over the 0..1 image, [batch]. */
+  pixelL2(variable: tf.Tensor4D): tf.Tensor1D {
+    return tf.tidy(() =>
+      this.toPixels(variable).div(255).square().sum([1, 2, 3]).sqrt() as tf.Tensor1D
+    );
+  }
+
+  // rows: [height, h] = resize(H -> height) · upsample(h -> H); cols likewise.
+  #compositeMap(height: number, width: number): SeparableMap {
+    const key = `${height}x${width}`;
+    let found = this.#maps.get(key);
+    if (!found) {
+      const [, H, W] = this.imageShape;
+      const [, h, w] = this.variableShape;
+      const rows = composite(h, H, height);
+      const cols = composite(w, W, width);
+      found = new SeparableMap(rows, cols);
+      tf.dispose([rows, cols]);
+      this.#maps.set(key, found);
+    }
+    return found;
+  }
+
+  /** Releases the mask and cached matrices. */
+  dispose(): void {
+    this.#mask?.dispose();
+    for (const map of this.#maps.values()) map.dispose();
+    this.#maps.clear();
+  }
+}
+
+// The matrix of "upsample small -> full, then resize full -> out" along one axis.
+function composite(small: number, full: number, out: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const up = tf.tensor2d(interpolationMatrix(small, full, false, false), [full, small]);
+    const down = tf.tensor2d(interpolationMatrix(full, out, false, false), [out, full]);
+    return tf.matMul(down, up);
+  });
+}
+
+/** Resizes with interpolation matrices; `area` averages (for masks) instead of sampling. */
+export function resizeByMatrices(
+  x: tf.Tensor4D,
+  height: number,
+  width: number,
+  area = false,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, H, W] = x.shape;
+    const matrix = (from: number, to: number) =>
+      area ? tf.tensor2d(areaMatrix(from, to), [to, from]) : tf.tensor2d(
+        interpolationMatrix(from, to, false, false),
+        [to, from],
+      );
+    const map = new SeparableMap(matrix(H, height), matrix(W, width));
+    const out = map.apply(x);
+    map.dispose();
+    return out;
+  });
+}
+
+// Each output cell averages the input cells it covers (with fractional overlap).
+function areaMatrix(inSize: number, outSize: number): Float32Array {
+  const weights = new Float32Array(outSize * inSize);
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    const start = o * scale;
+    const end = start + scale;
+    for (let i = Math.floor(start); i < Math.min(inSize, Math.ceil(end)); i++) {
+      const overlap = Math.min(end, i + 1) - Math.max(start, i);
+      if (overlap > 0) weights[o * inSize + i] = overlap / scale;
+    }
+  }
+  return weights;
+}

@@ -1,0 +1,72 @@
+/**
+ * Shared types of the attack module: what an attack is given, what it returns, and the
+ * options every attack understands.
+ */
+import type * as tf from "@tensorflow/tfjs";
+import type { Perturbation } from "./perturbation.ts";
+import type { AdversarialView } from "./adversarial_view.ts";
+
+/** Distance in which the budget `eps` is measured. */
+export type Norm = "linf" | "l2";
+
+/** Options shared by every attack. */
+export interface AttackOptions {
+  /** Budget: L-inf in 0..255 grey levels, or L2 over the 0..1 image. */
+  eps: number;
+  /** Number of gradient steps (FGSM always takes one). */
+  steps: number;
+  /** Step size in the same units as eps; each attack has its own default. */
+  stepSize?: number;
+  /** Distance of the budget (default "linf"). */
+  norm?: Norm;
+  /** Start from a uniformly random point inside the budget. */
+  randomStart?: boolean;
+  /** Seed for every random choice the attack makes. */
+  seed?: number;
+}
+
+/** The loss an attack minimises: low when no detector sees a face. */
+export interface Objective {
+  /** Scalar loss of the adversarial photo, read through a view at the sizes it needs; differentiable. */
+  loss(view: AdversarialView, step: number): tf.Scalar;
+}
+
+/** Called every `every` steps with the current 8-bit candidate; returns true to stop early. */
+export interface Checkpoint {
+  /** How often (in steps) to check. */
+  every: number;
+  /** Judges the quantised candidate, e.g. by encoding it and running the detectors. */
+  check(candidate: tf.Tensor4D, step: number): Promise<boolean>;
+}
+
+/** Everything an attack needs besides its options. */
+export interface AttackProblem {
+  /** Clean images [batch, H, W, 3], 0..255 floats holding whole numbers. */
+  clean: tf.Tensor4D;
+  /** What to minimise. */
+  objective: Objective;
+  /** How the perturbation is parametrised (resolution, mask). */
+  perturbation: Perturbation;
+  /** Optional early stop on the quantised result. */
+  checkpoint?: Checkpoint;
+  /** Progress callback: step number and loss. */
+  onStep?: (step: number, loss: number) => void;
+}
+
+/** What an attack returns. */
+export interface AttackResult {
+  /** Adversarial images [batch, H, W, 3], quantised to whole numbers 0..255. */
+  adversarial: tf.Tensor4D;
+  /** Steps actually taken (fewer than asked when a checkpoint stopped it). */
+  stepsRun: number;
+  /** Loss after the last step. */
+  finalLoss: number;
+  /** True when a checkpoint reported success. */
+  stoppedEarly: boolean;
+}
+
+/** An attack: a function of the problem and its options. */
+export type Attack<O extends AttackOptions = AttackOptions> = (
+  problem: AttackProblem,
+  options: O,
+) => Promise<AttackResult>;

@@ -1,0 +1,78 @@
+/**
+ * Encoding photos (PNG, JPEG, WebP by file extension) with sharp, and writing files so
+ * that a failure never leaves a partial file behind. Nothing of the input's metadata is
+ * copied: sharp writes none unless asked, so GPS positions and camera serials are gone.
+ */
+import sharp from "sharp";
+import { UserError } from "../errors.ts";
+import type { RgbImage } from "./rgb_image.ts";
+import { decodeImage } from "./decode.ts";
+
+/** Output formats. */
+export type OutputFormat = "png" | "jpeg" | "webp";
+
+/** Encoder settings. */
+export interface EncodeOptions {
+  /** JPEG/WebP quality 1..100 (default 95: protection should not be lost to our own encoder). */
+  quality?: number;
+}
+
+/** The format implied by a file name's extension; throws a UserError for others. */
+export function formatFromPath(path: string): OutputFormat {
+  const ext = path.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  if (ext === "png") return "png";
+  if (ext === "jpg" || ext === "jpeg") return "jpeg";
+  if (ext === "webp") return "webp";
+  throw new UserError(`${path}: output must end in .png, .jpg, .jpeg or .webp`);
+}
+
+/** Encodes an image. */
+export async function encodeImage(
+  image: RgbImage,
+  format: OutputFormat,
+  options: EncodeOptions = {},
+): Promise<Uint8Array> {
+  const quality = options.quality ?? 95;
+  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
+    throw new UserError(`quality must be a whole number from 1 to 100, got ${quality}`);
+  }
+  const pipeline = sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  });
+  const encoded = format === "png"
+    ? pipeline.png({ compressionLevel: 6 })
+    : format === "jpeg"
+    ? pipeline.jpeg({ quality, chromaSubsampling: "4:2:0" })
+    : pipeline.webp({ quality });
+  const buffer = await encoded.toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** Encodes as JPEG at `quality` and decodes again: what re-sharing a photo does to it. */
+export async function jpegRoundTrip(image: RgbImage, quality: number): Promise<RgbImage> {
+  return decodeImage(await encodeImage(image, "jpeg", { quality }));
+}
+
+/**
+ * Writes bytes to `path` through a temporary file in the same folder and a rename, so
+ * readers never see a partial file and a failed write leaves nothing behind.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
+  const name = path.slice(slash + 1);
+  const temp = `${dir}/.${name}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeFile(temp, bytes, { createNew: true });
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UserError(`${path}: folder does not exist`);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new UserError(`${path}: permission denied`);
+    }
+    throw new UserError(`${path}: cannot be written (${(error as Error).message})`);
+  }
+}

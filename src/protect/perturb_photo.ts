@@ -1,0 +1,150 @@
+/**
+ * The adversarial layer of a protection: attack the photo with an ensemble of white-box
+ * detectors, check the encoded result (and, in robust mode, its JPEG re-encode) with the
+ * real detectors every few steps, and stop once no face is found.
+ */
+import { getAttack } from "../attacks/registry.ts";
+import { detectionObjective } from "../attacks/objective.ts";
+import { Perturbation } from "../attacks/perturbation.ts";
+import { faceRegionMask } from "../attacks/face_mask.ts";
+import type { Checkpoint, Norm } from "../attacks/types.ts";
+import { loadWhiteBoxDetector } from "../detectors/registry.ts";
+import type { Face, WhiteBoxDetector } from "../detectors/types.ts";
+import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
+import { decodeImage } from "../image/decode.ts";
+import { encodeImage, type OutputFormat } from "../image/encode.ts";
+import { UserError } from "../errors.ts";
+
+/** Settings of the adversarial layer. */
+export interface PerturbOptions {
+  /** Attack name from the registry. */
+  attack: string;
+  /** Budget (L-inf grey levels, or L2 over the 0..1 image). */
+  eps: number;
+  /** Most steps to take. */
+  steps: number;
+  /** White-box detector ids to fool together. */
+  detectors: string[];
+  /** Average the loss over JPEG/resize/shift transforms and check the JPEG q75 re-encode. */
+  robust: boolean;
+  /** Seed for every random choice. */
+  seed: number;
+  /** Budget distance (default linf). */
+  norm?: Norm;
+  /** Step size (default: the attack's own). */
+  stepSize?: number;
+  /** Logits this far below each detector's threshold count as hidden (default 2). */
+  margin?: number;
+  /** Downscaling factor of the perturbation (default 6: smooth enough to survive JPEG). */
+  factor?: number;
+  /** Perturb only around the faces found in the clean photo (default true). */
+  faceMask?: boolean;
+  /** How far around each face the mask reaches, as a share of the face's size (default 0.5). */
+  maskMargin?: number;
+  /** Check the encoded result every this many steps (default 10). */
+  checkEvery?: number;
+  /** Format the result will be written in, so the check sees what will be saved (default png). */
+  outputFormat?: OutputFormat;
+  /** Encoder quality for JPEG/WebP output (default 95). */
+  outputQuality?: number;
+  /** Progress: step, loss, and faces still found at the last check (-1 before the first). */
+  onProgress?: (step: number, loss: number, facesLeft: number) => void;
+}
+
+/** The protected photo and how it was made. */
+export interface PerturbResult {
+  /** The 8-bit adversarial photo. */
+  image: RgbImage;
+  /** Steps actually run. */
+  stepsRun: number;
+  /** Faces the white-box detectors still found at the last check. */
+  facesLeft: number;
+  /** Faces the white-box detectors found in the clean photo, per detector. */
+  cleanFaces: Record<string, Face[]>;
+}
+
+/** Quantised-result check: encode, decode, (JPEG q75 in robust mode), detect. */
+export function detectionCheckpoint(
+  detectors: WhiteBoxDetector[],
+  options: { every: number; robust: boolean; format: OutputFormat; quality: number },
+  onResult: (facesLeft: number) => void,
+): Checkpoint {
+  return {
+    every: options.every,
+    async check(candidate) {
+      const image = await tensorToImage(candidate);
+      // PNG is lossless: the saved file decodes to exactly these pixels.
+      const saved = options.format === "png" ? image : await decodeImage(
+        await encodeImage(image, options.format, { quality: options.quality }),
+      );
+      const variants = [saved];
+      if (options.robust) {
+        variants.push(await decodeImage(await encodeImage(saved, "jpeg", { quality: 75 })));
+      }
+      let faces = 0;
+      for (const variant of variants) {
+        for (const detector of detectors) faces += (await detector.detect(variant)).length;
+      }
+      onResult(faces);
+      return faces === 0;
+    },
+  };
+}
+
+/** Runs the adversarial layer on one photo. */
+export async function perturbPhoto(
+  image: RgbImage,
+  options: PerturbOptions,
+): Promise<PerturbResult> {
+  const attack = getAttack(options.attack);
+  if (options.detectors.length === 0) throw new UserError("no white-box detectors given");
+  const detectors: WhiteBoxDetector[] = [];
+  for (const id of options.detectors) detectors.push(await loadWhiteBoxDetector(id));
+  const cleanFaces: Record<string, Face[]> = {};
+  for (const d of detectors) cleanFaces[d.id] = await d.detect(image);
+
+  const clean = imageToTensor(image);
+  const allFaces = Object.values(cleanFaces).flat();
+  const mask = options.faceMask ?? true
+    ? faceRegionMask(image.width, image.height, allFaces, options.maskMargin ?? 0.5)
+    : undefined;
+  const perturbation = new Perturbation(clean.shape, { factor: options.factor ?? 6, mask });
+  mask?.dispose();
+  const objective = detectionObjective(detectors.map((detector) => ({ detector })), {
+    eot: options.robust ? {} : undefined,
+    seed: options.seed,
+    margin: options.margin,
+  });
+  let facesLeft = -1;
+  const checkpoint = detectionCheckpoint(detectors, {
+    every: options.checkEvery ?? 10,
+    robust: options.robust,
+    format: options.outputFormat ?? "png",
+    quality: options.outputQuality ?? 95,
+  }, (n) => facesLeft = n);
+  try {
+    if (allFaces.length === 0) {
+      // Nothing to hide: the photo goes out unchanged rather than perturbed for nothing.
+      return { image, stepsRun: 0, facesLeft: 0, cleanFaces };
+    }
+    const result = await attack.run({
+      clean,
+      objective,
+      perturbation,
+      checkpoint,
+      onStep: (step, loss) => options.onProgress?.(step, loss, facesLeft),
+    }, {
+      eps: options.eps,
+      steps: options.steps,
+      norm: options.norm,
+      seed: options.seed,
+      stepSize: options.stepSize,
+    });
+    const protectedImage = await tensorToImage(result.adversarial);
+    result.adversarial.dispose();
+    return { image: protectedImage, stepsRun: result.stepsRun, facesLeft, cleanFaces };
+  } finally {
+    clean.dispose();
+    perturbation.dispose();
+  }
+}
