@@ -6,7 +6,7 @@ import type { RgbImage } from "../image/rgb_image.ts";
 import { psnr } from "./psnr.ts";
 
 // shared/ lies beside the checkout, for developers and CI alike.
-const REFERENCE_DIR = `${PROJECT_ROOT}/../shared/reference`;
+const REFERENCE_DIR = `${PROJECT_ROOT}/data/reference`;
 const TOLERANCE = 1e-4;
 
 interface ReferencePair {

@@ -9,7 +9,7 @@ import type { RgbImage } from "../image/rgb_image.ts";
 import { ssim } from "./ssim.ts";
 
 // shared/ lies beside the checkout, for developers and CI alike.
-const REFERENCE_DIR = `${PROJECT_ROOT}/../shared/reference`;
+const REFERENCE_DIR = `${PROJECT_ROOT}/data/reference`;
 const TOLERANCE = 1e-4;
 
 interface ReferencePair {
