@@ -58,9 +58,12 @@ export function adversarialView(
   return {
     photoSize: [H, W],
     resized: (height, width) =>
-      tf.tidy(() =>
-        clean.at(height, width).add(perturbation.resized(variable, height, width))
-          .clipByValue(0, 255) as tf.Tensor4D
-      ),
+      tf.tidy(() => {
+        // At photo size the native upsampling is cheaper than the composite matrices.
+        const delta = height === H && width === W
+          ? perturbation.toPixels(variable)
+          : perturbation.resized(variable, height, width);
+        return clean.at(height, width).add(delta).clipByValue(0, 255) as tf.Tensor4D;
+      }),
   };
 }

@@ -44,7 +44,10 @@ export function resizeAndPad(
 }
 
 /** Runs DI-FGSM. */
-export function difgsm(problem: AttackProblem, options: DiFgsmOptions): Promise<AttackResult> {
+export async function difgsm(
+  problem: AttackProblem,
+  options: DiFgsmOptions,
+): Promise<AttackResult> {
   const probability = options.diversityProb ?? 0.5;
   const minScale = options.minScale ?? 0.9;
   if (!(probability >= 0 && probability <= 1)) {
@@ -53,7 +56,7 @@ export function difgsm(problem: AttackProblem, options: DiFgsmOptions): Promise<
   if (!(minScale > 0 && minScale <= 1)) {
     throw new RangeError(`minScale must be in (0, 1], got ${minScale}`);
   }
-  return iterativeAttack(problem, {
+  return await iterativeAttack(problem, {
     ...options,
     stepSize: options.stepSize ?? momentumStepSize(options),
     momentum: options.momentum ?? 0,

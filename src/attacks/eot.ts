@@ -20,6 +20,11 @@ export interface EotOptions {
   scale: [number, number];
   /** Largest shift in pixels along each axis (default 4). */
   maxShift: number;
+  /**
+   * Long side of the resolution the transforms run at; 0 means the photo's own. JPEG's
+   * 8x8 blocks at a reduced resolution cover more of the photo, so it is harsher there.
+   */
+  workingSide: number;
 }
 
 /** Robust mode's defaults: what photo sharing typically does. */
@@ -28,6 +33,7 @@ export const DEFAULT_EOT: EotOptions = {
   jpegQuality: [60, 95],
   scale: [0.5, 1],
   maxShift: 4,
+  workingSide: 0,
 };
 
 /** One sampled transform, with a name for logs and tests. */
@@ -106,6 +112,9 @@ export function validateEot(options: EotOptions): void {
   }
   if (!(sMin > 0 && sMax <= 1 && sMin <= sMax)) {
     throw new RangeError(`eot scale must be a range within (0, 1], got [${sMin}, ${sMax}]`);
+  }
+  if (!(Number.isInteger(options.workingSide) && options.workingSide >= 0)) {
+    throw new RangeError(`eot workingSide must be a whole number >= 0, got ${options.workingSide}`);
   }
   if (!(Number.isInteger(options.maxShift) && options.maxShift >= 0 && options.maxShift <= 64)) {
     throw new RangeError(

@@ -19,9 +19,6 @@ export interface EnsembleMember {
   weight?: number;
 }
 
-/** Long side of the resolution EOT transforms work at: 3x the largest detector input. */
-export const EOT_WORKING_SIDE = 768;
-
 /** Options of the detection objective. */
 export interface DetectionObjectiveOptions {
   /** Logits this far below a detector's threshold count as safe (default 2). */
@@ -64,7 +61,8 @@ export function detectionObjective(
       return tf.tidy(() => {
         // Transformed copies are made once, at a working resolution, for all detectors.
         const [H, W] = view.photoSize;
-        const scale = Math.min(1, EOT_WORKING_SIDE / Math.max(H, W));
+        const side = eot?.workingSide || Math.max(H, W);
+        const scale = Math.min(1, side / Math.max(H, W));
         const working = transforms.length
           ? view.resized(Math.round(H * scale), Math.round(W * scale))
           : undefined;

@@ -42,13 +42,16 @@ export function gaussianKernel(size: number): tf.Tensor4D {
 }
 
 /** Runs TI-FGSM. */
-export function tifgsm(problem: AttackProblem, options: TiFgsmOptions): Promise<AttackResult> {
+export async function tifgsm(
+  problem: AttackProblem,
+  options: TiFgsmOptions,
+): Promise<AttackResult> {
   const size = options.kernelSize ?? 7;
   if (!(Number.isInteger(size) && size >= 1 && size <= 63 && size % 2 === 1)) {
     throw new RangeError(`kernelSize must be an odd whole number from 1 to 63, got ${size}`);
   }
   const kernel = gaussianKernel(size);
-  return iterativeAttack(problem, {
+  return await iterativeAttack(problem, {
     ...options,
     stepSize: options.stepSize ?? momentumStepSize(options),
     momentum: options.momentum ?? 1.0,

@@ -1,30 +1,88 @@
 /**
- * `deno task demo`: the main job on the bundled sample photos. For now it runs every
- * detector over data/samples/ and prints the faces each one finds.
+ * `deno task demo`: the main job on the bundled sample photos. Protects each of the six
+ * samples with the recommended settings, writes them to results/demo/, and prints what
+ * every detector finds before, on the output, and after JPEG q75, with image quality
+ * and time per photo.
  */
 import { initBackend } from "../backend.ts";
-import { DETECTOR_IDS } from "../detectors/registry.ts";
-import { SAMPLES_DIR } from "../paths.ts";
+import { DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { PROJECT_ROOT, SAMPLES_DIR } from "../paths.ts";
 import { readManifest } from "../verified_files.ts";
-import { detectFiles, formatDetectTable } from "./detect.ts";
+import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
+import { protectFile, type ProtectReport } from "../protect/protect_file.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
 
+/** Formats the demo's before/after table: clean -> output / after JPEG q75, per detector. */
+export function formatDemoTable(reports: ProtectReport[]): string {
+  const header = ["photo", ...DETECTOR_IDS, "PSNR dB", "SSIM", "steps", "s"];
+  const rows = reports.map((r) => [
+    r.input.split("/").pop()!,
+    ...DETECTOR_IDS.map((id) => {
+      const c = r.detectors[id];
+      return `${c.clean}->${c.protected}/${c.after_jpeg75}`;
+    }),
+    r.psnr_db.toFixed(1),
+    r.ssim.toFixed(3),
+    String(r.steps_run),
+    r.seconds.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [
+    "faces per detector: input->output/after JPEG q75 (white-box: " +
+    `${WHITEBOX_IDS.join(", ")}; the others are judges never attacked)`,
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+  ].join("\n");
+}
+
 async function main(): Promise<number> {
-  const { values } = parseFlags(Deno.args, { backend: { type: "string" } });
+  const { values } = parseFlags(Deno.args, {
+    backend: { type: "string" },
+    only: { type: "string" },
+  });
   const backend = await initBackend(values.backend as string | undefined);
   if (backend.fallbackReason) console.error(`demo: ${backend.fallbackReason}`);
   const manifest = await readManifest(`${SAMPLES_DIR}/manifest.json`);
-  const files = manifest.files.map((f) => f.file);
-  console.error(`demo: running ${DETECTOR_IDS.length} detectors on ${files.length} sample photos`);
-  const report = await detectFiles(
-    files.map((file) => `${SAMPLES_DIR}/${file}`),
-    [...DETECTOR_IDS],
-    backend.name,
-    (message) => console.error(`demo: ${message.replace(`${SAMPLES_DIR}/`, "")}`),
+  const files = manifest.files.map((f) => f.file)
+    .filter((f) => !values.only || (values.only as string).split(",").includes(f));
+  const outDir = `${PROJECT_ROOT}/results/demo`;
+  await Deno.mkdir(outDir, { recursive: true });
+  console.error(
+    `demo: protecting ${files.length} sample photos with ${PROTECT_DEFAULTS.attack}, eps ${PROTECT_DEFAULTS.eps}, ` +
+      `robust mode, against ${WHITEBOX_IDS.join(" + ")}; results in results/demo/`,
   );
-  // Show paths as the README names them, not as absolute paths.
-  report.images.forEach((img, i) => img.path = `data/samples/${files[i]}`);
-  console.log(formatDetectTable(report, [...DETECTOR_IDS]));
+  const reports: ProtectReport[] = [];
+  for (const [i, file] of files.entries()) {
+    let lastStep = 0;
+    const report = await protectFile(
+      `${SAMPLES_DIR}/${file}`,
+      `${outDir}/${file.replace(/\.jpe?g$/i, ".png")}`,
+      {
+        ...PROTECT_DEFAULTS,
+        eot: PROTECT_DEFAULTS.eot,
+        detectors: [...WHITEBOX_IDS],
+        judges: [...DETECTOR_IDS],
+        backend: backend.name,
+        onProgress: (step, _loss, facesLeft) => {
+          if (step - lastStep < 10) return;
+          lastStep = step;
+          const left = facesLeft < 0 ? "" : `, ${facesLeft} faces left`;
+          console.error(`demo: [${i + 1}/${files.length}] ${file}: step ${step}${left}`);
+        },
+      },
+    );
+    report.input = `data/samples/${file}`;
+    report.output = `results/demo/${file.replace(/\.jpe?g$/i, ".png")}`;
+    console.error(
+      `demo: [${
+        i + 1
+      }/${files.length}] ${file}: done in ${report.seconds} s, PSNR ${report.psnr_db} dB`,
+    );
+    reports.push(report);
+  }
+  console.log(formatDemoTable(reports));
   return 0;
 }
 

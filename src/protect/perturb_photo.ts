@@ -8,6 +8,7 @@ import { detectionObjective } from "../attacks/objective.ts";
 import { Perturbation } from "../attacks/perturbation.ts";
 import { faceRegionMask } from "../attacks/face_mask.ts";
 import type { Checkpoint, Norm } from "../attacks/types.ts";
+import type { EotOptions } from "../attacks/eot.ts";
 import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { Face, WhiteBoxDetector } from "../detectors/types.ts";
 import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
@@ -27,6 +28,8 @@ export interface PerturbOptions {
   detectors: string[];
   /** Average the loss over JPEG/resize/shift transforms and check the JPEG q75 re-encode. */
   robust: boolean;
+  /** Transform ranges for robust mode (default: DEFAULT_EOT). */
+  eot?: Partial<EotOptions>;
   /** Seed for every random choice. */
   seed: number;
   /** Budget distance (default linf). */
@@ -111,7 +114,7 @@ export async function perturbPhoto(
   const perturbation = new Perturbation(clean.shape, { factor: options.factor ?? 6, mask });
   mask?.dispose();
   const objective = detectionObjective(detectors.map((detector) => ({ detector })), {
-    eot: options.robust ? {} : undefined,
+    eot: options.robust ? options.eot ?? {} : undefined,
     seed: options.seed,
     margin: options.margin,
   });
