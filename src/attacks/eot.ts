@@ -12,6 +12,14 @@ import { jpegApprox } from "../image/jpeg_approx.ts";
 
 /** The range of transforms robust mode samples from. */
 export interface EotOptions {
+  /**
+   * "bpda": real JPEG/resampling in the forward pass, identity backward (fast, exact in
+   * what detectors see); "differentiable": the differentiable JPEG approximation and
+   * tfjs resampling, backpropagated through (slower; shifts apply only here).
+   */
+  mode: "bpda" | "differentiable";
+  /** Whether the untransformed photo is also in every step's batch (default true). */
+  includeOriginal: boolean;
   /** Transformed copies per step, besides the untransformed photo (default 2). */
   samples: number;
   /** JPEG quality range [min, max] (default [60, 95]). */
@@ -29,6 +37,8 @@ export interface EotOptions {
 
 /** Robust mode's defaults: what photo sharing typically does. */
 export const DEFAULT_EOT: EotOptions = {
+  mode: "differentiable",
+  includeOriginal: true,
   samples: 2,
   jpegQuality: [60, 95],
   scale: [0.5, 1],
@@ -104,6 +114,9 @@ export function sampleTransform(random: Random, options: EotOptions): SampledTra
 export function validateEot(options: EotOptions): void {
   const [qMin, qMax] = options.jpegQuality;
   const [sMin, sMax] = options.scale;
+  if (options.mode !== "bpda" && options.mode !== "differentiable") {
+    throw new RangeError(`eot mode must be "bpda" or "differentiable", got ${options.mode}`);
+  }
   if (!(Number.isInteger(options.samples) && options.samples >= 1 && options.samples <= 64)) {
     throw new RangeError(`eot samples must be a whole number from 1 to 64, got ${options.samples}`);
   }

@@ -73,6 +73,13 @@ export async function iterativeAttack(
     });
 
   for (let step = 1; step <= config.steps; step++) {
+    if (objective.prepare) {
+      const candidate = tf.tidy(() =>
+        quantize(problem.clean, adversarialImages(problem, variable))
+      );
+      await objective.prepare(candidate, step);
+      candidate.dispose();
+    }
     const { value, grad } = tf.valueAndGrad((v: tf.Tensor) => lossOf(v, step))(variable);
     let gradient = grad as tf.Tensor4D;
     finalLoss = (await value.data())[0];

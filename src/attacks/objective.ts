@@ -10,6 +10,8 @@ import { seededRandom } from "../random.ts";
 import { DEFAULT_EOT, type EotOptions, sampleTransform, validateEot } from "./eot.ts";
 import type { Objective } from "./types.ts";
 import type { AdversarialView } from "./adversarial_view.ts";
+import { applyRealChannel, sampleRealChannel, straightThrough } from "./real_channel.ts";
+import { imageToTensor, tensorToImage } from "../image/rgb_image.ts";
 
 /** One member of the ensemble. */
 export interface EnsembleMember {
@@ -52,14 +54,38 @@ export function detectionObjective(
   const eot = options.eot ? { ...DEFAULT_EOT, ...options.eot } : undefined;
   if (eot) validateEot(eot);
   const random = seededRandom(options.seed ?? 0);
+  // BPDA: per detector, the current photo after real channels, at the detector's input size.
+  let channelled = new Map<string, tf.Tensor4D>();
+  const dropChannelled = () => {
+    for (const t of channelled.values()) t.dispose();
+    channelled = new Map();
+  };
   return {
+    async prepare(candidate: tf.Tensor4D): Promise<void> {
+      if (eot?.mode !== "bpda") return;
+      dropChannelled();
+      const photo = await tensorToImage(candidate);
+      const outputs: tf.Tensor4D[] = [];
+      for (let i = 0; i < eot.samples; i++) {
+        const channel = sampleRealChannel(random, eot.jpegQuality, eot.scale);
+        outputs.push(imageToTensor(await applyRealChannel(photo, channel)));
+      }
+      for (const m of members) {
+        const size = m.detector.inputSize;
+        channelled.set(
+          m.detector.id,
+          tf.tidy(() => tf.concat(outputs.map((o) => tf.image.resizeBilinear(o, [size, size])))),
+        );
+      }
+      tf.dispose(outputs);
+    },
     loss(view: AdversarialView): tf.Scalar {
       // Sample in JS outside tidy so the stream advances identically every step.
-      const transforms = eot
+      const transforms = eot?.mode === "differentiable"
         ? Array.from({ length: eot.samples }, () => sampleTransform(random, eot))
         : [];
       return tf.tidy(() => {
-        // Transformed copies are made once, at a working resolution, for all detectors.
+        // Differentiable transforms run once, at the working resolution, for all detectors.
         const [H, W] = view.photoSize;
         const side = eot?.workingSide || Math.max(H, W);
         const scale = Math.min(1, side / Math.max(H, W));
@@ -71,21 +97,21 @@ export function detectionObjective(
           const size = m.detector.inputSize;
           // The untransformed photo exactly as the detector's own resize sees it.
           const exact = view.resized(size, size);
-          const batch = transformed.length
-            ? tf.concat([
-              exact,
-              ...transformed.map((t) => tf.image.resizeBilinear(t, [size, size])),
-            ])
-            : exact;
-          return hingeLoss(
-            m.detector.faceLogits(batch as tf.Tensor4D),
-            m.detector.logitThreshold,
-            margin,
-          )
+          const parts: tf.Tensor4D[] = [];
+          if (!eot || eot.includeOriginal) parts.push(exact);
+          parts.push(...transformed.map((t) => tf.image.resizeBilinear(t, [size, size])));
+          const real = channelled.get(m.detector.id);
+          if (real) {
+            const copies = tf.concat(Array(real.shape[0]).fill(exact)) as tf.Tensor4D;
+            parts.push(straightThrough(copies, real));
+          }
+          const batch = parts.length === 1 ? parts[0] : tf.concat(parts) as tf.Tensor4D;
+          return hingeLoss(m.detector.faceLogits(batch), m.detector.logitThreshold, margin)
             .mul(m.weight ?? 1);
         });
         return tf.addN(terms) as tf.Scalar;
       });
     },
+    dispose: dropChannelled,
   };
 }

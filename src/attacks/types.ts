@@ -29,6 +29,13 @@ export interface AttackOptions {
 export interface Objective {
   /** Scalar loss of the adversarial photo, read through a view at the sizes it needs; differentiable. */
   loss(view: AdversarialView, step: number): tf.Scalar;
+  /**
+   * Optional work before a step that cannot happen inside the gradient tape, such as
+   * sending the current photo through a real JPEG encoder. Gets the 8-bit candidate.
+   */
+  prepare?(candidate: tf.Tensor4D, step: number): Promise<void>;
+  /** Releases anything prepare() kept. */
+  dispose?(): void;
 }
 
 /** Called every `every` steps with the current 8-bit candidate; returns true to stop early. */

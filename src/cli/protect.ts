@@ -103,7 +103,7 @@ async function main(): Promise<number> {
     seed,
     quality,
     stepSize: PROTECT_DEFAULTS.stepSize,
-    factor: PROTECT_DEFAULTS.factor,
+    variableSide: PROTECT_DEFAULTS.variableSide,
     faceMask: PROTECT_DEFAULTS.faceMask,
     eot: PROTECT_DEFAULTS.eot,
     judges: [...DETECTOR_IDS],

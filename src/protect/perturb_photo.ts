@@ -38,8 +38,13 @@ export interface PerturbOptions {
   stepSize?: number;
   /** Logits this far below each detector's threshold count as hidden (default 2). */
   margin?: number;
-  /** Downscaling factor of the perturbation (default 6: smooth enough to survive JPEG). */
+  /**
+   * Downscaling factor of the perturbation; by default the one that makes its long side
+   * `variableSide` pixels, whatever the photo's size.
+   */
   factor?: number;
+  /** Long side of the perturbation variable when `factor` is not given (default 320). */
+  variableSide?: number;
   /** Perturb only around the faces found in the clean photo (default true). */
   faceMask?: boolean;
   /** How far around each face the mask reaches, as a share of the face's size (default 0.5). */
@@ -111,7 +116,11 @@ export async function perturbPhoto(
   const mask = options.faceMask ?? true
     ? faceRegionMask(image.width, image.height, allFaces, options.maskMargin ?? 0.5)
     : undefined;
-  const perturbation = new Perturbation(clean.shape, { factor: options.factor ?? 6, mask });
+  // Detectors see at most 256 px: a variable of ~320 px is smooth at the photo's scale
+  // (survives JPEG) yet fine at the detectors' (strong enough), for any photo size.
+  const longSide = Math.max(image.width, image.height);
+  const factor = options.factor ?? Math.max(1, longSide / (options.variableSide ?? 320));
+  const perturbation = new Perturbation(clean.shape, { factor, mask });
   mask?.dispose();
   const objective = detectionObjective(detectors.map((detector) => ({ detector })), {
     eot: options.robust ? options.eot ?? {} : undefined,
@@ -149,5 +158,6 @@ export async function perturbPhoto(
   } finally {
     clean.dispose();
     perturbation.dispose();
+    objective.dispose?.();
   }
 }

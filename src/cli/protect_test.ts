@@ -1,0 +1,143 @@
+/**
+ * The `protect` command as a user runs it: JSON report, budget on the written file,
+ * reproducibility, and every kind of bad input refused in one line with nothing written.
+ */
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import { PROJECT_ROOT } from "../paths.ts";
+import { readImage } from "../image/decode.ts";
+import { linf } from "../metrics/perturbation_norms.ts";
+import { SAMPLE_PATHS } from "../testing/fixtures.ts";
+import { DETECTOR_IDS } from "../detectors/registry.ts";
+import type { ProtectReport } from "../protect/protect_file.ts";
+
+async function runProtect(args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${PROJECT_ROOT}/src/cli/protect.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+async function smallSample(dir: string): Promise<string> {
+  const path = `${dir}/sample1-small.jpg`;
+  await sharp(SAMPLE_PATHS[0]).resize({ width: 480 }).jpeg({ quality: 92 }).toFile(path);
+  return path;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("protect --json: report shape, budget on the written file, same seed gives same bytes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "equalais-protect-" });
+  try {
+    const input = await smallSample(dir);
+    const args = (out: string) => [
+      input,
+      "-o",
+      out,
+      "--detectors",
+      "blazeface-front",
+      "--steps",
+      "20",
+      "--eps",
+      "6",
+      "--no-robust",
+      "--seed",
+      "7",
+      "--json",
+      "--quiet",
+    ];
+    const first = await runProtect(args(`${dir}/a.png`));
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout) as ProtectReport;
+    for (
+      const key of [
+        "input",
+        "output",
+        "backend",
+        "attack",
+        "eps",
+        "steps_run",
+        "seconds",
+        "psnr_db",
+        "ssim",
+        "linf",
+        "detectors",
+      ]
+    ) assert.ok(key in report, `missing ${key}`);
+    assert.equal(report.backend, "wasm");
+    assert.equal(report.attack, "jnd-pgd");
+    assert.deepEqual(Object.keys(report.detectors), [...DETECTOR_IDS]);
+    assert.equal(report.detectors["blazeface-front"].clean, 3);
+    assert.ok(report.detectors["blazeface-front"].protected < 3, "no face was hidden");
+    // The budget holds exactly on the written file.
+    const clean = await readImage(input);
+    const written = await readImage(`${dir}/a.png`);
+    assert.ok(linf(clean, written) <= 6, `L-inf ${linf(clean, written)}`);
+    assert.equal(report.linf, linf(clean, written));
+    assert.ok(report.psnr_db > 35 && report.ssim > 0.95);
+    // Same seed, input and backend: byte-identical output.
+    const second = await runProtect(args(`${dir}/b.png`));
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(await Deno.readFile(`${dir}/a.png`), await Deno.readFile(`${dir}/b.png`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("protect refuses bad input in one line, exits non-zero and writes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "equalais-protect-bad-" });
+  try {
+    const input = await smallSample(dir);
+    const text = `${dir}/notes.jpg`;
+    await Deno.writeTextFile(text, "not a photo");
+    const out = `${dir}/out.png`;
+    const cases: [string[], RegExp][] = [
+      [[input, "-o", out, "--eps", "0"], /--eps must be greater than 0 and at most 64/],
+      [[input, "-o", out, "--eps", "65"], /--eps must be greater than 0 and at most 64/],
+      [[input, "-o", out, "--eps", "abc"], /--eps must be a number/],
+      [[input, "-o", out, "--steps", "0"], /--steps must be between 1 and 10000/],
+      [[input, "-o", out, "--steps", "10001"], /--steps must be between 1 and 10000/],
+      [[input, "-o", out, "--attack", "deepfool"], /unknown attack "deepfool"/],
+      [[input, "-o", out, "--detectors", "faceboxes"], /faceboxes cannot be attacked/],
+      [[input, "-o", out, "--detectors", "yolo"], /unknown detector "yolo"/],
+      [[input, "-o", input.replace("/sample1-small", "/./sample1-small")], /refusing to overwrite/],
+      [
+        [input, "-o", `${dir}/missing-folder/out.png`],
+        /cannot write there \(folder does not exist\)/,
+      ],
+      [[input, "-o", `${dir}/out.gif`], /output must end in \.png, \.jpg, \.jpeg or \.webp/],
+      [[input], /no output path given/],
+      [[`${dir}/nope.jpg`, "-o", out], /file not found/],
+      [[text, "-o", out], /not a JPEG, PNG or WebP image/],
+    ];
+    for (const [args, pattern] of cases) {
+      const { code, stdout, stderr } = await runProtect([...args, "--quiet"]);
+      assert.notEqual(code, 0, `${args.join(" ")} succeeded`);
+      assert.equal(stdout, "");
+      assert.equal(stderr.trim().split("\n").length, 1, stderr);
+      assert.match(stderr, pattern);
+      assert.ok(!/^\s+at /m.test(stderr));
+      assert.ok(!(await exists(out)), `${args.join(" ")} left ${out}`);
+    }
+    // Nothing but the input and the text file: no temporary files left either.
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(left, ["notes.jpg", "sample1-small.jpg"]);
+    // The input itself is untouched.
+    assert.ok(await exists(input));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
