@@ -141,3 +141,43 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the output has the input's orientation applied and none of its EXIF (GPS, camera)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "equalais-protect-exif-" });
+  try {
+    const input = `${dir}/tagged.jpg`;
+    // Stored landscape with "rotate 90" orientation, a camera serial and a GPS position.
+    await sharp(SAMPLE_PATHS[0]).resize({ width: 480 }).jpeg({ quality: 92 })
+      .withExif({
+        IFD0: { Make: "TestCam", Model: "X1", BodySerialNumber: "SN-123456" },
+        IFD3: { GPSLatitudeRef: "N", GPSLatitude: "52/1 31/1 0/1" },
+      })
+      .withMetadata({ orientation: 6 })
+      .toFile(input);
+    const before = await sharp(input).metadata();
+    assert.ok(before.exif && new TextDecoder("latin1").decode(before.exif).includes("SN-123456"));
+    for (const name of ["out.png", "out.jpg", "out.webp"]) {
+      const { code, stderr } = await runProtect([
+        input,
+        "-o",
+        `${dir}/${name}`,
+        "--detectors",
+        "blazeface-front",
+        "--steps",
+        "1",
+        "--no-robust",
+        "--quiet",
+      ]);
+      assert.equal(code, 0, stderr);
+      const after = await sharp(`${dir}/${name}`).metadata();
+      assert.equal(after.exif, undefined, `${name} carries EXIF`);
+      assert.equal(after.orientation, undefined);
+      // Rotated upright: the stored 480x320 became 320x480.
+      assert.deepEqual([after.width, after.height], [320, 480], name);
+      const bytes = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/${name}`));
+      assert.ok(!bytes.includes("SN-123456") && !bytes.includes("TestCam"), `${name} leaks EXIF`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
