@@ -1,0 +1,48 @@
+/**
+ * EqualAIs public API: what notebooks, the CLI and the web page import.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, perturbPhoto, PROTECT_DEFAULTS, readImage, WHITEBOX_IDS } from "./mod.ts";
+ * await initBackend();
+ * const photo = await readImage("data/samples/sample1.jpg");
+ * const result = await perturbPhoto(photo, { ...PROTECT_DEFAULTS, detectors: [...WHITEBOX_IDS] });
+ * ```
+ */
+export { activeBackend, type BackendInfo, type BackendName, initBackend } from "./backend.ts";
+export { describeError, SetupError, UserError } from "./errors.ts";
+export { decodeImage, MAX_PIXELS, readImage } from "./image/decode.ts";
+export { encodeImage, formatFromPath, jpegRoundTrip, writeFileAtomic } from "./image/encode.ts";
+export { imageToTensor, type RgbImage, tensorToImage } from "./image/rgb_image.ts";
+export { jpegApprox } from "./image/jpeg_approx.ts";
+export {
+  DETECTOR_IDS,
+  DETECTORS,
+  loadDetector,
+  loadWhiteBoxDetector,
+  parseDetectorList,
+  WHITEBOX_IDS,
+} from "./detectors/registry.ts";
+export type { Detector, Face, WhiteBoxDetector } from "./detectors/types.ts";
+export { iou, nonMaxSuppression } from "./detectors/nms.ts";
+export { ATTACK_NAMES, ATTACKS, getAttack } from "./attacks/registry.ts";
+export type {
+  Attack,
+  AttackOptions,
+  AttackProblem,
+  AttackResult,
+  Checkpoint,
+  Norm,
+  Objective,
+} from "./attacks/types.ts";
+export { detectionObjective, hingeLoss } from "./attacks/objective.ts";
+export { DEFAULT_EOT, type EotOptions } from "./attacks/eot.ts";
+export { Perturbation } from "./attacks/perturbation.ts";
+export { faceRegionMask } from "./attacks/face_mask.ts";
+export { iterativeAttack, quantize } from "./attacks/iterative.ts";
+export { psnr } from "./metrics/psnr.ts";
+export { ssim } from "./metrics/ssim.ts";
+export { l2, linf } from "./metrics/perturbation_norms.ts";
+export { PROTECT_DEFAULTS } from "./protect/defaults.ts";
+export { type PerturbOptions, perturbPhoto, type PerturbResult } from "./protect/perturb_photo.ts";
+export { protectFile, type ProtectReport } from "./protect/protect_file.ts";
