@@ -117,7 +117,11 @@ export async function iterativeAttack(
     problem.onStep?.(step, finalLoss);
 
     const checkpoint = problem.checkpoint;
-    if (checkpoint && (step % checkpoint.every === 0 || step === config.steps)) {
+    const due = checkpoint &&
+      (checkpoint.at
+        ? checkpoint.at.includes(step)
+        : step % checkpoint.every === 0 || step === config.steps);
+    if (checkpoint && due) {
       const candidate = tf.tidy(() =>
         quantize(problem.clean, adversarialImages(problem, variable))
       );

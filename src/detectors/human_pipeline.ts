@@ -17,6 +17,20 @@ type HumanInstance = InstanceType<typeof HumanModule.Human>;
 
 const HUMAN_MODEL_FILES = ["blazeface-back", "facemesh"];
 
+/**
+ * The bounding box of the face mesh's points. Human's own `face.box` is the enlarged
+ * square crop it fed the mesh model (about 1.4-2x the face); the mesh spans the face
+ * itself, so its extent is comparable with other detectors' boxes.
+ */
+function meshBox(mesh: number[][] | undefined): Face["box"] | undefined {
+  if (!mesh || mesh.length < 3) return undefined;
+  const xs = mesh.map((p) => p[0]);
+  const ys = mesh.map((p) => p[1]);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return [x, y, Math.max(...xs) - x, Math.max(...ys) - y];
+}
+
 /** Human 3.3.6's full face pipeline (detector + mesh), face parts only. */
 export class HumanPipelineDetector implements Detector {
   /** Detector id. */
@@ -83,7 +97,7 @@ export class HumanPipelineDetector implements Detector {
       const result = await this.#human.detect(input);
       if (result.error) throw new Error(`human.detect failed: ${result.error}`);
       return result.face.map((face) => ({
-        box: [...face.box] as Face["box"],
+        box: meshBox(face.mesh as number[][]) ?? [...face.box] as Face["box"],
         score: face.score,
       }));
     } finally {

@@ -1,0 +1,83 @@
+/**
+ * `deno task sweep <config.json> [--out DIR] [--shard i/N] [--backend B]`
+ * `deno task sweep merge <dirs...> -o <dir>`
+ * `deno task sweep summary <dir> [--json]`
+ *
+ * Runs a parameter grid into results/<name>/ (resumable, crash-safe, shardable), merges
+ * shards, and summarises rows as a transfer matrix and a quality table.
+ */
+import { initBackend } from "../backend.ts";
+import { UserError } from "../errors.ts";
+import { PROJECT_ROOT } from "../paths.ts";
+import { parseShard, validateConfig } from "../experiments/sweep_config.ts";
+import { runSweep } from "../experiments/run_sweep.ts";
+import { mergeShards } from "../experiments/merge_shards.ts";
+import { openRows } from "../experiments/row_store.ts";
+import { formatSummary, summarize } from "../experiments/summarize.ts";
+import { parseFlags, runCli } from "./run_cli.ts";
+
+async function readConfig(path: string) {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    throw new UserError(`${path}: config file cannot be read`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  return validateConfig(raw);
+}
+
+async function main(): Promise<number> {
+  const [command, ...rest] = Deno.args;
+  if (command === "merge") {
+    const { values, positionals } = parseFlags(rest, { output: { type: "string", short: "o" } });
+    if (!values.output) throw new UserError("usage: sweep merge <dirs...> -o <dir>");
+    const count = await mergeShards(positionals, values.output as string);
+    console.error(
+      `sweep: merged ${positionals.length} folders, ${count} rows, into ${values.output}`,
+    );
+    return 0;
+  }
+  if (command === "summary") {
+    const { values, positionals } = parseFlags(rest, { json: { type: "boolean", default: false } });
+    if (positionals.length !== 1) throw new UserError("usage: sweep summary <dir> [--json]");
+    const rows = await openRows(`${positionals[0]}/rows.jsonl`);
+    if (rows.length === 0) throw new UserError(`${positionals[0]}: no result rows`);
+    const summary = summarize(rows);
+    console.log(values.json ? JSON.stringify(summary) : formatSummary(summary));
+    return 0;
+  }
+  const { values, positionals } = parseFlags(Deno.args, {
+    out: { type: "string" },
+    shard: { type: "string" },
+    backend: { type: "string" },
+  });
+  if (positionals.length !== 1) {
+    throw new UserError("usage: sweep <config.json> [--out DIR] [--shard i/N] | merge | summary");
+  }
+  const config = await readConfig(positionals[0]);
+  const shard = values.shard ? parseShard(values.shard as string) : undefined;
+  const backend = await initBackend(values.backend as string | undefined);
+  if (backend.fallbackReason) console.error(`sweep: ${backend.fallbackReason}`);
+  const outDir = (values.out as string | undefined) ?? `${PROJECT_ROOT}/results/${config.name}`;
+  console.error(
+    `sweep: ${config.name} into ${outDir}${shard ? ` (shard ${shard.index}/${shard.count})` : ""}`,
+  );
+  const summary = await runSweep(config, {
+    outDir,
+    shard,
+    backend: backend.name,
+    onProgress: (message) => console.error(`sweep: ${message}`),
+  });
+  console.error(
+    `sweep: done: ${summary.ran} units run, ${summary.skipped} already done, ${summary.failed} failed`,
+  );
+  return 0;
+}
+
+if (import.meta.main) await runCli("sweep", main);

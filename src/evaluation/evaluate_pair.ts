@@ -1,0 +1,102 @@
+/**
+ * Judging a protected photo against its clean original: image quality, and for every
+ * detector and channel how many of the reference faces it still finds.
+ */
+import { applyChannel } from "../image/channels.ts";
+import type { RgbImage } from "../image/rgb_image.ts";
+import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { detectionRate, matchFaces, referenceFaces } from "../metrics/detection.ts";
+import { psnr } from "../metrics/psnr.ts";
+import { ssim } from "../metrics/ssim.ts";
+import { l2, linf } from "../metrics/perturbation_norms.ts";
+import type { Face } from "../detectors/types.ts";
+
+/** One detector on one channel. */
+export interface DetectionResult {
+  /** Detector id. */
+  detector: string;
+  /** Channel name. */
+  channel: string;
+  /** Reference faces the detector finds in the clean photo after the channel. */
+  clean_faces: number;
+  /** Boxes the detector reports on the protected photo after the channel (any, matched or not). */
+  protected_faces: number;
+  /** Reference faces the detector finds on the protected photo after the channel. */
+  matched: number;
+  /** matched / clean_faces; null when the detector found no reference face in the clean photo. */
+  detection_rate: number | null;
+}
+
+/** Quality and detection results for a clean/protected pair. */
+export interface PairEvaluation {
+  /** PSNR of protected vs clean, dB (Infinity for identical images, as JSON null). */
+  psnr_db: number;
+  /** Mean SSIM over RGB channels. */
+  ssim_rgb: number;
+  /** SSIM of BT.601 luma. */
+  ssim_luma: number;
+  /** Largest per-channel change in grey levels. */
+  linf: number;
+  /** L2 of the change over the 0..1 image. */
+  l2: number;
+  /** Number of reference faces in the clean photo (identity channel). */
+  reference_faces: number;
+  /** One entry per detector x channel. */
+  results: DetectionResult[];
+}
+
+/** Reference faces: where the white-box detectors agree on the clean photo. */
+export async function referenceFacesOf(image: RgbImage): Promise<Face["box"][]> {
+  const detections: Face[][] = [];
+  for (const id of WHITEBOX_IDS) detections.push(await (await loadDetector(id)).detect(image));
+  return referenceFaces(detections);
+}
+
+/** Evaluates a protected photo against its clean original. */
+export async function evaluatePair(
+  clean: RgbImage,
+  protectedImage: RgbImage,
+  channels: string[],
+  detectorIds: string[],
+  onProgress?: (message: string) => void,
+): Promise<PairEvaluation> {
+  if (clean.width !== protectedImage.width || clean.height !== protectedImage.height) {
+    throw new RangeError(
+      `clean is ${clean.width}x${clean.height} but protected is ${protectedImage.width}x${protectedImage.height}`,
+    );
+  }
+  const results: DetectionResult[] = [];
+  let referenceCount = 0;
+  for (const channel of channels) {
+    const cleanSeen = await applyChannel(clean, channel);
+    const protectedSeen = await applyChannel(protectedImage, channel);
+    // References are found again after the channel, so their boxes share its geometry.
+    const reference = await referenceFacesOf(cleanSeen);
+    if (channel === "identity") referenceCount = reference.length;
+    for (const id of detectorIds) {
+      const detector = await loadDetector(id);
+      const onClean = matchFaces(reference, await detector.detect(cleanSeen)).size;
+      const found = await detector.detect(protectedSeen);
+      const matched = matchFaces(reference, found).size;
+      results.push({
+        detector: id,
+        channel,
+        clean_faces: onClean,
+        protected_faces: found.length,
+        matched,
+        detection_rate: detectionRate(onClean, matched) ?? null,
+      });
+    }
+    onProgress?.(`channel ${channel} done`);
+  }
+  if (!channels.includes("identity")) referenceCount = (await referenceFacesOf(clean)).length;
+  return {
+    psnr_db: psnr(clean, protectedImage),
+    ssim_rgb: ssim(clean, protectedImage),
+    ssim_luma: ssim(clean, protectedImage, { channel: "luma" }),
+    linf: linf(clean, protectedImage),
+    l2: l2(clean, protectedImage),
+    reference_faces: referenceCount,
+    results,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Where a result came from: code version, library versions, backend and machine. Every
+ * sweep's run.json and every result row carry it.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { PROJECT_ROOT } from "../paths.ts";
+
+/** Versions and environment of a run. */
+export interface Provenance {
+  /** Git commit of the code, with "+dirty" when the tree had uncommitted changes. */
+  code_version: string;
+  /** Library versions. */
+  versions: { deno: string; tfjs: string; human: string; sharp: string };
+  /** tfjs backend that ran. */
+  backend: string;
+  /** Machine facts. */
+  machine: { cores: number; cpu: string; os: string; memory_gib: number };
+}
+
+async function git(args: string[]): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("git", {
+      args,
+      cwd: PROJECT_ROOT,
+      stdout: "piped",
+      stderr: "null",
+    })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function packageVersion(name: string): Promise<string> {
+  try {
+    const json = JSON.parse(
+      await Deno.readTextFile(`${PROJECT_ROOT}/node_modules/${name}/package.json`),
+    );
+    return json.version;
+  } catch {
+    return "unknown";
+  }
+}
+
+async function cpuModel(): Promise<string> {
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    return info.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Collects the provenance of the current process. */
+export async function collectProvenance(backend: string): Promise<Provenance> {
+  const commit = await git(["rev-parse", "--short=12", "HEAD"]) ?? "unknown";
+  const dirty = (await git(["status", "--porcelain", "--untracked-files=no"]))?.length
+    ? "+dirty"
+    : "";
+  return {
+    code_version: commit + dirty,
+    versions: {
+      deno: Deno.version.deno,
+      tfjs: tf.version.tfjs,
+      human: await packageVersion("@vladmandic/human"),
+      sharp: await packageVersion("sharp"),
+    },
+    backend,
+    machine: {
+      cores: navigator.hardwareConcurrency,
+      cpu: await cpuModel(),
+      os: `${Deno.build.os} ${Deno.build.arch}`,
+      memory_gib: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Summaries of a sweep's rows: the transfer matrix (source sets x targets, mean
+ * detection rate per channel) and a quality table (mean PSNR/SSIM per attack and eps).
+ */
+import type { StoredRow } from "./row_store.ts";
+
+/** One cell of the transfer matrix. */
+export interface TransferCell {
+  /** Source set, joined with "+". */
+  source: string;
+  /** Target detector. */
+  target: string;
+  /** Channel. */
+  channel: string;
+  /** Mean detection rate over images, attacks, eps and seeds at the largest step count. */
+  detection_rate: number;
+  /** Rows averaged. */
+  n: number;
+  /** True when the target is outside the source set (a transfer claim). */
+  transfer: boolean;
+}
+
+/** One line of the quality table. */
+export interface QualityLine {
+  /** Attack name. */
+  attack: string;
+  /** Budget. */
+  eps: number;
+  /** Mean PSNR, dB. */
+  psnr_db: number;
+  /** Mean RGB SSIM. */
+  ssim_rgb: number;
+  /** Units averaged. */
+  n: number;
+}
+
+/** The whole summary. */
+export interface SweepSummary {
+  /** Transfer matrix cells. */
+  transfer: TransferCell[];
+  /** Quality table. */
+  quality: QualityLine[];
+  /** Units that failed, with reasons. */
+  failures: { image: string; error: string }[];
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Summarises rows (only rows at each unit's largest step count enter the matrix). */
+export function summarize(rows: StoredRow[]): SweepSummary {
+  const ok = rows.filter((r) => !r.error);
+  const maxSteps = Math.max(...ok.map((r) => r.steps as number));
+  const final = ok.filter((r) => r.steps === maxSteps);
+  const cells = new Map<string, { rates: number[]; row: StoredRow }>();
+  for (const r of final) {
+    if (r.detection_rate === null) continue;
+    const key = JSON.stringify([r.source, r.target, r.channel]);
+    const cell = cells.get(key) ?? { rates: [], row: r };
+    cell.rates.push(r.detection_rate as number);
+    cells.set(key, cell);
+  }
+  const transfer = [...cells.values()].map(({ rates, row }) => ({
+    source: (row.source as string[]).join("+"),
+    target: row.target as string,
+    channel: row.channel as string,
+    detection_rate: mean(rates),
+    n: rates.length,
+    transfer: !(row.source as string[]).includes(row.target as string),
+  }));
+  const perUnit = new Map<string, StoredRow>();
+  for (const r of final) perUnit.set(r.unit, r);
+  const quality = new Map<
+    string,
+    { psnr: number[]; ssim: number[]; attack: string; eps: number }
+  >();
+  for (const r of perUnit.values()) {
+    const key = `${r.attack}|${r.eps}`;
+    const q = quality.get(key) ??
+      { psnr: [], ssim: [], attack: r.attack as string, eps: r.eps as number };
+    q.psnr.push(r.psnr_db as number);
+    q.ssim.push(r.ssim_rgb as number);
+    quality.set(key, q);
+  }
+  return {
+    transfer,
+    quality: [...quality.values()].map((q) => ({
+      attack: q.attack,
+      eps: q.eps,
+      psnr_db: mean(q.psnr),
+      ssim_rgb: mean(q.ssim),
+      n: q.psnr.length,
+    })),
+    failures: rows.filter((r) => r.error).map((r) => ({
+      image: r.image as string,
+      error: r.error as string,
+    })),
+  };
+}
+
+/** Formats the summary as text tables: one transfer matrix per channel, then quality. */
+export function formatSummary(summary: SweepSummary): string {
+  const out: string[] = [];
+  const channels = [...new Set(summary.transfer.map((c) => c.channel))];
+  const sources = [...new Set(summary.transfer.map((c) => c.source))];
+  const targets = [...new Set(summary.transfer.map((c) => c.target))];
+  for (const channel of channels) {
+    out.push(`mean detection rate, channel ${channel} (rows: source sets; * = transfer target)`);
+    const width = Math.max(6, ...sources.map((s) => s.length));
+    out.push(["".padEnd(width), ...targets.map((t) => t.padStart(16))].join(" "));
+    for (const source of sources) {
+      const cells = targets.map((t) => {
+        const c = summary.transfer.find((x) =>
+          x.channel === channel && x.source === source && x.target === t
+        );
+        return (c ? `${c.detection_rate.toFixed(2)}${c.transfer ? "*" : " "}` : "-").padStart(16);
+      });
+      out.push([source.padEnd(width), ...cells].join(" "));
+    }
+    out.push("");
+  }
+  out.push("attack        eps   PSNR dB   SSIM    n");
+  for (const q of summary.quality) {
+    out.push(
+      `${q.attack.padEnd(12)} ${String(q.eps).padStart(4)}  ${q.psnr_db.toFixed(2).padStart(8)}  ${
+        q.ssim_rgb.toFixed(4)
+      }  ${String(q.n).padStart(3)}`,
+    );
+  }
+  for (const f of summary.failures) out.push(`failed: ${f.image}: ${f.error}`);
+  return out.join("\n");
+}

@@ -1,0 +1,261 @@
+/**
+ * Sweep configurations: the grid a researcher asks for, checked field by field before
+ * any work starts, and expanded into work units (one attack run each).
+ */
+import { UserError } from "../errors.ts";
+import { ATTACK_NAMES } from "../attacks/registry.ts";
+import { DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { parseChannel } from "../image/channels.ts";
+
+/** One attack entry: its name and options (besides eps, steps and seed, which the grid sets). */
+export interface AttackSpec {
+  /** Registered attack name. */
+  attack: string;
+  /** Any of the attack's own options (norm, momentum, kernelSize, stepSize...). */
+  [option: string]: unknown;
+}
+
+/** A sweep configuration as written in JSON. */
+export interface SweepConfig {
+  /** Name; results go to results/<name>/ unless --out is given. */
+  name: string;
+  /** Image paths or globs (`*` in the file name), relative to the working directory. */
+  images: string[];
+  /** Downscale images so the long side is at most this many pixels (optional). */
+  maxSide?: number;
+  /** Attacks with their options. */
+  attacks: AttackSpec[];
+  /** Budgets (L-inf grey levels, or L2 if an attack sets norm "l2"). */
+  eps: number[];
+  /** Step counts; one run per unit goes to the largest, the others are checkpoints of it. */
+  steps: number[];
+  /** Source detector sets (each a list of white-box ids: single detectors and ensembles). */
+  sources: string[][];
+  /** Robust mode off/on. */
+  robust?: boolean[];
+  /** Detectors to judge with. */
+  targets: string[];
+  /** Channels to judge after. */
+  channels: string[];
+  /** Seeds. */
+  seeds: number[];
+  /** Stop a run early once no source detector finds a face on any channel (default true). */
+  earlyStop?: boolean;
+}
+
+const FIELDS = [
+  "name",
+  "images",
+  "maxSide",
+  "attacks",
+  "eps",
+  "steps",
+  "sources",
+  "robust",
+  "targets",
+  "channels",
+  "seeds",
+  "earlyStop",
+];
+
+/** One attack run: everything except the step checkpoints, targets and channels. */
+export interface WorkUnit {
+  /** Position in the grid (stable: shards and merges order by it). */
+  index: number;
+  /** Stable key of the unit. */
+  key: string;
+  /** Image path. */
+  image: string;
+  /** Attack and its options. */
+  attack: AttackSpec;
+  /** Budget. */
+  eps: number;
+  /** White-box detectors attacked together. */
+  source: string[];
+  /** Robust mode. */
+  robust: boolean;
+  /** Seed. */
+  seed: number;
+}
+
+function fail(field: string, message: string): never {
+  throw new UserError(`config field "${field}": ${message}`);
+}
+
+function list<T>(
+  config: Record<string, unknown>,
+  field: string,
+  check: (v: unknown) => v is T,
+  what: string,
+): T[] {
+  const value = config[field];
+  if (!Array.isArray(value)) fail(field, `must be a list of ${what}, got ${JSON.stringify(value)}`);
+  if (value.length === 0) fail(field, "must not be empty");
+  value.forEach((v, i) => {
+    if (!check(v)) fail(field, `item ${i} must be ${what}, got ${JSON.stringify(v)}`);
+  });
+  return value as T[];
+}
+
+const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+const isPositive = (v: unknown): v is number =>
+  typeof v === "number" && Number.isFinite(v) && v > 0;
+const isStepCount = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 10000;
+const isSeed = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isBool = (v: unknown): v is boolean => typeof v === "boolean";
+
+/** Validates a parsed JSON config; throws a UserError naming the field and value. */
+export function validateConfig(raw: unknown): SweepConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new UserError("config must be a JSON object");
+  }
+  const config = raw as Record<string, unknown>;
+  for (const key of Object.keys(config)) {
+    if (!FIELDS.includes(key)) fail(key, `unknown field (known: ${FIELDS.join(", ")})`);
+  }
+  if (!isString(config.name) || !/^[A-Za-z0-9._-]+$/.test(config.name)) {
+    fail(
+      "name",
+      `must be a name of letters, digits, ".", "_" or "-", got ${JSON.stringify(config.name)}`,
+    );
+  }
+  list(config, "images", isString, "paths or globs");
+  if (
+    config.maxSide !== undefined &&
+    !(Number.isInteger(config.maxSide) && (config.maxSide as number) >= 32)
+  ) {
+    fail("maxSide", `must be a whole number >= 32, got ${JSON.stringify(config.maxSide)}`);
+  }
+  const attacks = list(
+    config,
+    "attacks",
+    (v): v is AttackSpec => typeof v === "object" && v !== null && !Array.isArray(v),
+    'objects like {"attack": "pgd"}',
+  );
+  for (const a of attacks) {
+    if (!ATTACK_NAMES.includes(a.attack)) {
+      fail(
+        "attacks",
+        `unknown attack ${JSON.stringify(a.attack)} (known: ${ATTACK_NAMES.join(", ")})`,
+      );
+    }
+    for (const reserved of ["eps", "steps", "seed"]) {
+      if (reserved in a) {
+        fail("attacks", `set "${reserved}" in the grid field "${reserved}", not in an attack`);
+      }
+    }
+  }
+  const eps = list(config, "eps", isPositive, "positive numbers");
+  if (eps.some((e) => e > 64)) fail("eps", `values must be at most 64, got ${JSON.stringify(eps)}`);
+  list(config, "steps", isStepCount, "whole numbers from 1 to 10000");
+  const sources = list(
+    config,
+    "sources",
+    (v): v is string[] => Array.isArray(v) && v.length > 0,
+    "non-empty lists of detector ids",
+  );
+  for (const set of sources) {
+    for (const id of set) {
+      if (!WHITEBOX_IDS.includes(id)) {
+        fail(
+          "sources",
+          `${JSON.stringify(id)} is not a white-box detector (white-box: ${
+            WHITEBOX_IDS.join(", ")
+          })`,
+        );
+      }
+    }
+  }
+  if (config.robust !== undefined) list(config, "robust", isBool, "true/false");
+  const targets = list(config, "targets", isString, "detector ids");
+  for (const id of targets) {
+    if (!DETECTOR_IDS.includes(id)) {
+      fail("targets", `unknown detector ${JSON.stringify(id)} (known: ${DETECTOR_IDS.join(", ")})`);
+    }
+  }
+  const channels = list(config, "channels", isString, "channel names");
+  for (const c of channels) {
+    try {
+      parseChannel(c);
+    } catch (error) {
+      fail("channels", (error as Error).message);
+    }
+  }
+  list(config, "seeds", isSeed, "whole numbers >= 0");
+  if (config.earlyStop !== undefined && !isBool(config.earlyStop)) {
+    fail("earlyStop", `must be true or false, got ${JSON.stringify(config.earlyStop)}`);
+  }
+  return config as unknown as SweepConfig;
+}
+
+/** Expands image globs (`*` and `?` in the last path segment) into sorted paths. */
+export function expandImages(patterns: string[]): string[] {
+  const paths: string[] = [];
+  for (const pattern of patterns) {
+    const slash = pattern.lastIndexOf("/");
+    const dir = slash >= 0 ? pattern.slice(0, slash) || "/" : ".";
+    const name = pattern.slice(slash + 1);
+    if (!/[*?]/.test(name)) {
+      paths.push(pattern);
+      continue;
+    }
+    const regex = new RegExp(
+      `^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`,
+    );
+    let matches: string[] = [];
+    try {
+      matches = [...Deno.readDirSync(dir)].filter((e) => e.isFile && regex.test(e.name))
+        .map((e) => `${dir}/${e.name}`).sort();
+    } catch {
+      throw new UserError(
+        `config field "images": folder of ${JSON.stringify(pattern)} cannot be read`,
+      );
+    }
+    if (matches.length === 0) {
+      throw new UserError(`config field "images": ${JSON.stringify(pattern)} matches no file`);
+    }
+    paths.push(...matches);
+  }
+  return [...new Set(paths)];
+}
+
+/** The grid's work units in a fixed order: image, attack, eps, source, robust, seed. */
+export function expandUnits(config: SweepConfig): WorkUnit[] {
+  const units: WorkUnit[] = [];
+  for (const image of expandImages(config.images)) {
+    for (const attack of config.attacks) {
+      for (const eps of config.eps) {
+        for (const source of config.sources) {
+          for (const robust of config.robust ?? [false]) {
+            for (const seed of config.seeds) {
+              const key = JSON.stringify([image, attack, eps, source, robust, seed]);
+              units.push({ index: units.length, key, image, attack, eps, source, robust, seed });
+            }
+          }
+        }
+      }
+    }
+  }
+  return units;
+}
+
+/** Parses "--shard i/N" (1-based i); throws a UserError for anything else. */
+export function parseShard(spec: string): { index: number; count: number } {
+  const m = spec.match(/^(\d+)\/(\d+)$/);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UserError(`--shard must be i/N with 1 <= i <= N, got "${spec}"`);
+  }
+  return { index, count };
+}
+
+/** The units of shard i of N: every N-th unit starting at i-1 (deterministic, balanced). */
+export function shardUnits(
+  units: WorkUnit[],
+  shard?: { index: number; count: number },
+): WorkUnit[] {
+  if (!shard) return units;
+  return units.filter((u) => u.index % shard.count === shard.index - 1);
+}
