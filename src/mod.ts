@@ -3,10 +3,10 @@
  *
  * @example
  * ```ts
- * import { initBackend, perturbPhoto, PROTECT_DEFAULTS, readImage, WHITEBOX_IDS } from "./mod.ts";
+ * import { DEFAULT_SOURCE_IDS, initBackend, perturbPhoto, PROTECT_DEFAULTS, readImage } from "./mod.ts";
  * await initBackend();
  * const photo = await readImage("data/samples/sample1.jpg");
- * const result = await perturbPhoto(photo, { ...PROTECT_DEFAULTS, detectors: [...WHITEBOX_IDS] });
+ * const result = await perturbPhoto(photo, { ...PROTECT_DEFAULTS, detectors: [...DEFAULT_SOURCE_IDS] });
  * ```
  */
 export { activeBackend, type BackendInfo, type BackendName, initBackend } from "./backend.ts";
@@ -16,6 +16,7 @@ export { encodeImage, formatFromPath, jpegRoundTrip, writeFileAtomic } from "./i
 export { imageToTensor, type RgbImage, tensorToImage } from "./image/rgb_image.ts";
 export { jpegApprox } from "./image/jpeg_approx.ts";
 export {
+  DEFAULT_SOURCE_IDS,
   DETECTOR_IDS,
   DETECTORS,
   loadDetector,

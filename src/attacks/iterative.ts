@@ -119,7 +119,7 @@ export async function iterativeAttack(
     const checkpoint = problem.checkpoint;
     const due = checkpoint &&
       (checkpoint.at
-        ? checkpoint.at.includes(step)
+        ? checkpoint.at.includes(step) || step === config.steps
         : step % checkpoint.every === 0 || step === config.steps);
     if (checkpoint && due) {
       const candidate = tf.tidy(() =>

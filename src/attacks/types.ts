@@ -42,7 +42,7 @@ export interface Objective {
 export interface Checkpoint {
   /** How often (in steps) to check. */
   every: number;
-  /** Check exactly at these steps instead (e.g. a sweep's step counts). */
+  /** Check at these steps (and the last) instead (e.g. a sweep's step counts). */
   at?: number[];
   /** Judges the quantised candidate, e.g. by encoding it and running the detectors. */
   check(candidate: tf.Tensor4D, step: number): Promise<boolean>;

@@ -5,7 +5,7 @@
  * and time per photo.
  */
 import { initBackend } from "../backend.ts";
-import { DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { DEFAULT_SOURCE_IDS, DETECTOR_IDS } from "../detectors/registry.ts";
 import { PROJECT_ROOT, SAMPLES_DIR } from "../paths.ts";
 import { readManifest } from "../verified_files.ts";
 import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
@@ -30,7 +30,7 @@ export function formatDemoTable(reports: ProtectReport[]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [
     "faces per detector: input->output/after JPEG q75 (white-box: " +
-    `${WHITEBOX_IDS.join(", ")}; the others are judges never attacked)`,
+    `${DEFAULT_SOURCE_IDS.join(", ")}; the others are judges never attacked)`,
     line(header),
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   await Deno.mkdir(outDir, { recursive: true });
   console.error(
     `demo: protecting ${files.length} sample photos with ${PROTECT_DEFAULTS.attack}, eps ${PROTECT_DEFAULTS.eps}, ` +
-      `robust mode, against ${WHITEBOX_IDS.join(" + ")}; results in results/demo/`,
+      `robust mode, against ${DEFAULT_SOURCE_IDS.join(" + ")}; results in results/demo/`,
   );
   const reports: ProtectReport[] = [];
   for (const [i, file] of files.entries()) {
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
       {
         ...PROTECT_DEFAULTS,
         eot: PROTECT_DEFAULTS.eot,
-        detectors: [...WHITEBOX_IDS],
+        detectors: [...DEFAULT_SOURCE_IDS],
         judges: [...DETECTOR_IDS],
         backend: backend.name,
         onProgress: (step, _loss, facesLeft) => {

@@ -9,7 +9,12 @@
 import { initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES, getAttack } from "../attacks/registry.ts";
-import { DETECTOR_IDS, parseDetectorList, WHITEBOX_IDS } from "../detectors/registry.ts";
+import {
+  DEFAULT_SOURCE_IDS,
+  DETECTOR_IDS,
+  parseDetectorList,
+  WHITEBOX_IDS,
+} from "../detectors/registry.ts";
 import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
 import { protectFile, type ProtectReport } from "../protect/protect_file.ts";
 import { numberFlag, parseFlags, runCli } from "./run_cli.ts";
@@ -19,7 +24,7 @@ const USAGE = `usage: deno task protect <input> -o <output> [--attack ${ATTACK_N
   [--robust|--no-robust] [--seed N] [--quality 95] [--backend wasm|cpu|tensorflow] [--json]`;
 
 /** Formats the report as a short table for people. */
-export function formatProtectReport(report: ProtectReport): string {
+export function formatProtectReport(report: ProtectReport, attacked: string[]): string {
   const lines = [
     `${report.input} -> ${report.output}`,
     `attack ${report.attack}, eps ${report.eps}, ${report.steps_run} steps, ${report.seconds} s on ${report.backend}`,
@@ -28,7 +33,7 @@ export function formatProtectReport(report: ProtectReport): string {
     "detector         input  output  after JPEG q75",
   ];
   for (const [id, c] of Object.entries(report.detectors)) {
-    const kind = WHITEBOX_IDS.includes(id) ? "" : " (judge)";
+    const kind = attacked.includes(id) ? "" : " (judge)";
     lines.push(
       `${(id + kind).padEnd(16)} ${String(c.clean).padStart(5)}  ${
         String(c.protected).padStart(6)
@@ -46,7 +51,7 @@ async function main(): Promise<number> {
     attack: { type: "string", default: PROTECT_DEFAULTS.attack },
     eps: { type: "string" },
     steps: { type: "string" },
-    detectors: { type: "string", default: "all-whitebox" },
+    detectors: { type: "string", default: DEFAULT_SOURCE_IDS.join(",") },
     robust: { type: "boolean", default: false },
     seed: { type: "string" },
     quality: { type: "string" },
@@ -116,7 +121,7 @@ async function main(): Promise<number> {
       console.error(`protect: step ${step}/${steps}, loss ${loss.toFixed(2)}, ${faces}`);
     },
   });
-  console.log(values.json ? JSON.stringify(report) : formatProtectReport(report));
+  console.log(values.json ? JSON.stringify(report) : formatProtectReport(report, detectors));
   return 0;
 }
 

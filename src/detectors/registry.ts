@@ -9,6 +9,9 @@ import { BLAZEFACE_FRONT } from "./blazeface_front.ts";
 import { MEDIAPIPE_FULL } from "./mediapipe_full.ts";
 import { FaceBoxesDetector } from "./faceboxes.ts";
 import { HumanPipelineDetector } from "./human_pipeline.ts";
+import { FaceApiSsdDetector } from "./faceapi_ssd.ts";
+import { FaceApiTinyDetector } from "./faceapi_tiny.ts";
+import { HaarCascadeDetector } from "./haar_cascade.ts";
 import type { Detector, DetectorKind, WhiteBoxDetector } from "./types.ts";
 
 /** How to load one detector, and whether it is white-box. */
@@ -30,8 +33,11 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: () => BlazeFamilyDetector.load(BLAZEFACE_FRONT),
   },
   { id: "mediapipe-full", kind: "whitebox", load: () => BlazeFamilyDetector.load(MEDIAPIPE_FULL) },
+  { id: "faceapi-ssd", kind: "whitebox", load: () => FaceApiSsdDetector.load() },
   { id: "human", kind: "blackbox", load: () => HumanPipelineDetector.load() },
   { id: "faceboxes", kind: "blackbox", load: () => FaceBoxesDetector.load() },
+  { id: "faceapi-tiny", kind: "blackbox", load: () => FaceApiTinyDetector.load() },
+  { id: "haar", kind: "blackbox", load: () => HaarCascadeDetector.load() },
 ];
 
 /** Ids of every registered detector. */
@@ -40,6 +46,17 @@ export const DETECTOR_IDS: readonly string[] = DETECTORS.map((d) => d.id);
 /** Ids of the white-box detectors. */
 export const WHITEBOX_IDS: readonly string[] = DETECTORS.filter((d) => d.kind === "whitebox")
   .map((d) => d.id);
+
+/**
+ * The white-box detectors a protection attacks by default: Human's BlazeFace family.
+ * face-api's SSD is white-box too, but a step through it costs about ten times as much
+ * on wasm; add it with `--detectors all-whitebox` for a two-family ensemble.
+ */
+export const DEFAULT_SOURCE_IDS: readonly string[] = [
+  "blazeface-back",
+  "blazeface-front",
+  "mediapipe-full",
+];
 
 /**
  * Parses a detector list: "all", "all-whitebox", "all-blackbox", or comma-separated ids.

@@ -279,13 +279,20 @@ async function runUnit(
     perturbation.dispose();
     objective.dispose?.();
   }
-  // Checkpoints after an early stop would show the same image: record them as such.
+  // A checkpoint after the run ended (early stop, or a one-step attack such as FGSM)
+  // would show the same image: record the last measured rows under its step count.
   const rows: StoredRow[] = [];
-  let last: StoredRow[] = [];
+  const measuredSteps = [...measured.keys()].sort((a, b) => a - b);
   for (const step of checkpoints) {
-    const atStep = measured.get(step);
-    if (atStep) last = atStep;
-    rows.push(...(atStep ?? last.map((r) => ({ ...r, steps: step, stopped_early_at: stoppedAt }))));
+    const from = measuredSteps.filter((m) => m <= step).at(-1) ?? measuredSteps[0];
+    rows.push(
+      ...measured.get(from)!.map((r) => ({
+        ...r,
+        steps: step,
+        steps_run: from,
+        ...(stoppedAt !== undefined && step > stoppedAt ? { stopped_early_at: stoppedAt } : {}),
+      })),
+    );
   }
   return rows.map((r) => ({ ...r, unit_rows: rows.length }));
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { jpegRoundTrip } from "../image/encode.ts";
-import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { DEFAULT_SOURCE_IDS, loadDetector } from "../detectors/registry.ts";
 import { l2, linf } from "../metrics/perturbation_norms.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { PROTECT_DEFAULTS } from "./defaults.ts";
@@ -18,12 +18,12 @@ Deno.test("robust defaults: no white-box face on the output or after JPEG q75", 
   const result = await perturbPhoto(image, {
     ...PROTECT_DEFAULTS,
     eot: PROTECT_DEFAULTS.eot,
-    detectors: [...WHITEBOX_IDS],
+    detectors: [...DEFAULT_SOURCE_IDS],
   });
   assert.ok(result.stepsRun <= PROTECT_DEFAULTS.steps);
   assert.ok(linf(image, result.image) <= PROTECT_DEFAULTS.eps);
   const reencoded = await jpegRoundTrip(result.image, 75);
-  for (const id of WHITEBOX_IDS) {
+  for (const id of DEFAULT_SOURCE_IDS) {
     const detector = await loadDetector(id);
     assert.ok((await detector.detect(image)).length >= 2, `${id}: clean faces`);
     assert.equal((await detector.detect(result.image)).length, 0, `${id}: faces on the output`);

