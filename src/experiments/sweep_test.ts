@@ -9,23 +9,15 @@ import { openRows, type StoredRow } from "./row_store.ts";
 import { withoutTiming } from "./merge_shards.ts";
 import { validateConfig } from "./sweep_config.ts";
 
-const TINY = {
-  name: "tiny",
-  images: [`${PROJECT_ROOT}/data/samples/sample1.jpg`, `${PROJECT_ROOT}/data/samples/sample4.jpg`],
-  maxSide: 480,
-  attacks: [{ attack: "pgd" }, { attack: "bim" }],
-  eps: [8],
-  steps: [3, 6],
-  sources: [["blazeface-front"]],
-  targets: ["blazeface-front", "faceboxes"],
-  channels: ["identity", "jpeg75"],
-  seeds: [1],
-  earlyStop: false,
-};
+// The bundled smoke grid: 4 units, 32 rows, about ten seconds.
+const SMOKE = JSON.parse(
+  await Deno.readTextFile(`${PROJECT_ROOT}/results/configs/smoke.json`),
+) as Record<string, unknown> & { images: string[] };
 
 function sweep(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${PROJECT_ROOT}/src/cli/sweep.ts`, ...args],
+    cwd: PROJECT_ROOT, // the config's image paths are relative to the repository
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -45,8 +37,8 @@ function comparable(rows: StoredRow[]): string[] {
 Deno.test("sweep: kill -9 and rerun equals an uninterrupted run; shards merge to the same rows", async () => {
   const dir = await Deno.makeTempDir({ prefix: "equalais-sweep-" });
   try {
-    const config = `${dir}/tiny.json`;
-    await Deno.writeTextFile(config, JSON.stringify(TINY));
+    const config = `${dir}/smoke.json`;
+    await Deno.writeTextFile(config, JSON.stringify(SMOKE));
     // Uninterrupted reference run, with progress on stderr.
     const stderr = await finish(sweep([config, "--out", `${dir}/whole`]));
     assert.match(stderr, /4\/4 units .* ETA/);
@@ -90,7 +82,7 @@ Deno.test("sweep: kill -9 and rerun equals an uninterrupted run; shards merge to
     assert.deepEqual(comparable(await openRows(`${dir}/merged/rows.jsonl`)), comparable(whole));
 
     // A shard of another config is refused.
-    await Deno.writeTextFile(config, JSON.stringify({ ...TINY, eps: [4] }));
+    await Deno.writeTextFile(config, JSON.stringify({ ...SMOKE, eps: [4] }));
     await finish(sweep([config, "--out", `${dir}/other`, "--shard", "1/2"]));
     const refused = await sweep(["merge", `${dir}/s1`, `${dir}/other`, "-o", `${dir}/bad`])
       .output();
@@ -120,8 +112,8 @@ Deno.test("sweep: an unreadable image becomes a failed row and the sweep goes on
     await Deno.writeTextFile(
       config,
       JSON.stringify({
-        ...TINY,
-        images: [`${dir}/broken.jpg`, TINY.images[0]],
+        ...SMOKE,
+        images: [`${dir}/broken.jpg`, SMOKE.images[0]],
         attacks: [{ attack: "fgsm" }],
       }),
     );
@@ -136,19 +128,19 @@ Deno.test("sweep: an unreadable image becomes a failed row and the sweep goes on
 
 Deno.test("config errors name the field and value", () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ ...TINY, colour: "red" }, /field "colour": unknown field/],
-    [{ ...TINY, eps: "8" }, /field "eps": must be a list/],
-    [{ ...TINY, eps: [] }, /field "eps": must not be empty/],
-    [{ ...TINY, eps: [100] }, /field "eps": values must be at most 64/],
-    [{ ...TINY, steps: [0] }, /field "steps": item 0/],
-    [{ ...TINY, attacks: [{ attack: "deepfool" }] }, /unknown attack "deepfool"/],
-    [{ ...TINY, sources: [["faceboxes"]] }, /"faceboxes" is not a white-box detector/],
-    [{ ...TINY, targets: ["yolo"] }, /field "targets": unknown detector "yolo"/],
-    [{ ...TINY, channels: ["jpeg42"] }, /field "channels": unknown channel "jpeg42"/],
-    [{ ...TINY, name: "../x" }, /field "name"/],
+    [{ ...SMOKE, colour: "red" }, /field "colour": unknown field/],
+    [{ ...SMOKE, eps: "8" }, /field "eps": must be a list/],
+    [{ ...SMOKE, eps: [] }, /field "eps": must not be empty/],
+    [{ ...SMOKE, eps: [100] }, /field "eps": values must be at most 64/],
+    [{ ...SMOKE, steps: [0] }, /field "steps": item 0/],
+    [{ ...SMOKE, attacks: [{ attack: "deepfool" }] }, /unknown attack "deepfool"/],
+    [{ ...SMOKE, sources: [["faceboxes"]] }, /"faceboxes" is not a white-box detector/],
+    [{ ...SMOKE, targets: ["yolo"] }, /field "targets": unknown detector "yolo"/],
+    [{ ...SMOKE, channels: ["jpeg42"] }, /field "channels": unknown channel "jpeg42"/],
+    [{ ...SMOKE, name: "../x" }, /field "name"/],
   ];
   for (const [config, pattern] of cases) assert.throws(() => validateConfig(config), pattern);
-  assert.equal(validateConfig(TINY).name, "tiny");
+  assert.equal(validateConfig(SMOKE).name, "smoke");
 });
 
 Deno.test("the bundled configs are valid", async () => {
