@@ -86,6 +86,13 @@ async function installDebianPackages(manifest: Manifest, dir: string): Promise<v
         `package as root (\`sudo ${command}\`), then rerun \`deno task setup\``,
     );
   }
+  await aptInstall(packages);
+}
+
+/** apt-get install as root, running apt-get update once if the package lists are missing. */
+async function aptInstall(packages: string[]): Promise<void> {
+  const install = ["install", "-y", "--no-install-recommends", ...packages];
+  const command = `apt-get ${install.join(" ")}`;
   console.error(`setup: installing Debian package ${packages.join(", ")} (${command})`);
   let result = await aptGet(install);
   if (!result.success && /Unable to locate package|no installation candidate/.test(result.output)) {
@@ -97,6 +104,38 @@ async function installDebianPackages(manifest: Manifest, dir: string): Promise<v
     result = await aptGet(install);
   }
   if (!result.success) throw new UserError(`${command} failed: ${lastLines(result.output)}`);
+}
+
+/**
+ * For `deno task bench`: Debian's python3-torch, the PyTorch anchor's runtime. Without
+ * root and apt-get it only says how to install it; the benchmark then reports the
+ * anchor as unavailable.
+ */
+async function ensureTorch(): Promise<void> {
+  const python = Deno.env.get("EQUALAIS_TORCH_PYTHON") ?? "/usr/bin/python3";
+  const hasTorch = async () => {
+    try {
+      return (await new Deno.Command(python, {
+        args: ["-c", "import torch, numpy"],
+        stdout: "null",
+        stderr: "null",
+      }).output()).success;
+    } catch {
+      return false;
+    }
+  };
+  if (await hasTorch()) {
+    console.error("setup: PyTorch anchor: python3-torch present");
+    return;
+  }
+  if (Deno.uid() !== 0 || !(await hasAptGet())) {
+    console.error(
+      "setup: PyTorch anchor: not installed; as root run `apt-get install -y " +
+        "--no-install-recommends python3-torch python3-numpy` (bench will report it missing)",
+    );
+    return;
+  }
+  await aptInstall(["python3-torch", "python3-numpy"]);
 }
 
 function lastLines(output: string): string {
@@ -113,6 +152,7 @@ async function main(): Promise<void> {
     const note = copied.length ? `copied ${copied.length}` : "already in place";
     console.error(`setup: ${what}: ${manifest.files.length} files verified (${note})`);
   }
+  if (Deno.args.includes("--bench")) await ensureTorch();
   console.error(`setup: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 

@@ -1,0 +1,97 @@
+/**
+ * Our side of the speed comparison: PGD image-steps per second on one white-box
+ * detector at its own input size, as the PyTorch anchor measures it (forward, input
+ * gradient of the summed face scores, signed step, clip), median over repetitions
+ * after a warm-up.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { WhiteBoxDetector } from "../detectors/types.ts";
+
+/** One timing. */
+export interface SpeedResult {
+  /** Median milliseconds per PGD step (whole batch). */
+  ms_per_step: number;
+  /** Images x steps per second. */
+  image_steps_per_s: number;
+  /** Most tensors alive during the run. */
+  peak_tensors: number;
+  /** Resident memory after the run, MiB. */
+  rss_mib: number;
+}
+
+/** Times `steps` PGD steps per repetition, `repetitions` times, and reports the median. */
+export async function pgdSpeed(
+  detector: WhiteBoxDetector,
+  batch: number,
+  steps: number,
+  repetitions: number,
+): Promise<SpeedResult> {
+  const size = detector.inputSize;
+  const clean = tf.randomUniform([batch, size, size, 3], 0, 255, "float32", 1) as tf.Tensor4D;
+  const eps = 8;
+  const alpha = 2;
+  const gradient = tf.grad((x) => tf.sigmoid(detector.faceLogits(x as tf.Tensor4D)).sum());
+  let x = clean.clone();
+  let peak = 0;
+  const step = () => {
+    const next = tf.tidy(() => {
+      const g = gradient(x);
+      const moved = x.sub(tf.sign(g).mul(alpha));
+      return tf.minimum(tf.maximum(moved, clean.sub(eps)), clean.add(eps)).clipByValue(0, 255);
+    });
+    x.dispose();
+    x = next as tf.Tensor4D;
+    peak = Math.max(peak, tf.memory().numTensors);
+  };
+  step(); // warm-up: kernel set-up and first-call allocations are not timed
+  await x.data();
+  const times: number[] = [];
+  for (let r = 0; r < repetitions; r++) {
+    const start = performance.now();
+    for (let s = 0; s < steps; s++) step();
+    await x.data(); // wait for the backend to finish
+    times.push((performance.now() - start) / steps);
+  }
+  x.dispose();
+  clean.dispose();
+  times.sort((a, b) => a - b);
+  const ms = times[Math.floor(times.length / 2)];
+  return {
+    ms_per_step: Math.round(ms * 100) / 100,
+    image_steps_per_s: Math.round((batch * 1000 / ms) * 10) / 10,
+    peak_tensors: peak,
+    rss_mib: Math.round(Deno.memoryUsage().rss / 2 ** 20),
+  };
+}
+
+/** Tensor count and RSS after `first` and after `last` PGD steps of one long run. */
+export async function memoryGrowth(
+  detector: WhiteBoxDetector,
+  first: number,
+  last: number,
+): Promise<{ steps: number[]; tensors: number[]; rss_mib: number[]; rss_growth: number }> {
+  const size = detector.inputSize;
+  const clean = tf.randomUniform([1, size, size, 3], 0, 255, "float32", 2) as tf.Tensor4D;
+  const gradient = tf.grad((x) => tf.sigmoid(detector.faceLogits(x as tf.Tensor4D)).sum());
+  let x = clean.clone();
+  const tensors: number[] = [];
+  const rss: number[] = [];
+  for (let s = 1; s <= last; s++) {
+    const next = tf.tidy(() => x.sub(tf.sign(gradient(x)).mul(1)).clipByValue(0, 255));
+    x.dispose();
+    x = next as tf.Tensor4D;
+    if (s === first || s === last) {
+      await x.data();
+      tensors.push(tf.memory().numTensors);
+      rss.push(Deno.memoryUsage().rss / 2 ** 20);
+    }
+  }
+  x.dispose();
+  clean.dispose();
+  return {
+    steps: [first, last],
+    tensors,
+    rss_mib: rss.map((v) => Math.round(v)),
+    rss_growth: Math.round((rss[1] / rss[0] - 1) * 1e4) / 1e4,
+  };
+}

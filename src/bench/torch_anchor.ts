@@ -1,0 +1,63 @@
+/**
+ * The PyTorch anchor, run in the same process tree and the same run: the BlazeFace
+ * graphs re-executed in PyTorch with the same weights (src/bench/anchor/torch_graph.py),
+ * timing the same PGD step. Unavailable anchors are reported, not fatal.
+ */
+import { MODELS_DIR, PROJECT_ROOT } from "../paths.ts";
+
+/** Interpreter that has Debian's python3-torch; override with EQUALAIS_TORCH_PYTHON. */
+export function torchPython(): string {
+  return Deno.env.get("EQUALAIS_TORCH_PYTHON") ?? "/usr/bin/python3";
+}
+
+const SCRIPT = `${PROJECT_ROOT}/src/bench/anchor/torch_graph.py`;
+
+/** Runs the anchor script with arguments; returns its JSON line or the reason it failed. */
+export async function runAnchor(
+  args: string[],
+): Promise<{ ok: true; value: Record<string, number> } | { ok: false; reason: string }> {
+  try {
+    const out = await new Deno.Command(torchPython(), {
+      args: [SCRIPT, MODELS_DIR, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout).trim();
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
+      return { ok: false, reason: err || `exit code ${out.code}` };
+    }
+    return { ok: true, value: JSON.parse(stdout.split("\n").at(-1)!) };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `${torchPython()} cannot be run (${(error as Error).message.split("\n")[0]})`,
+    };
+  }
+}
+
+/** Image-steps per second of the anchor for a model and batch, or the reason it is unavailable. */
+export async function anchorSpeed(
+  model: string,
+  batch: number,
+  steps: number,
+): Promise<{ image_steps_per_s: number } | { unavailable: string }> {
+  const result = await runAnchor([
+    model,
+    "--batch",
+    String(batch),
+    "--threads",
+    "2",
+    "--steps",
+    String(steps),
+  ]);
+  return result.ok
+    ? { image_steps_per_s: result.value.image_steps_per_s }
+    : { unavailable: result.reason };
+}
+
+/** Forward MFLOP of a model per image (from the anchor's --flops), or undefined. */
+export async function anchorForwardMflop(model: string): Promise<number | undefined> {
+  const result = await runAnchor([model, "--flops"]);
+  return result.ok ? result.value.forward_mflop : undefined;
+}

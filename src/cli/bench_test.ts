@@ -1,0 +1,76 @@
+/**
+ * `bench --quick`: the JSON report's shape, ratios computed from the anchor measured in
+ * the same run, no tensor growth, and a clear report when the anchor is unavailable.
+ * Never asserts speeds.
+ */
+import assert from "node:assert/strict";
+import { PROJECT_ROOT } from "../paths.ts";
+
+async function bench(env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${PROJECT_ROOT}/src/cli/bench.ts`,
+      "--quick",
+      "--json",
+      "--backend",
+      "wasm",
+    ],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  return { report: JSON.parse(new TextDecoder().decode(out.stdout)), stderr };
+}
+
+async function torchAvailable(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("/usr/bin/python3", {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("bench --quick without the anchor: rows, memory, and the reason", async () => {
+  const { report, stderr } = await bench({ EQUALAIS_TORCH_PYTHON: "/nonexistent/python3" });
+  assert.match(report.anchor, /PyTorch anchor unavailable/);
+  assert.match(stderr, /nonexistent\/python3/);
+  assert.ok(report.machine.cores >= 1 && typeof report.machine.cpu === "string");
+  const models = report.rows.map((r: { model: string; batch: number }) => `${r.model}/${r.batch}`);
+  assert.deepEqual(models, [
+    "blazeface-front/1",
+    "blazeface-front/8",
+    "blazeface-back/1",
+    "mediapipe-full/1",
+  ]);
+  for (const row of report.rows) {
+    assert.equal(row.backend, "wasm");
+    assert.ok(row.image_steps_per_s > 0);
+    assert.equal(row.torch_image_steps_per_s, null);
+    assert.equal(row.ratio, null);
+  }
+  assert.equal(report.memory.tensors_equal, true, `tensors ${report.memory.tensors}`);
+  assert.equal(report.protect_seconds, null);
+});
+
+Deno.test("bench --quick with the anchor: ratio = ours / torch, FLOP rate from its counts", async () => {
+  if (!(await torchAvailable())) {
+    throw new Error("python3-torch is missing: `deno task setup --bench` installs it (root, apt)");
+  }
+  const { report } = await bench();
+  assert.equal(report.anchor, "ok");
+  const front = report.rows.find((r: { model: string; batch: number }) =>
+    r.model === "blazeface-front" && r.batch === 1
+  );
+  assert.ok(front.torch_image_steps_per_s > 0);
+  assert.ok(Math.abs(front.ratio - front.image_steps_per_s / front.torch_image_steps_per_s) < 0.01);
+  // 61.5 MFLOP forward per image (the anchor's count) x 2 per step.
+  assert.ok(Math.abs(front.gflops - front.image_steps_per_s * 61.52 * 2 / 1000) < 0.05);
+});
