@@ -88,7 +88,10 @@ async function main(): Promise<number> {
       if (quick && backend !== "wasm" && !(id === "blazeface-front" && batch === 1)) continue;
       if (quick && batch > 1 && id === "blazeface-back") continue;
       const detector = await loadWhiteBoxDetector(id);
-      const speed = await pgdSpeed(detector, batch, steps, repetitions);
+      // The cpu backend is 20-40x slower: one step per repetition keeps the run short.
+      const speed = backend === "cpu"
+        ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, 3))
+        : await pgdSpeed(detector, batch, steps, repetitions);
       const torch = anchor.get(`${id}|${batch}`) ?? null;
       const mflop = ANCHOR_MODEL[id] ? flops.get(ANCHOR_MODEL[id]!) : undefined;
       rows.push({
