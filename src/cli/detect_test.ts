@@ -1,22 +1,12 @@
 /** The `detect` command end to end, as a user runs it: JSON shape, bad inputs, flags. */
 import assert from "node:assert/strict";
-import { PROJECT_ROOT } from "../paths.ts";
+import { runCliScript } from "../testing/run_cli_script.ts";
 import { SAMPLE_PATHS } from "../testing/fixtures.ts";
 import { makeBadInputs } from "../testing/bad_inputs.ts";
 import type { DetectReport } from "./detect.ts";
 
-async function runDetect(args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${PROJECT_ROOT}/src/cli/detect.ts`, ...args],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+function runDetect(args: string[], env: Record<string, string> = {}) {
+  return runCliScript("detect.ts", args, env);
 }
 
 function assertNoStackTrace(stderr: string) {

@@ -1,20 +1,11 @@
 /** `evaluate` and `metrics` as a user runs them. */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { PROJECT_ROOT } from "../paths.ts";
+import { runCliScript } from "../testing/run_cli_script.ts";
 import { SAMPLE_PATHS } from "../testing/fixtures.ts";
 
-async function run(script: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${PROJECT_ROOT}/src/cli/${script}`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function run(script: string, args: string[]) {
+  return runCliScript(script, args);
 }
 
 Deno.test("evaluate: a protected photo against its original, per detector and channel", async () => {

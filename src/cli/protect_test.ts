@@ -4,24 +4,15 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { PROJECT_ROOT } from "../paths.ts";
+import { runCliScript } from "../testing/run_cli_script.ts";
 import { readImage } from "../image/decode.ts";
 import { linf } from "../metrics/perturbation_norms.ts";
 import { SAMPLE_PATHS } from "../testing/fixtures.ts";
 import { DETECTOR_IDS } from "../detectors/registry.ts";
 import type { ProtectReport } from "../protect/protect_file.ts";
 
-async function runProtect(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${PROJECT_ROOT}/src/cli/protect.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+function runProtect(args: string[]) {
+  return runCliScript("protect.ts", args);
 }
 
 async function smallSample(dir: string): Promise<string> {

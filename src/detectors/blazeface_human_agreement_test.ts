@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { imageToTensor } from "../image/rgb_image.ts";
-import { MODELS_DIR } from "../paths.ts";
 import { loadDetector } from "./registry.ts";
+import { humanFaceConfig } from "./human_pipeline.ts";
 import { iou } from "./nms.ts";
 import type { Face } from "./types.ts";
 import { readSample } from "../testing/fixtures.ts";
@@ -25,36 +25,7 @@ function asHumanBox(box: Face["box"]): Face["box"] {
 Deno.test("blazeface-back boxes agree with human.detect's detector stage", async () => {
   await initBackend("wasm");
   const ours = await loadDetector("blazeface-back");
-  const human = new HumanModule.Human({
-    backend: "wasm",
-    modelBasePath: `file://${MODELS_DIR}/`,
-    debug: false,
-    warmup: "none",
-    cacheSensitivity: 0,
-    skipAllowed: false,
-    filter: { enabled: false },
-    face: {
-      enabled: true,
-      detector: {
-        modelPath: "blazeface-back.json",
-        maxDetected: 100,
-        minConfidence: 0.2,
-        rotation: false,
-      },
-      mesh: { enabled: false },
-      iris: { enabled: false },
-      emotion: { enabled: false },
-      description: { enabled: false },
-      antispoof: { enabled: false },
-      liveness: { enabled: false },
-      attention: { enabled: false },
-    },
-    body: { enabled: false },
-    hand: { enabled: false },
-    object: { enabled: false },
-    gesture: { enabled: false },
-    segmentation: { enabled: false },
-  });
+  const human = new HumanModule.Human(humanFaceConfig({ mesh: false }));
   await human.load();
   let total = 0;
   for (let i = 1; i <= 6; i++) {

@@ -18,6 +18,44 @@ type HumanInstance = InstanceType<typeof HumanModule.Human>;
 const HUMAN_MODEL_FILES = ["blazeface-back", "facemesh"];
 
 /**
+ * Human's configuration with every module but face detection off: the detector
+ * (blazeface-back, Human's own thresholds, up to 100 faces) and, optionally, the mesh.
+ */
+export function humanFaceConfig(options: { mesh: boolean }): Record<string, unknown> {
+  return {
+    backend: tf.getBackend(),
+    modelBasePath: `file://${MODELS_DIR}/`,
+    debug: false,
+    async: true,
+    warmup: "none",
+    cacheSensitivity: 0,
+    skipAllowed: false,
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector: {
+        modelPath: "blazeface-back.json",
+        maxDetected: 100,
+        minConfidence: 0.2,
+        rotation: false,
+      },
+      mesh: { enabled: options.mesh, modelPath: "facemesh.json" },
+      iris: { enabled: false },
+      emotion: { enabled: false },
+      description: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      attention: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  };
+}
+
+/**
  * The bounding box of the face mesh's points. Human's own `face.box` is the enlarged
  * square crop it fed the mesh model (about 1.4-2x the face); the mesh spans the face
  * itself, so its extent is comparable with other detectors' boxes.
@@ -57,32 +95,7 @@ export class HumanPipelineDetector implements Detector {
         await verifyFile(MODELS_DIR, entry);
       }
     }
-    const human = new HumanModule.Human({
-      backend: tf.getBackend() as "wasm",
-      modelBasePath: `file://${MODELS_DIR}/`,
-      debug: false,
-      async: true,
-      warmup: "none",
-      cacheSensitivity: 0,
-      skipAllowed: false,
-      filter: { enabled: false },
-      face: {
-        enabled: true,
-        detector: { modelPath: "blazeface-back.json", maxDetected: 100, rotation: false },
-        mesh: { enabled: true, modelPath: "facemesh.json" },
-        iris: { enabled: false },
-        emotion: { enabled: false },
-        description: { enabled: false },
-        antispoof: { enabled: false },
-        liveness: { enabled: false },
-        attention: { enabled: false },
-      },
-      body: { enabled: false },
-      hand: { enabled: false },
-      object: { enabled: false },
-      gesture: { enabled: false },
-      segmentation: { enabled: false },
-    });
+    const human = new HumanModule.Human(humanFaceConfig({ mesh: true }));
     if (human.tf.engine() !== tf.engine()) {
       throw new Error("Human loaded a second tfjs engine; its results would not be comparable");
     }
