@@ -8,21 +8,10 @@
  * dy · Wᵀ as a 1x1 convolution, which XNNPACK runs faster than the same BatchMatMul).
  */
 import * as tf from "@tensorflow/tfjs";
-import { spreadAndFrame } from "./conv_framing.ts";
+import { type ConvAttrs, convInfo, spreadAndFrame } from "./conv_framing.ts";
 
-/** Attributes of a Conv2D node, as tfjs passes them to gradients. */
-export interface Conv2DAttrs {
-  /** Strides as a number or [strideHeight, strideWidth]. */
-  strides: number | [number, number];
-  /** Padding mode or explicit padding. */
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  /** Dilations as a number or [dilationHeight, dilationWidth]. */
-  dilations?: number | [number, number];
-  /** Rounding mode for non-integer output sizes. */
-  dimRoundingMode?: "floor" | "round" | "ceil";
-  /** Only NHWC is supported. */
-  dataFormat?: string;
-}
+/** Attributes of the convolution, as tfjs passes them to gradients. */
+export type Conv2DAttrs = ConvAttrs;
 
 /** Computes dL/dx of `conv2d(x, filter)` given dL/dy. */
 export function conv2dInputGrad(
@@ -32,14 +21,7 @@ export function conv2dInputGrad(
   attrs: Conv2DAttrs,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape,
-      attrs.strides,
-      attrs.dilations ?? 1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo(inputShape, filter.shape, attrs, false);
     const [, inH, inW] = inputShape;
     const framed = spreadAndFrame(dy, info, inH, inW);
     const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;

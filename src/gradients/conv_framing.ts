@@ -6,6 +6,36 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
+/** Attributes of a (depthwise) convolution node, as tfjs passes them to gradients. */
+export interface ConvAttrs {
+  /** Strides as a number or [strideHeight, strideWidth]. */
+  strides: number | [number, number];
+  /** Padding mode or explicit padding. */
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  /** Dilations as a number or [dilationHeight, dilationWidth]. */
+  dilations?: number | [number, number];
+  /** Rounding mode for non-integer output sizes. */
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+/** Geometry of a convolution from its attributes (depthwise: filter [k, k, in, multiplier]). */
+export function convInfo(
+  inputShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+  depthwise: boolean,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+  );
+}
+
 /** Spreads dy by the strides and frames it for a valid correlation producing [inH, inW]. */
 export function spreadAndFrame(
   dy: tf.Tensor4D,

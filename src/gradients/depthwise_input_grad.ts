@@ -7,19 +7,10 @@
  * depthwise convolution.
  */
 import * as tf from "@tensorflow/tfjs";
-import { spreadAndFrame } from "./conv_framing.ts";
+import { type ConvAttrs, convInfo, spreadAndFrame } from "./conv_framing.ts";
 
-/** Attributes of a DepthwiseConv2dNative node, as tfjs passes them to gradients. */
-export interface DepthwiseAttrs {
-  /** Strides as a number or [strideHeight, strideWidth]. */
-  strides: number | [number, number];
-  /** Padding mode or explicit padding. */
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  /** Dilations as a number or [dilationHeight, dilationWidth]. */
-  dilations?: number | [number, number];
-  /** Rounding mode for non-integer output sizes. */
-  dimRoundingMode?: "floor" | "round" | "ceil";
-}
+/** Attributes of the convolution, as tfjs passes them to gradients. */
+export type DepthwiseAttrs = ConvAttrs;
 
 /** Computes dL/dx of `depthwiseConv2d(x, filter)` given dL/dy, without a backprop kernel. */
 export function depthwiseConv2dInputGrad(
@@ -29,15 +20,7 @@ export function depthwiseConv2dInputGrad(
   attrs: DepthwiseAttrs,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape,
-      attrs.strides,
-      attrs.dilations ?? 1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      true,
-    );
+    const info = convInfo(inputShape, filter.shape, attrs, true);
     const [batch, inH, inW, inC] = inputShape;
     const multiplier = filter.shape[3];
     const { dilationHeight: dh, dilationWidth: dw } = info;
