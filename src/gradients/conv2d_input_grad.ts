@@ -25,7 +25,7 @@ export function conv2dInputGrad(
     const [, inH, inW] = inputShape;
     const framed = spreadAndFrame(dy, info, inH, inW);
     const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(framed, flipped, 1, "valid", "NHWC", [
+    return tf.conv2d(framed.x, flipped, 1, framed.pad, "NHWC", [
       info.dilationHeight,
       info.dilationWidth,
     ]);

@@ -36,50 +36,57 @@ export function convInfo(
   );
 }
 
-/** Spreads dy by the strides and frames it for a valid correlation producing [inH, inW]. */
+/** A framed upstream gradient and the padding the stride-1 correlation should apply to it. */
+export interface FramedGradient {
+  /** dy spread by the strides (and cropped where the frame is negative). */
+  x: tf.Tensor4D;
+  /**
+   * Zero padding for the correlation, passed to the convolution itself: XNNPACK pads
+   * inside the kernel, while a separate PadV2 on a 4-D tensor is slow on wasm (it was the
+   * largest cost of a batch-8 backward pass).
+   */
+  pad: tf.backend_util.ExplicitPadding;
+}
+
+/**
+ * Spreads dy by the strides and frames it so that a stride-1 correlation with the flipped
+ * filter, padded by `pad`, yields exactly [inH, inW].
+ */
 export function spreadAndFrame(
   dy: tf.Tensor4D,
   info: tf.backend_util.Conv2DInfo,
   inH: number,
   inW: number,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const { strideHeight: sh, strideWidth: sw } = info;
-    const [batch, outH, outW, channels] = dy.shape;
-    let spread: tf.Tensor4D = dy;
-    if (sh > 1 || sw > 1) {
-      const expanded = dy.reshape([batch, outH, 1, outW, 1, channels]);
-      const padded = expanded.pad([[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-      // The trailing zero rows and columns are left in place: framing below pads less
-      // (or crops) to account for them, which saves a full-size slice.
-      spread = padded.reshape([batch, outH * sh, outW * sw, channels]);
-    }
-    const top = info.effectiveFilterHeight - 1 - info.padInfo.top;
-    const left = info.effectiveFilterWidth - 1 - info.padInfo.left;
-    const bottom = inH + info.padInfo.top - spread.shape[1];
-    const right = inW + info.padInfo.left - spread.shape[2];
-    return padOrCrop(spread, top, bottom, left, right);
+): FramedGradient {
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const [batch, outH, outW, channels] = dy.shape;
+  const x = tf.tidy(() => {
+    if (sh === 1 && sw === 1) return dy;
+    const expanded = dy.reshape([batch, outH, 1, outW, 1, channels]);
+    const padded = expanded.pad([[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    // The trailing zero rows and columns stay: the frame below pads less (or crops).
+    return padded.reshape([batch, outH * sh, outW * sw, channels]) as tf.Tensor4D;
   });
-}
-
-function padOrCrop(
-  x: tf.Tensor4D,
-  top: number,
-  bottom: number,
-  left: number,
-  right: number,
-): tf.Tensor4D {
-  const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [
-    Math.max(left, 0),
-    Math.max(right, 0),
-  ], [0, 0]];
-  const padded: tf.Tensor4D = pads.some(([a, b]) => a > 0 || b > 0) ? x.pad(pads) : x;
-  const cropTop = Math.max(-top, 0);
-  const cropLeft = Math.max(-left, 0);
-  const height = padded.shape[1] - cropTop - Math.max(-bottom, 0);
-  const width = padded.shape[2] - cropLeft - Math.max(-right, 0);
-  if (cropTop === 0 && cropLeft === 0 && height === padded.shape[1] && width === padded.shape[2]) {
-    return padded;
-  }
-  return padded.slice([0, cropTop, cropLeft, 0], [-1, height, width, -1]);
+  const top = info.effectiveFilterHeight - 1 - info.padInfo.top;
+  const left = info.effectiveFilterWidth - 1 - info.padInfo.left;
+  const bottom = inH + info.padInfo.top - x.shape[1];
+  const right = inW + info.padInfo.left - x.shape[2];
+  const pad: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [Math.max(top, 0), Math.max(bottom, 0)],
+    [Math.max(left, 0), Math.max(right, 0)],
+    [0, 0],
+  ];
+  const crop = [Math.max(-top, 0), Math.max(-bottom, 0), Math.max(-left, 0), Math.max(-right, 0)];
+  if (crop.every((c) => c === 0)) return { x, pad };
+  const cropped = tf.tidy(() =>
+    x.slice([0, crop[0], crop[2], 0], [
+      -1,
+      x.shape[1] - crop[0] - crop[1],
+      x.shape[2] - crop[2] - crop[3],
+      -1,
+    ]) as tf.Tensor4D
+  );
+  if (x !== dy) x.dispose();
+  return { x: cropped, pad };
 }

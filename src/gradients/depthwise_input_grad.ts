@@ -28,16 +28,16 @@ export function depthwiseConv2dInputGrad(
 
     const flipped = tf.reverse(filter, [0, 1]);
     if (multiplier === 1) {
-      return tf.depthwiseConv2d(framed, flipped as tf.Tensor4D, 1, "valid", "NHWC", [dh, dw]);
+      return tf.depthwiseConv2d(framed.x, flipped as tf.Tensor4D, 1, framed.pad, "NHWC", [dh, dw]);
     }
     // Channel c*m+k of dy belongs to input channel c: convolve each with its own filter
     // slice, then sum over the multiplier.
     const perChannel = flipped.reshape([filter.shape[0], filter.shape[1], inC * multiplier, 1]);
     const grads = tf.depthwiseConv2d(
-      framed,
+      framed.x,
       perChannel as tf.Tensor4D,
       1,
-      "valid",
+      framed.pad,
       "NHWC",
       [dh, dw],
     );
