@@ -60,9 +60,10 @@ export function detectionObjective(
     for (const t of channelled.values()) t.dispose();
     channelled = new Map();
   };
-  return {
-    async prepare(candidate: tf.Tensor4D): Promise<void> {
-      if (eot?.mode !== "bpda") return;
+  // Only BPDA needs work outside the tape; without prepare() the attack loop skips the
+  // full-resolution candidate it would otherwise build every step.
+  const prepare = eot?.mode === "bpda"
+    ? async (candidate: tf.Tensor4D): Promise<void> => {
       dropChannelled();
       const photo = await tensorToImage(candidate);
       const outputs: tf.Tensor4D[] = [];
@@ -78,7 +79,10 @@ export function detectionObjective(
         );
       }
       tf.dispose(outputs);
-    },
+    }
+    : undefined;
+  return {
+    prepare,
     loss(view: AdversarialView): tf.Scalar {
       // Sample in JS outside tidy so the stream advances identically every step.
       const transforms = eot?.mode === "differentiable"

@@ -4,9 +4,7 @@
  */
 import { UserError } from "../errors.ts";
 import { readImage } from "../image/decode.ts";
-import { psnr } from "../metrics/psnr.ts";
-import { ssim } from "../metrics/ssim.ts";
-import { l2, linf } from "../metrics/perturbation_norms.ts";
+import { imageQuality } from "../metrics/image_quality.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
 
 async function main(): Promise<number> {
@@ -22,13 +20,7 @@ async function main(): Promise<number> {
       `the images differ in size (${a.width}x${a.height} vs ${b.width}x${b.height})`,
     );
   }
-  const result = {
-    psnr_db: psnr(a, b),
-    ssim_rgb: ssim(a, b),
-    ssim_luma: ssim(a, b, { channel: "luma" }),
-    linf: linf(a, b),
-    l2: l2(a, b),
-  };
+  const result = imageQuality(a, b);
   if (values.json) console.log(JSON.stringify(result));
   else {
     console.log(

@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     eps: { type: "string" },
     steps: { type: "string" },
     detectors: { type: "string", default: DEFAULT_SOURCE_IDS.join(",") },
+    // Robust mode is the default; --robust is accepted so scripts can say so explicitly.
     robust: { type: "boolean", default: false },
     seed: { type: "string" },
     quality: { type: "string" },

@@ -6,9 +6,7 @@ import { applyChannel } from "../image/channels.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { detectionRate, matchFaces, referenceFaces } from "../metrics/detection.ts";
-import { psnr } from "../metrics/psnr.ts";
-import { ssim } from "../metrics/ssim.ts";
-import { l2, linf } from "../metrics/perturbation_norms.ts";
+import { type ImageQuality, imageQuality } from "../metrics/image_quality.ts";
 import type { Face } from "../detectors/types.ts";
 
 /** One detector on one channel. */
@@ -28,17 +26,7 @@ export interface DetectionResult {
 }
 
 /** Quality and detection results for a clean/protected pair. */
-export interface PairEvaluation {
-  /** PSNR of protected vs clean, dB (Infinity for identical images, as JSON null). */
-  psnr_db: number;
-  /** Mean SSIM over RGB channels. */
-  ssim_rgb: number;
-  /** SSIM of BT.601 luma. */
-  ssim_luma: number;
-  /** Largest per-channel change in grey levels. */
-  linf: number;
-  /** L2 of the change over the 0..1 image. */
-  l2: number;
+export interface PairEvaluation extends ImageQuality {
   /** Number of reference faces in the clean photo (identity channel). */
   reference_faces: number;
   /** One entry per detector x channel. */
@@ -91,11 +79,7 @@ export async function evaluatePair(
   }
   if (!channels.includes("identity")) referenceCount = (await referenceFacesOf(clean)).length;
   return {
-    psnr_db: psnr(clean, protectedImage),
-    ssim_rgb: ssim(clean, protectedImage),
-    ssim_luma: ssim(clean, protectedImage, { channel: "luma" }),
-    linf: linf(clean, protectedImage),
-    l2: l2(clean, protectedImage),
+    ...imageQuality(clean, protectedImage),
     reference_faces: referenceCount,
     results,
   };

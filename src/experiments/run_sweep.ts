@@ -4,16 +4,14 @@
  * target detector after every channel. Units already in rows.jsonl are skipped, so an
  * interrupted sweep resumes where it stopped; a shard runs every N-th unit.
  */
-import sharp from "sharp";
 import { describeError, UserError } from "../errors.ts";
 import { readImage } from "../image/decode.ts";
 import { applyChannel } from "../image/channels.ts";
+import { resizeToWidth } from "../image/resize.ts";
 import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
 import { loadDetector, loadWhiteBoxDetector } from "../detectors/registry.ts";
 import { detectionRate, matchFaces } from "../metrics/detection.ts";
-import { psnr } from "../metrics/psnr.ts";
-import { ssim } from "../metrics/ssim.ts";
-import { l2, linf } from "../metrics/perturbation_norms.ts";
+import { imageQuality } from "../metrics/image_quality.ts";
 import { referenceFacesOf } from "../evaluation/evaluate_pair.ts";
 import { getAttack } from "../attacks/registry.ts";
 import { detectionObjective } from "../attacks/objective.ts";
@@ -156,11 +154,7 @@ async function loadScaled(path: string, maxSide?: number): Promise<RgbImage> {
   const image = await readImage(path);
   if (!maxSide || Math.max(image.width, image.height) <= maxSide) return image;
   const scale = maxSide / Math.max(image.width, image.height);
-  const { data, info } = await sharp(image.data, {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
-    .resize({ width: Math.round(image.width * scale) }).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+  return await resizeToWidth(image, Math.round(image.width * scale));
 }
 
 async function judgeClean(path: string, config: SweepConfig): Promise<CleanJudgement> {
@@ -211,13 +205,7 @@ async function runUnit(
   const judge = async (candidate: RgbImage, step: number): Promise<boolean> => {
     const rows: StoredRow[] = [];
     let sourceFaces = 0;
-    const quality = {
-      psnr_db: psnr(image, candidate),
-      ssim_rgb: ssim(image, candidate),
-      ssim_luma: ssim(image, candidate, { channel: "luma" }),
-      linf: linf(image, candidate),
-      l2: l2(image, candidate),
-    };
+    const quality = imageQuality(image, candidate);
     for (const channel of config.channels) {
       const seen = await applyChannel(candidate, channel);
       const { reference, cleanMatched } = clean!.perChannel.get(channel)!;

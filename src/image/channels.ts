@@ -5,11 +5,11 @@
  * `social` (longest side to 2048 if larger, then JPEG 85), composed with "+"
  * (e.g. `half-area+jpeg75`, applied left to right).
  */
-import sharp from "sharp";
 import { UserError } from "../errors.ts";
 import { decodeImage } from "./decode.ts";
 import { encodeImage } from "./encode.ts";
 import type { RgbImage } from "./rgb_image.ts";
+import { resizeToWidth } from "./resize.ts";
 
 /** The single-step channels by name. */
 export const CHANNEL_STEPS = [
@@ -51,29 +51,18 @@ async function applyStep(image: RgbImage, step: string): Promise<RgbImage> {
   if (jpeg) return await reencodeJpeg(image, Number(jpeg[1]));
   if (step === "half-area") return halveByArea(image);
   if (step === "half-lanczos") {
-    return await resizeWith(image, Math.max(1, Math.round(image.width / 2)), "lanczos3");
+    return await resizeToWidth(image, Math.max(1, Math.round(image.width / 2)), "lanczos3");
   }
   // social: what large platforms typically do to an upload.
   const longSide = Math.max(image.width, image.height);
   const resized = longSide > 2048
-    ? await resizeWith(image, Math.round(image.width * 2048 / longSide), "lanczos3")
+    ? await resizeToWidth(image, Math.round(image.width * 2048 / longSide), "lanczos3")
     : image;
   return await reencodeJpeg(resized, 85);
 }
 
 async function reencodeJpeg(image: RgbImage, quality: number): Promise<RgbImage> {
   return decodeImage(await encodeImage(image, "jpeg", { quality }));
-}
-
-async function resizeWith(
-  image: RgbImage,
-  width: number,
-  kernel: "lanczos3" | "linear",
-): Promise<RgbImage> {
-  const { data, info } = await sharp(image.data, {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  }).resize({ width, kernel }).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
 
 /** Downscales by 2 with a 2x2 box (area) filter, rounding half up; odd edges are dropped. */

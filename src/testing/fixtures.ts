@@ -1,7 +1,7 @@
 /**
  * Shared helpers for tests: sample photos, resized copies, and backend switching.
  */
-import sharp from "sharp";
+import { resizeToWidth } from "../image/resize.ts";
 import { SAMPLES_DIR } from "../paths.ts";
 import { readImage } from "../image/decode.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
@@ -16,10 +16,7 @@ export function readSample(index: number): Promise<RgbImage> {
   return readImage(SAMPLE_PATHS[index - 1]);
 }
 
-/** Resizes an image with libvips (Lanczos) so tests on slow backends stay small. */
-export async function resizeImage(image: RgbImage, width: number): Promise<RgbImage> {
-  const { data, info } = await sharp(image.data, {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  }).resize({ width }).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+/** Resizes an image (Lanczos-3) so tests on slow backends stay small. */
+export function resizeImage(image: RgbImage, width: number): Promise<RgbImage> {
+  return resizeToWidth(image, width);
 }
