@@ -190,7 +190,7 @@ async function runUnit(
   const maxSteps = checkpoints.at(-1)!;
   const detectors = [];
   for (const id of unit.source) detectors.push(await loadWhiteBoxDetector(id));
-  const { attack: name, ...attackOptions } = unit.attack;
+  const { attack: name, robust: _robust, ...attackOptions } = unit.attack;
   const cleanTensor = imageToTensor(image);
   const longSide = Math.max(image.width, image.height);
   const perturbation = new Perturbation(cleanTensor.shape, {

@@ -11,6 +11,8 @@ import { parseChannel } from "../image/channels.ts";
 export interface AttackSpec {
   /** Registered attack name. */
   attack: string;
+  /** Robust mode for this entry only, overriding the grid's `robust` list. */
+  robust?: boolean;
   /** Any of the attack's own options (norm, momentum, kernelSize, stepSize...). */
   [option: string]: unknown;
 }
@@ -140,6 +142,12 @@ export function validateConfig(raw: unknown): SweepConfig {
         `unknown attack ${JSON.stringify(a.attack)} (known: ${ATTACK_NAMES.join(", ")})`,
       );
     }
+    if ("robust" in a && !isBool(a.robust)) {
+      fail(
+        "attacks",
+        `"robust" of an attack must be true or false, got ${JSON.stringify(a.robust)}`,
+      );
+    }
     for (const reserved of ["eps", "steps", "seed"]) {
       if (reserved in a) {
         fail("attacks", `set "${reserved}" in the grid field "${reserved}", not in an attack`);
@@ -227,7 +235,9 @@ export function expandUnits(config: SweepConfig): WorkUnit[] {
     for (const attack of config.attacks) {
       for (const eps of config.eps) {
         for (const source of config.sources) {
-          for (const robust of config.robust ?? [false]) {
+          for (
+            const robust of attack.robust === undefined ? config.robust ?? [false] : [attack.robust]
+          ) {
             for (const seed of config.seeds) {
               const key = JSON.stringify([image, attack, eps, source, robust, seed]);
               units.push({ index: units.length, key, image, attack, eps, source, robust, seed });
