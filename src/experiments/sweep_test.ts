@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { PROJECT_ROOT } from "../paths.ts";
 import { openRows, type StoredRow } from "./row_store.ts";
 import { withoutTiming } from "./merge_shards.ts";
-import { validateConfig } from "./sweep_config.ts";
+import { expandUnits, validateConfig } from "./sweep_config.ts";
 
 // The bundled smoke grid: 4 units, 32 rows, about ten seconds.
 const SMOKE = JSON.parse(
@@ -138,6 +138,7 @@ Deno.test("config errors name the field and value", () => {
     [{ ...SMOKE, targets: ["yolo"] }, /field "targets": unknown detector "yolo"/],
     [{ ...SMOKE, channels: ["jpeg42"] }, /field "channels": unknown channel "jpeg42"/],
     [{ ...SMOKE, name: "../x" }, /field "name"/],
+    [{ ...SMOKE, attacks: [{ attack: "pgd", robust: "yes" }] }, /"robust" of an attack/],
   ];
   for (const [config, pattern] of cases) assert.throws(() => validateConfig(config), pattern);
   assert.equal(validateConfig(SMOKE).name, "smoke");
@@ -148,4 +149,16 @@ Deno.test("the bundled configs are valid", async () => {
     const raw = JSON.parse(await Deno.readTextFile(`${PROJECT_ROOT}/results/configs/${name}.json`));
     assert.equal(validateConfig(raw).name, name);
   }
+});
+
+Deno.test("an attack's own robust setting overrides the grid's for that entry only", () => {
+  const config = validateConfig({
+    ...SMOKE,
+    images: ["data/samples/sample1.jpg"],
+    attacks: [{ attack: "pgd" }, { attack: "pgd", robust: true }],
+    robust: [false],
+  });
+  const units = expandUnits(config);
+  assert.deepEqual(units.map((u) => u.robust), [false, true]);
+  assert.notEqual(units[0].key, units[1].key);
 });
