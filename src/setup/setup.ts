@@ -8,6 +8,7 @@
  */
 import { describeError, UserError } from "../errors.ts";
 import { MODELS_DIR, NODE_MODULES, SAMPLES_DIR } from "../paths.ts";
+import { ensureChromium } from "./chromium.ts";
 import {
   DEBIAN_PREFIX,
   type Manifest,
@@ -43,7 +44,8 @@ async function exists(path: string): Promise<boolean> {
 /** Runs apt-get with the given arguments, non-interactively; returns its exit code and output. */
 async function aptGet(args: string[]): Promise<{ success: boolean; output: string }> {
   const { success, stdout, stderr } = await new Deno.Command("apt-get", {
-    args,
+    // Waits for another apt-get (another set-up, an unattended upgrade) instead of failing.
+    args: ["-o", "DPkg::Lock::Timeout=600", ...args],
     env: { DEBIAN_FRONTEND: "noninteractive" },
     stdout: "piped",
     stderr: "piped",
@@ -52,7 +54,8 @@ async function aptGet(args: string[]): Promise<{ success: boolean; output: strin
   return { success, output: decoder.decode(stdout) + decoder.decode(stderr) };
 }
 
-async function hasAptGet(): Promise<boolean> {
+/** Whether apt-get can be run on this machine. */
+export async function hasAptGet(): Promise<boolean> {
   try {
     return (await aptGet(["--version"])).success;
   } catch (error) {
@@ -90,12 +93,15 @@ async function installDebianPackages(manifest: Manifest, dir: string): Promise<v
 }
 
 /** apt-get install as root, running apt-get update once if the package lists are missing. */
-async function aptInstall(packages: string[]): Promise<void> {
+export async function aptInstall(packages: string[]): Promise<void> {
   const install = ["install", "-y", "--no-install-recommends", ...packages];
   const command = `apt-get ${install.join(" ")}`;
   console.error(`setup: installing Debian package ${packages.join(", ")} (${command})`);
   let result = await aptGet(install);
-  if (!result.success && /Unable to locate package|no installation candidate/.test(result.output)) {
+  if (
+    !result.success &&
+    /Unable to locate package|no installation candidate|Failed to fetch/.test(result.output)
+  ) {
     console.error("setup: apt package lists missing; running apt-get update");
     const update = await aptGet(["update"]);
     if (!update.success) {
@@ -152,6 +158,7 @@ async function main(): Promise<void> {
     const note = copied.length ? `copied ${copied.length}` : "already in place";
     console.error(`setup: ${what}: ${manifest.files.length} files verified (${note})`);
   }
+  await ensureChromium();
   if (Deno.args.includes("--bench")) await ensureTorch();
   console.error(`setup: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
