@@ -3,6 +3,7 @@
  * detection rate per channel) and a quality table (mean PSNR/SSIM per attack and eps).
  */
 import type { StoredRow } from "./row_store.ts";
+import { attackLabel } from "./attack_label.ts";
 
 /** One cell of the transfer matrix. */
 export interface TransferCell {
@@ -22,7 +23,7 @@ export interface TransferCell {
 
 /** One line of the quality table. */
 export interface QualityLine {
-  /** Attack name. */
+  /** Attack label ("pgd", "pgd+robust"). */
   attack: string;
   /** Budget. */
   eps: number;
@@ -76,9 +77,9 @@ export function summarize(rows: StoredRow[]): SweepSummary {
     { psnr: number[]; ssim: number[]; attack: string; eps: number }
   >();
   for (const r of perUnit.values()) {
-    const key = `${r.attack}|${r.eps}`;
-    const q = quality.get(key) ??
-      { psnr: [], ssim: [], attack: r.attack as string, eps: r.eps as number };
+    const attack = attackLabel(r);
+    const key = `${attack}|${r.eps}`;
+    const q = quality.get(key) ?? { psnr: [], ssim: [], attack, eps: r.eps as number };
     q.psnr.push(r.psnr_db as number);
     q.ssim.push(r.ssim_rgb as number);
     quality.set(key, q);

@@ -1,0 +1,33 @@
+/**
+ * `deno task report [--rows results/paper/rows.jsonl] [--report papers/report.md]`
+ *
+ * Recomputes the tables of the paper from stored rows (no attack runs) and rewrites them
+ * in place in the report.
+ */
+import { UserError } from "../errors.ts";
+import { PROJECT_ROOT } from "../paths.ts";
+import { openRows } from "../experiments/row_store.ts";
+import { writeFileAtomic } from "../image/encode.ts";
+import { fillTables } from "../report/fill_tables.ts";
+import { parseFlags, runCli } from "./run_cli.ts";
+
+async function main(): Promise<number> {
+  const { values } = parseFlags(Deno.args, {
+    rows: { type: "string", default: `${PROJECT_ROOT}/results/paper/rows.jsonl` },
+    report: { type: "string", default: `${PROJECT_ROOT}/papers/report.md` },
+  });
+  const rows = await openRows(values.rows as string);
+  if (rows.length === 0) throw new UserError(`${values.rows}: no result rows`);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(values.report as string);
+  } catch {
+    throw new UserError(`${values.report}: report cannot be read`);
+  }
+  const filled = fillTables(text, rows);
+  await writeFileAtomic(values.report as string, new TextEncoder().encode(filled));
+  console.error(`report: tables in ${values.report} rebuilt from ${rows.length} rows`);
+  return 0;
+}
+
+if (import.meta.main) await runCli("report", main);

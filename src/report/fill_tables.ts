@@ -1,0 +1,42 @@
+/**
+ * Regenerates the tables of a Markdown report in place: every block between
+ * `<!-- table:NAME -->` and `<!-- /table:NAME -->` is replaced by the table NAME computed
+ * from the rows, so the numbers in the paper can only come from stored results.
+ */
+import type { StoredRow } from "../experiments/row_store.ts";
+import { UserError } from "../errors.ts";
+import { ensembleTable, stepsTable, sweepFacts, transferTable } from "./tables.ts";
+
+/** Table names a report may use, each a function of the rows. */
+export const REPORT_TABLES: Readonly<Record<string, (rows: StoredRow[]) => string>> = {
+  "ensemble-identity": (rows) => ensembleTable(rows, "identity"),
+  "ensemble-jpeg75": (rows) => ensembleTable(rows, "jpeg75"),
+  "steps-jpeg75": (rows) => stepsTable(rows, "jpeg75"),
+  "transfer-identity-eps8": (rows) => transferTable(rows, "identity", 8),
+  "transfer-jpeg75-eps8": (rows) => transferTable(rows, "jpeg75", 8),
+  "facts": (rows) => {
+    const f = sweepFacts(rows);
+    return [
+      `- ${f.units} attack runs on ${f.images} photos, ${f.rows} result rows, ${f.failed} failed;`,
+      `  ${f.stoppedEarly} runs stopped early once no attacked detector found a face.`,
+      `- Backend ${f.backend}; versions ${JSON.stringify(f.versions)};`,
+      `  code ${f.codeVersions.join(", ")}.`,
+    ].join("\n");
+  },
+};
+
+const BLOCK = /<!-- table:([a-z0-9-]+) -->\n[\s\S]*?<!-- \/table:\1 -->/g;
+
+/** Returns the report text with every table block recomputed; unknown names are an error. */
+export function fillTables(report: string, rows: StoredRow[]): string {
+  if (rows.length === 0) throw new UserError("no result rows to build the report's tables from");
+  return report.replace(BLOCK, (_block, name: string) => {
+    const make = REPORT_TABLES[name];
+    if (!make) {
+      throw new UserError(
+        `report names an unknown table "${name}" (known: ${Object.keys(REPORT_TABLES).join(", ")})`,
+      );
+    }
+    return `<!-- table:${name} -->\n${make(rows)}\n<!-- /table:${name} -->`;
+  });
+}
