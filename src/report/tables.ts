@@ -34,7 +34,7 @@ function ordered<T>(values: Iterable<T>, compare?: (a: T, b: T) => number): T[] 
 }
 
 function markdownTable(header: string[], lines: string[][]): string {
-  const rule = header.map((h, i) => (i === 0 ? "---" : "---:"));
+  const rule = header.map((_h, i) => (i === 0 ? "---" : "---:"));
   return [header, rule, ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
