@@ -9,6 +9,7 @@
 import { describeError, UserError } from "../errors.ts";
 import { MODELS_DIR, NODE_MODULES, SAMPLES_DIR } from "../paths.ts";
 import { ensureChromium } from "./chromium.ts";
+import { ensureJupyter } from "./jupyter.ts";
 import {
   DEBIAN_PREFIX,
   type Manifest,
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
     console.error(`setup: ${what}: ${manifest.files.length} files verified (${note})`);
   }
   await ensureChromium();
+  await ensureJupyter();
   if (Deno.args.includes("--bench")) await ensureTorch();
   console.error(`setup: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
