@@ -47,3 +47,8 @@ export { l2, linf } from "./metrics/perturbation_norms.ts";
 export { PROTECT_DEFAULTS } from "./protect/defaults.ts";
 export { type PerturbOptions, perturbPhoto, type PerturbResult } from "./protect/perturb_photo.ts";
 export { protectFile, type ProtectReport } from "./protect/protect_file.ts";
+export { DEFAULT_STEGO_MESSAGE } from "./stego/message.ts";
+export { embedMessage, type StegoOptions } from "./stego/embed.ts";
+export { extractMessage, type ExtractOptions, type StegoReading } from "./stego/extract.ts";
+export { DEFAULT_STEGO_KEY } from "./stego/layout.ts";
+export { MAX_MESSAGE_BYTES } from "./stego/frame.ts";

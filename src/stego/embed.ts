@@ -1,0 +1,132 @@
+/**
+ * Hides a short text in a photo so that it survives JPEG re-encoding at quality 75 and above:
+ * dithered QIM on eight mid-frequency luma DCT coefficients of every 8x8 block on the JPEG
+ * grid, carrying a convolutionally coded, CRC-checked frame repeated over keyed, scattered
+ * slots (see layout.ts, frame.ts). Reading it back needs only the key, not the original.
+ */
+import { UserError } from "../errors.ts";
+import type { RgbImage } from "../image/rgb_image.ts";
+import { addBlockLuma, readBlockLuma } from "./block_luma.ts";
+import { basisPattern, BLOCK_SIZE, project } from "./dct.ts";
+import { encodeFrame, MAX_MESSAGE_BYTES, MAX_STEP } from "./frame.ts";
+import {
+  DEFAULT_STEGO_KEY,
+  fitsMessage,
+  slotLayout,
+  slotsNeeded,
+  STEGO_COEFFICIENTS,
+} from "./layout.ts";
+import { DEFAULT_STEGO_MESSAGE } from "./message.ts";
+import { DEFAULT_QIM_STEP, ditherFor, HEADER_QIM_STEP, qimTarget } from "./qim.ts";
+
+/** Settings of the hidden message. */
+export interface StegoOptions {
+  /**
+   * Multiplies the QIM step of the message body (default 1: step 16 in DCT units, about
+   * 45 dB PSNR). Lower is subtler and more fragile; the reader learns the step from the header.
+   */
+  strength?: number;
+  /** 32-bit key seeding the slot permutation and dither (default DEFAULT_STEGO_KEY). */
+  key?: number;
+}
+
+/** Passes per block: later ones re-aim coefficients that clipping at 0 or 255 held back. */
+const MAX_PASSES = 3;
+/** Largest coefficient miss (DCT units) accepted without another pass. */
+const MISS_TOLERANCE = 0.5;
+
+/** The body's QIM step for a strength; throws a UserError for unusable strengths. */
+export function stepForStrength(strength: number): number {
+  const step = Math.round(DEFAULT_QIM_STEP * strength);
+  if (!Number.isFinite(strength) || step < 4 || step > MAX_STEP) {
+    throw new UserError(
+      `stego strength must be a number from ${(4 / DEFAULT_QIM_STEP).toFixed(2)} to ${
+        (MAX_STEP / DEFAULT_QIM_STEP).toFixed(2)
+      }, got ${strength}`,
+    );
+  }
+  return step;
+}
+
+/** UTF-8 bytes of a message; throws a UserError when it is empty or too long. */
+export function messageBytes(message: string): Uint8Array {
+  if (typeof message !== "string" || message.length === 0) {
+    throw new UserError("the hidden message must be a non-empty text");
+  }
+  const bytes = new TextEncoder().encode(message);
+  if (bytes.length > MAX_MESSAGE_BYTES) {
+    throw new UserError(
+      `the hidden message is ${bytes.length} bytes of UTF-8; at most ${MAX_MESSAGE_BYTES} bytes fit`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Returns a copy of `image` carrying `message` (default DEFAULT_STEGO_MESSAGE). Deterministic:
+ * the same image, message and options give the same bytes. Throws a UserError when the
+ * message is empty or too long, or the photo too small to carry it robustly.
+ */
+export function embedMessage(
+  image: RgbImage,
+  message: string = DEFAULT_STEGO_MESSAGE,
+  options: StegoOptions = {},
+): RgbImage {
+  const { width, height } = image;
+  if (image.data.length !== width * height * 3) {
+    throw new RangeError(`embedMessage: ${image.data.length} bytes for a ${width}x${height} image`);
+  }
+  const bytes = messageBytes(message);
+  const step = stepForStrength(options.strength ?? 1);
+  const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
+  const layout = slotLayout(width, height, key);
+  if (!fitsMessage(layout, bytes.length)) {
+    const blocks = Math.ceil(slotsNeeded(bytes.length) / STEGO_COEFFICIENTS.length);
+    const side = Math.ceil(Math.sqrt(blocks)) * BLOCK_SIZE;
+    throw new UserError(
+      `a ${width}x${height} photo is too small to hide a ${bytes.length}-byte message robustly: ` +
+        `it needs at least ${blocks} full 8x8 blocks, e.g. ${side}x${side} pixels; ` +
+        "use a larger photo or a shorter message",
+    );
+  }
+  const frame = encodeFrame(bytes, step);
+  const patterns = STEGO_COEFFICIENTS.map(([v, u]) => basisPattern(v, u));
+  const count = patterns.length;
+  const data = image.data.slice();
+  const luma = new Float32Array(64), delta = new Float32Array(64);
+  const targets = new Float64Array(count), misses = new Float64Array(count);
+  const { blocksX, blocksY, headerSlots, position } = layout;
+  for (let by = 0; by < blocksY; by++) {
+    for (let bx = 0; bx < blocksX; bx++) {
+      readBlockLuma(data, width, bx, by, luma);
+      const firstSlot = (by * blocksX + bx) * count;
+      for (let j = 0; j < count; j++) {
+        const slot = firstSlot + j, at = position[slot];
+        const header = at < headerSlots;
+        const bit = header
+          ? frame.header[at % frame.header.length]
+          : frame.body[(at - headerSlots) % frame.body.length];
+        const value = project(patterns[j], luma);
+        targets[j] = qimTarget(value, bit, header ? HEADER_QIM_STEP : step, ditherFor(slot, key));
+        misses[j] = targets[j] - value;
+      }
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        delta.fill(0);
+        for (let j = 0; j < count; j++) {
+          const miss = misses[j], pattern = patterns[j];
+          for (let i = 0; i < 64; i++) delta[i] += miss * pattern[i];
+        }
+        // Without clipping only rounding (well under MISS_TOLERANCE) separates aim and result.
+        if (!addBlockLuma(data, width, bx, by, delta)) break;
+        readBlockLuma(data, width, bx, by, luma);
+        let worst = 0;
+        for (let j = 0; j < count; j++) {
+          misses[j] = targets[j] - project(patterns[j], luma);
+          worst = Math.max(worst, Math.abs(misses[j]));
+        }
+        if (worst <= MISS_TOLERANCE) break;
+      }
+    }
+  }
+  return { width, height, data };
+}

@@ -1,0 +1,102 @@
+/**
+ * The bits the photo carries. A fixed-size header (format version, the message's QIM step and
+ * its length, guarded by CRC-16) tells the reader how to read the message body (UTF-8 bytes
+ * guarded by CRC-32). Both are convolutionally coded; a reader accepts a message only when
+ * both checks pass, so a false message needs a 48-bit coincidence.
+ */
+import { bitsToBytes, bytesToBits, readBits, writeBits } from "./bits.ts";
+import { codedLength, convEncode } from "./conv_code.ts";
+import { crc16, crc32 } from "./crc.ts";
+
+/** Format version written into every header (bump on any incompatible change). */
+export const FRAME_VERSION = 1;
+/** Longest hidden message, in UTF-8 bytes. */
+export const MAX_MESSAGE_BYTES = 256;
+/** Largest QIM step the header can describe (DCT units). */
+export const MAX_STEP = 63;
+
+const VERSION_BITS = 4, STEP_BITS = 6, LENGTH_BITS = 10, CRC16_BITS = 16, CRC32_BITS = 32;
+const HEADER_FIELD_BITS = VERSION_BITS + STEP_BITS + LENGTH_BITS;
+/** Information bits of the header (fields plus CRC-16). */
+export const HEADER_BITS = HEADER_FIELD_BITS + CRC16_BITS;
+/** Coded bits of the header. */
+export const HEADER_CODED_BITS = codedLength(HEADER_BITS);
+
+/** What the header says. */
+export interface FrameHeader {
+  /** Format version. */
+  version: number;
+  /** QIM step of the body, in DCT units (1..63). */
+  step: number;
+  /** Message length in bytes (1..MAX_MESSAGE_BYTES). */
+  length: number;
+}
+
+function headerCrc(fields: Uint8Array): number {
+  // The 20 field bits, left-aligned in three bytes.
+  const padded = new Uint8Array(24);
+  padded.set(fields);
+  return crc16(bitsToBytes(padded));
+}
+
+/** Header information bits (before coding). */
+export function packHeader(header: FrameHeader): Uint8Array {
+  const bits = new Uint8Array(HEADER_BITS);
+  let at = writeBits(bits, 0, header.version, VERSION_BITS);
+  at = writeBits(bits, at, header.step, STEP_BITS);
+  at = writeBits(bits, at, header.length, LENGTH_BITS);
+  writeBits(bits, at, headerCrc(bits.subarray(0, HEADER_FIELD_BITS)), CRC16_BITS);
+  return bits;
+}
+
+/** Parses decoded header bits; null when the CRC fails or a field is out of range. */
+export function unpackHeader(bits: Uint8Array): FrameHeader | null {
+  if (
+    readBits(bits, HEADER_FIELD_BITS, CRC16_BITS) !== headerCrc(bits.subarray(0, HEADER_FIELD_BITS))
+  ) {
+    return null;
+  }
+  const version = readBits(bits, 0, VERSION_BITS);
+  const step = readBits(bits, VERSION_BITS, STEP_BITS);
+  const length = readBits(bits, VERSION_BITS + STEP_BITS, LENGTH_BITS);
+  if (version !== FRAME_VERSION || step === 0 || length === 0 || length > MAX_MESSAGE_BYTES) {
+    return null;
+  }
+  return { version, step, length };
+}
+
+/** Information bits of a message body of `length` bytes. */
+export function bodyBits(length: number): number {
+  return length * 8 + CRC32_BITS;
+}
+
+/** Coded bits of a message body of `length` bytes. */
+export function bodyCodedBits(length: number): number {
+  return codedLength(bodyBits(length));
+}
+
+/** Body information bits: the bytes, then their CRC-32. */
+export function packBody(bytes: Uint8Array): Uint8Array {
+  const bits = new Uint8Array(bodyBits(bytes.length));
+  bits.set(bytesToBits(bytes));
+  writeBits(bits, bytes.length * 8, crc32(bytes), CRC32_BITS);
+  return bits;
+}
+
+/** The message bytes of decoded body bits; null when the CRC-32 fails. */
+export function unpackBody(bits: Uint8Array): Uint8Array | null {
+  const length = (bits.length - CRC32_BITS) >> 3;
+  const bytes = bitsToBytes(bits.subarray(0, length * 8));
+  return readBits(bits, length * 8, CRC32_BITS) === crc32(bytes) ? bytes : null;
+}
+
+/** Coded header and body of a message. */
+export function encodeFrame(
+  bytes: Uint8Array,
+  step: number,
+): { header: Uint8Array; body: Uint8Array } {
+  return {
+    header: convEncode(packHeader({ version: FRAME_VERSION, step, length: bytes.length })),
+    body: convEncode(packBody(bytes)),
+  };
+}

@@ -1,0 +1,49 @@
+/** Frame packing: header and body round trips, and any corruption is refused. */
+import assert from "node:assert/strict";
+import {
+  bodyCodedBits,
+  FRAME_VERSION,
+  HEADER_BITS,
+  HEADER_CODED_BITS,
+  MAX_MESSAGE_BYTES,
+  packBody,
+  packHeader,
+  unpackBody,
+  unpackHeader,
+} from "./frame.ts";
+
+Deno.test("headers round trip and a flipped bit anywhere is refused", () => {
+  const header = { version: FRAME_VERSION, step: 12, length: 86 };
+  const bits = packHeader(header);
+  assert.equal(bits.length, HEADER_BITS);
+  assert.equal(HEADER_CODED_BITS, (HEADER_BITS + 6) * 3);
+  assert.deepEqual(unpackHeader(bits), header);
+  for (let i = 0; i < bits.length; i++) {
+    const bad = bits.slice();
+    bad[i] ^= 1;
+    assert.equal(unpackHeader(bad), null, `bit ${i}`);
+  }
+});
+
+Deno.test("headers with a valid CRC but impossible fields are refused", () => {
+  assert.equal(unpackHeader(packHeader({ version: 2, step: 12, length: 5 })), null);
+  assert.equal(unpackHeader(packHeader({ version: 1, step: 0, length: 5 })), null);
+  assert.equal(unpackHeader(packHeader({ version: 1, step: 12, length: 0 })), null);
+  assert.equal(
+    unpackHeader(packHeader({ version: 1, step: 12, length: MAX_MESSAGE_BYTES + 1 })),
+    null,
+  );
+});
+
+Deno.test("bodies round trip and a flipped bit is refused", () => {
+  const bytes = new TextEncoder().encode("Ünïcödé ✓ message");
+  const bits = packBody(bytes);
+  assert.equal(bits.length, bytes.length * 8 + 32);
+  assert.equal(bodyCodedBits(bytes.length), (bits.length + 6) * 3);
+  assert.deepEqual(unpackBody(bits), bytes);
+  for (const i of [0, 9, bits.length - 1]) {
+    const bad = bits.slice();
+    bad[i] ^= 1;
+    assert.equal(unpackBody(bad), null);
+  }
+});

@@ -1,0 +1,188 @@
+/**
+ * The hidden message on real sample photos: round trips raw and through real JPEG (libjpeg via
+ * sharp) at q95/q85/q75, with a corner badge painted over, unmarked photos and noise read as
+ * none, visual cost, and the user errors.
+ */
+import assert from "node:assert/strict";
+import { UserError } from "../errors.ts";
+import { jpegRoundTrip } from "../image/encode.ts";
+import type { RgbImage } from "../image/rgb_image.ts";
+import { psnr } from "../metrics/psnr.ts";
+import { ssim } from "../metrics/ssim.ts";
+import { seededRandom } from "../random.ts";
+import { readSample, resizeImage, SAMPLE_PATHS } from "../testing/fixtures.ts";
+import { embedMessage } from "./embed.ts";
+import { extractMessage } from "./extract.ts";
+import { MAX_MESSAGE_BYTES } from "./frame.ts";
+import { DEFAULT_STEGO_MESSAGE } from "./message.ts";
+
+/** Paints a flat rectangle of `wShare` x `hShare` of the image into its bottom-right corner. */
+function paintCorner(image: RgbImage, wShare: number, hShare: number): RgbImage {
+  const data = image.data.slice();
+  const w = Math.round(image.width * wShare), h = Math.round(image.height * hShare);
+  for (let y = image.height - h; y < image.height; y++) {
+    for (let x = image.width - w; x < image.width; x++) {
+      data.set([235, 240, 245], (y * image.width + x) * 3);
+    }
+  }
+  return { ...image, data };
+}
+
+/** The top-left side x side square of `image`. */
+function cropSquare(image: RgbImage, side: number): RgbImage {
+  const data = new Uint8Array(side * side * 3);
+  for (let y = 0; y < side; y++) {
+    data.set(image.data.subarray(y * image.width * 3, (y * image.width + side) * 3), y * side * 3);
+  }
+  return { width: side, height: side, data };
+}
+
+function noiseImage(width: number, height: number, seed: number): RgbImage {
+  const random = seededRandom(seed);
+  return {
+    width,
+    height,
+    data: Uint8Array.from({ length: width * height * 3 }, () => random.int(0, 255)),
+  };
+}
+
+const fullSample1 = await readSample(1);
+const marked = embedMessage(fullSample1);
+
+Deno.test("full-size sample: the default message survives raw, JPEG q95/q85/q75 and a corner badge", async () => {
+  assert.equal(extractMessage(marked).message, DEFAULT_STEGO_MESSAGE);
+  assert.ok(extractMessage(marked).confidence > 0.99);
+  const minimum: Record<number, number> = { 95: 0.9, 85: 0.8, 75: 0.4 };
+  for (const quality of [95, 85, 75]) {
+    const reading = extractMessage(await jpegRoundTrip(marked, quality));
+    assert.equal(reading.message, DEFAULT_STEGO_MESSAGE, `q${quality}`);
+    assert.ok(reading.confidence > minimum[quality], `q${quality}: ${reading.confidence}`);
+  }
+  const badged = extractMessage(await jpegRoundTrip(paintCorner(marked, 0.2, 0.08), 75));
+  assert.equal(badged.message, DEFAULT_STEGO_MESSAGE);
+});
+
+Deno.test("full-size sample: the mark costs little (PSNR over 44 dB, SSIM over 0.97)", () => {
+  const db = psnr(fullSample1, marked), similarity = ssim(fullSample1, marked);
+  assert.ok(db > 44, `PSNR ${db}`);
+  assert.ok(similarity > 0.97, `SSIM ${similarity}`);
+});
+
+Deno.test("every sample at 640 px: the message survives JPEG q75 with a badge over 5% of the photo", async () => {
+  for (let index = 1; index <= SAMPLE_PATHS.length; index++) {
+    const photo = await resizeImage(await readSample(index), 640);
+    const withMark = embedMessage(photo);
+    assert.ok(psnr(photo, withMark) > 44, `sample ${index}`);
+    for (const quality of [85, 75]) {
+      // A 20% x 8% badge as the visible layer draws, and a larger 25% x 20% one (5% of the area).
+      for (const [w, h] of [[0.2, 0.08], [0.25, 0.2]]) {
+        const reading = extractMessage(await jpegRoundTrip(paintCorner(withMark, w, h), quality));
+        assert.equal(
+          reading.message,
+          DEFAULT_STEGO_MESSAGE,
+          `sample ${index} q${quality} ${w}x${h}`,
+        );
+        assert.ok(reading.confidence > 0.3, `sample ${index} q${quality}: ${reading.confidence}`);
+      }
+    }
+  }
+});
+
+Deno.test("unmarked samples at full size, and their JPEG q75 copies, read as no message", async () => {
+  for (let index = 1; index <= SAMPLE_PATHS.length; index++) {
+    const photo = index === 1 ? fullSample1 : await readSample(index);
+    for (const image of [photo, await jpegRoundTrip(photo, 75)]) {
+      const reading = extractMessage(image);
+      assert.equal(reading.message, null, `sample ${index}`);
+      assert.ok(reading.confidence < 0.1, `sample ${index}: ${reading.confidence}`);
+    }
+  }
+});
+
+Deno.test("random noise, flat and tiny images read as no message", async () => {
+  const flat: RgbImage = { width: 400, height: 300, data: new Uint8Array(400 * 300 * 3).fill(128) };
+  const images = [
+    noiseImage(256, 256, 1),
+    noiseImage(640, 480, 2),
+    await jpegRoundTrip(noiseImage(640, 480, 3), 75),
+    flat,
+    noiseImage(7, 5, 4),
+  ];
+  for (const image of images) {
+    const reading = extractMessage(image);
+    assert.equal(reading.message, null, `${image.width}x${image.height}`);
+    assert.ok(reading.confidence < 0.1, `${image.width}x${image.height}: ${reading.confidence}`);
+  }
+});
+
+Deno.test("a mark read with another key is none; the same input always gives the same bytes", async () => {
+  const photo = await resizeImage(fullSample1, 480);
+  const withMark = embedMessage(photo, "key test");
+  assert.equal(extractMessage(withMark, { key: 12345 }).message, null);
+  assert.deepEqual(embedMessage(photo, "key test").data, withMark.data);
+  const keyed = embedMessage(photo, "key test", { key: 12345 });
+  assert.equal(extractMessage(keyed, { key: 12345 }).message, "key test");
+  assert.equal(extractMessage(keyed).message, null);
+});
+
+Deno.test("UTF-8 text, strength, re-marking and a 256-byte message round trip", async () => {
+  const photo = await resizeImage(fullSample1, 800);
+  const unicode = "Keine Zustimmung zur Gesichtserkennung ✋ 顔認識お断り";
+  assert.equal(
+    extractMessage(await jpegRoundTrip(embedMessage(photo, unicode), 75)).message,
+    unicode,
+  );
+  const strong = embedMessage(photo, "strong", { strength: 2 });
+  const gentle = embedMessage(photo, "gentle", { strength: 0.5 });
+  const usual = psnr(photo, embedMessage(photo, "strong"));
+  assert.ok(psnr(photo, strong) < usual - 3 && psnr(photo, gentle) > usual + 3);
+  assert.equal(extractMessage(await jpegRoundTrip(strong, 60)).message, "strong");
+  assert.equal(extractMessage(await jpegRoundTrip(gentle, 95)).message, "gentle");
+  // Marking a marked photo again replaces the message.
+  assert.equal(extractMessage(embedMessage(strong, "second")).message, "second");
+  const longest = "é".repeat(MAX_MESSAGE_BYTES / 2);
+  assert.equal(
+    extractMessage(await jpegRoundTrip(embedMessage(photo, longest), 85)).message,
+    longest,
+  );
+});
+
+Deno.test("a 256x256 photo carries a short message through JPEG q75", async () => {
+  const square = cropSquare(await resizeImage(fullSample1, 384), 256);
+  const reading = extractMessage(
+    await jpegRoundTrip(embedMessage(square, "No face recognition"), 75),
+  );
+  assert.equal(reading.message, "No face recognition");
+});
+
+Deno.test("too long, empty or oversized-for-the-photo messages and bad strengths are UserErrors", async () => {
+  const photo = await resizeImage(fullSample1, 640);
+  const userError = (pattern: RegExp) => (error: Error) => {
+    assert.ok(error instanceof UserError, error.message);
+    assert.match(error.message, pattern);
+    return true;
+  };
+  assert.throws(
+    () => embedMessage(photo, "x".repeat(MAX_MESSAGE_BYTES + 1)),
+    userError(/257 bytes.*at most 256 bytes/),
+  );
+  assert.throws(() => embedMessage(photo, "€".repeat(100)), userError(/300 bytes of UTF-8/));
+  assert.throws(() => embedMessage(photo, ""), userError(/non-empty/));
+  for (const strength of [0, -1, Number.NaN, 10]) {
+    assert.throws(() => embedMessage(photo, "x", { strength }), userError(/strength/));
+  }
+  const small = await resizeImage(photo, 200);
+  let side = 0;
+  assert.throws(() => embedMessage(small, DEFAULT_STEGO_MESSAGE), (error: Error) => {
+    assert.ok(error instanceof UserError);
+    assert.match(error.message, /200x133 photo is too small to hide a 86-byte message/);
+    side = Number(error.message.match(/e\.g\. (\d+)x\1 pixels/)?.[1]);
+    return true;
+  });
+  // The size the error names is enough.
+  const square = cropSquare(await resizeImage(fullSample1, 2 * side), side);
+  assert.equal(
+    extractMessage(embedMessage(square, DEFAULT_STEGO_MESSAGE)).message,
+    DEFAULT_STEGO_MESSAGE,
+  );
+});
