@@ -1,0 +1,130 @@
+/** `deno task figures` on a small fixed rows file, as a user runs it. */
+import assert from "node:assert/strict";
+import { fixtureRow } from "../charts/fixture_rows.ts";
+import type { FiguresManifest } from "../charts/figures_manifest.ts";
+import { PAPER_FIGURES } from "../charts/paper_figures.ts";
+import type { ResultRow } from "../charts/result_rows.ts";
+import { sha256File } from "../hash.ts";
+import { runCliScript } from "../testing/run_cli_script.ts";
+
+/** A small sweep's worth of rows: every figure has something to draw. */
+function fixedRows(): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const sources = [["blazeface-back"], ["blazeface-back", "blazeface-front"]];
+  const attacks: [string, boolean][] = [["fgsm", false], ["pgd", false], ["pgd", true]];
+  let index = 0;
+  for (const image of ["a.jpg", "b.jpg"]) {
+    for (const [attack, robust] of attacks) {
+      for (const eps of [4, 8]) {
+        for (const source of sources) {
+          const unit = JSON.stringify([image, attack, robust, eps, source]);
+          const unitRows: ResultRow[] = [];
+          for (const steps of [5, 10]) {
+            for (const channel of ["identity", "jpeg75"]) {
+              for (const target of ["blazeface-back", "blazeface-front", "haar"]) {
+                const strength = (eps / 8) * (steps / 10) * (attack === "fgsm" ? 0.5 : 1);
+                const survives = channel === "jpeg75" && !robust ? 1 : 0;
+                const hidden = source.includes(target) ? Math.round(3 * strength) - survives : 0;
+                unitRows.push(fixtureRow({
+                  image,
+                  attack,
+                  robust,
+                  eps,
+                  steps,
+                  source,
+                  target,
+                  channel,
+                  clean_faces: 3,
+                  matched: 3 - Math.max(0, hidden),
+                  psnr_db: 50 - eps * (steps / 10) - (image === "b.jpg" ? 1 : 0),
+                  ssim_rgb: 1 - eps / 100,
+                  code_version: "fixture",
+                }));
+              }
+            }
+          }
+          rows.push(...unitRows.map((r) => ({
+            ...r,
+            unit,
+            unit_index: index,
+            unit_rows: unitRows.length,
+          })));
+          index++;
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  assert.deepEqual([...bytes.slice(0, 8)], signature, "PNG signature");
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  assert.equal(new TextDecoder().decode(bytes.slice(12, 16)), "IHDR");
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+Deno.test({
+  name: "figures: every paper figure as SVG and PNG from a rows file, with a true manifest",
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "equalais-figures-" });
+    try {
+      const rows = fixedRows();
+      const rowsPath = `${dir}/sweep/rows.jsonl`;
+      await Deno.mkdir(`${dir}/sweep`);
+      await Deno.writeTextFile(rowsPath, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      await Deno.writeTextFile(
+        `${dir}/sweep/run.json`,
+        JSON.stringify({ config: { name: "fixture", eps: [4, 8] } }),
+      );
+      const out = `${dir}/figures`;
+      const result = await runCliScript("figures.ts", ["--rows", rowsPath, "--out", out]);
+      assert.equal(result.code, 0, result.stderr);
+
+      const manifest: FiguresManifest = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
+      const rowsHash = await sha256File(rowsPath);
+      assert.deepEqual(Object.keys(manifest.figures), PAPER_FIGURES.map((f) => f.name));
+      const layerOf: Record<string, string> = {
+        detection_vs_eps_identity: "scatterlayer",
+        detection_vs_eps_jpeg75: "scatterlayer",
+        transfer: "heatmaplayer",
+        quality_tradeoff: "scatterlayer",
+        channel_robustness: "barlayer",
+      };
+      for (const figure of PAPER_FIGURES) {
+        const entry = manifest.figures[figure.name];
+        assert.equal(entry.rows, rowsPath);
+        assert.equal(entry.rows_sha256, rowsHash);
+        assert.equal(entry.rows_count, rows.length);
+        assert.deepEqual(entry.config, { name: "fixture", eps: [4, 8] });
+        assert.deepEqual(entry.code_version, ["fixture"]);
+        assert.equal(entry.files_sha256.svg, await sha256File(`${out}/${entry.files.svg}`));
+        assert.equal(entry.files_sha256.png, await sha256File(`${out}/${entry.files.png}`));
+
+        const svg = await Deno.readTextFile(`${out}/${entry.files.svg}`);
+        assert.match(svg, /^<svg[^>]*class="main-svg"/);
+        assert.ok(svg.includes(`class="${layerOf[figure.name]} mlayer"`), figure.name);
+        const layout = figure.build(rows).layout;
+        assert.match(svg, new RegExp(`width="${layout.width}" height="${layout.height}"`));
+        const png = await Deno.readFile(`${out}/${entry.files.png}`);
+        assert.deepEqual(pngSize(png), { width: layout.width * 2, height: layout.height * 2 });
+        assert.ok(png.length > 10_000, `${figure.name}.png is ${png.length} bytes`);
+      }
+      // Drawn data, not empty axes: the heatmap has its cells, the bars their rectangles.
+      const transfer = await Deno.readTextFile(`${out}/transfer.svg`);
+      assert.equal(transfer.match(/<g class="hm"/g)?.length, 2);
+      const bars = await Deno.readTextFile(`${out}/channel_robustness.svg`);
+      assert.ok((bars.match(/class="point"/g)?.length ?? 0) >= 4);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("figures: a missing rows file is one line naming it", async () => {
+  const result = await runCliScript("figures.ts", ["--rows", "/nonexistent/rows.jsonl"]);
+  assert.equal(result.code, 2);
+  assert.equal(result.stderr.trim(), "figures: error: /nonexistent/rows.jsonl: no such rows file");
+});
