@@ -8,24 +8,31 @@ import { UserError } from "../errors.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { addBlockLuma, readBlockLuma } from "./block_luma.ts";
 import { basisPattern, BLOCK_SIZE, project } from "./dct.ts";
-import { encodeFrame, MAX_MESSAGE_BYTES, MAX_STEP } from "./frame.ts";
+import { encodeFrame, MAX_MESSAGE_BYTES, MAX_REPETITIONS, MAX_STEP } from "./frame.ts";
 import {
+  blocksNeeded,
+  bodySlotCount,
   DEFAULT_STEGO_KEY,
   fitsMessage,
+  MIN_REPETITIONS,
   slotLayout,
-  slotsNeeded,
   STEGO_COEFFICIENTS,
 } from "./layout.ts";
 import { DEFAULT_STEGO_MESSAGE } from "./message.ts";
-import { DEFAULT_QIM_STEP, ditherFor, HEADER_QIM_STEP, qimTarget } from "./qim.ts";
+import { DEFAULT_QIM_STEP, ditherFor, headerStepFor, qimTarget } from "./qim.ts";
 
 /** Settings of the hidden message. */
 export interface StegoOptions {
   /**
-   * Multiplies the QIM step of the message body (default 1: step 16 in DCT units, about
-   * 45 dB PSNR). Lower is subtler and more fragile; the reader learns the step from the header.
+   * Multiplies the QIM step of the message body (default 1: step 12 in DCT units). Lower is
+   * subtler and more fragile; the reader learns the step from the header.
    */
   strength?: number;
+  /**
+   * Slots per coded bit of the message when the photo has room (default 24; 0 uses every
+   * slot: most robust, most visible). Small photos use all they have, at least 6.
+   */
+  repetitions?: number;
   /** 32-bit key seeding the slot permutation and dither (default DEFAULT_STEGO_KEY). */
   key?: number;
 }
@@ -46,6 +53,21 @@ export function stepForStrength(strength: number): number {
     );
   }
   return step;
+}
+
+/** Default slots per coded message bit: decodes through JPEG q65 with a margin. */
+export const DEFAULT_REPETITIONS = 24;
+
+/** Checks the repetition option; throws a UserError for unusable values. */
+function checkRepetitions(repetitions: number): number {
+  const usable = Number.isInteger(repetitions) &&
+    (repetitions === 0 || (repetitions >= MIN_REPETITIONS && repetitions <= MAX_REPETITIONS));
+  if (!usable) {
+    throw new UserError(
+      `stego repetitions must be 0 (every slot) or a whole number from ${MIN_REPETITIONS} to ${MAX_REPETITIONS}, got ${repetitions}`,
+    );
+  }
+  return repetitions;
 }
 
 /** UTF-8 bytes of a message; throws a UserError when it is empty or too long. */
@@ -78,10 +100,11 @@ export function embedMessage(
   }
   const bytes = messageBytes(message);
   const step = stepForStrength(options.strength ?? 1);
+  const repetitions = checkRepetitions(options.repetitions ?? DEFAULT_REPETITIONS);
   const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
   const layout = slotLayout(width, height, key);
   if (!fitsMessage(layout, bytes.length)) {
-    const blocks = Math.ceil(slotsNeeded(bytes.length) / STEGO_COEFFICIENTS.length);
+    const blocks = blocksNeeded(bytes.length);
     const side = Math.ceil(Math.sqrt(blocks)) * BLOCK_SIZE;
     throw new UserError(
       `a ${width}x${height} photo is too small to hide a ${bytes.length}-byte message robustly: ` +
@@ -89,25 +112,36 @@ export function embedMessage(
         "use a larger photo or a shorter message",
     );
   }
-  const frame = encodeFrame(bytes, step);
+  const frame = encodeFrame(bytes, step, repetitions);
+  const headerStep = headerStepFor(step);
   const patterns = STEGO_COEFFICIENTS.map(([v, u]) => basisPattern(v, u));
   const count = patterns.length;
   const data = image.data.slice();
   const luma = new Float32Array(64), delta = new Float32Array(64);
   const targets = new Float64Array(count), misses = new Float64Array(count);
   const { blocksX, blocksY, headerSlots, position } = layout;
+  const usedSlots = headerSlots + bodySlotCount(layout, frame.body.length, repetitions);
   for (let by = 0; by < blocksY; by++) {
     for (let bx = 0; bx < blocksX; bx++) {
-      readBlockLuma(data, width, bx, by, luma);
       const firstSlot = (by * blocksX + bx) * count;
+      let used = false;
+      for (let j = 0; j < count; j++) used ||= position[firstSlot + j] < usedSlots;
+      if (!used) continue;
+      readBlockLuma(data, width, bx, by, luma);
       for (let j = 0; j < count; j++) {
         const slot = firstSlot + j, at = position[slot];
+        const value = project(patterns[j], luma);
+        if (at >= usedSlots) {
+          // Unused slots are held where they are (clipping passes must not drift them).
+          targets[j] = value;
+          misses[j] = 0;
+          continue;
+        }
         const header = at < headerSlots;
         const bit = header
           ? frame.header[at % frame.header.length]
           : frame.body[(at - headerSlots) % frame.body.length];
-        const value = project(patterns[j], luma);
-        targets[j] = qimTarget(value, bit, header ? HEADER_QIM_STEP : step, ditherFor(slot, key));
+        targets[j] = qimTarget(value, bit, header ? headerStep : step, ditherFor(slot, key));
         misses[j] = targets[j] - value;
       }
       for (let pass = 0; pass < MAX_PASSES; pass++) {

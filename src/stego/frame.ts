@@ -1,6 +1,6 @@
 /**
- * The bits the photo carries. A fixed-size header (format version, the message's QIM step and
- * its length, guarded by CRC-16) tells the reader how to read the message body (UTF-8 bytes
+ * The bits the photo carries. A fixed-size header (format version, the message's QIM step, its
+ * repetition count and its length, guarded by CRC-16) tells the reader how to read the message body (UTF-8 bytes
  * guarded by CRC-32). Both are convolutionally coded; a reader accepts a message only when
  * both checks pass, so a false message needs a 48-bit coincidence.
  */
@@ -14,9 +14,12 @@ export const FRAME_VERSION = 1;
 export const MAX_MESSAGE_BYTES = 256;
 /** Largest QIM step the header can describe (DCT units). */
 export const MAX_STEP = 63;
+/** Largest repetition count the header can describe (0 stands for "every slot after the header"). */
+export const MAX_REPETITIONS = 255;
 
-const VERSION_BITS = 4, STEP_BITS = 6, LENGTH_BITS = 10, CRC16_BITS = 16, CRC32_BITS = 32;
-const HEADER_FIELD_BITS = VERSION_BITS + STEP_BITS + LENGTH_BITS;
+const VERSION_BITS = 4, STEP_BITS = 6, REPETITION_BITS = 8, LENGTH_BITS = 10;
+const CRC16_BITS = 16, CRC32_BITS = 32;
+const HEADER_FIELD_BITS = VERSION_BITS + STEP_BITS + REPETITION_BITS + LENGTH_BITS;
 /** Information bits of the header (fields plus CRC-16). */
 export const HEADER_BITS = HEADER_FIELD_BITS + CRC16_BITS;
 /** Coded bits of the header. */
@@ -28,13 +31,15 @@ export interface FrameHeader {
   version: number;
   /** QIM step of the body, in DCT units (1..63). */
   step: number;
+  /** Slots per coded body bit (0: the body fills every slot after the header). */
+  repetitions: number;
   /** Message length in bytes (1..MAX_MESSAGE_BYTES). */
   length: number;
 }
 
 function headerCrc(fields: Uint8Array): number {
-  // The 20 field bits, left-aligned in three bytes.
-  const padded = new Uint8Array(24);
+  // The 28 field bits, left-aligned in four bytes.
+  const padded = new Uint8Array(32);
   padded.set(fields);
   return crc16(bitsToBytes(padded));
 }
@@ -44,6 +49,7 @@ export function packHeader(header: FrameHeader): Uint8Array {
   const bits = new Uint8Array(HEADER_BITS);
   let at = writeBits(bits, 0, header.version, VERSION_BITS);
   at = writeBits(bits, at, header.step, STEP_BITS);
+  at = writeBits(bits, at, header.repetitions, REPETITION_BITS);
   at = writeBits(bits, at, header.length, LENGTH_BITS);
   writeBits(bits, at, headerCrc(bits.subarray(0, HEADER_FIELD_BITS)), CRC16_BITS);
   return bits;
@@ -56,13 +62,15 @@ export function unpackHeader(bits: Uint8Array): FrameHeader | null {
   ) {
     return null;
   }
-  const version = readBits(bits, 0, VERSION_BITS);
-  const step = readBits(bits, VERSION_BITS, STEP_BITS);
-  const length = readBits(bits, VERSION_BITS + STEP_BITS, LENGTH_BITS);
+  let at = 0;
+  const version = readBits(bits, at, VERSION_BITS);
+  const step = readBits(bits, at += VERSION_BITS, STEP_BITS);
+  const repetitions = readBits(bits, at += STEP_BITS, REPETITION_BITS);
+  const length = readBits(bits, at += REPETITION_BITS, LENGTH_BITS);
   if (version !== FRAME_VERSION || step === 0 || length === 0 || length > MAX_MESSAGE_BYTES) {
     return null;
   }
-  return { version, step, length };
+  return { version, step, repetitions, length };
 }
 
 /** Information bits of a message body of `length` bytes. */
@@ -94,9 +102,8 @@ export function unpackBody(bits: Uint8Array): Uint8Array | null {
 export function encodeFrame(
   bytes: Uint8Array,
   step: number,
+  repetitions: number,
 ): { header: Uint8Array; body: Uint8Array } {
-  return {
-    header: convEncode(packHeader({ version: FRAME_VERSION, step, length: bytes.length })),
-    body: convEncode(packBody(bytes)),
-  };
+  const header = { version: FRAME_VERSION, step, repetitions, length: bytes.length };
+  return { header: convEncode(packHeader(header)), body: convEncode(packBody(bytes)) };
 }

@@ -13,7 +13,7 @@ import {
 } from "./frame.ts";
 
 Deno.test("headers round trip and a flipped bit anywhere is refused", () => {
-  const header = { version: FRAME_VERSION, step: 12, length: 86 };
+  const header = { version: FRAME_VERSION, step: 12, repetitions: 24, length: 86 };
   const bits = packHeader(header);
   assert.equal(bits.length, HEADER_BITS);
   assert.equal(HEADER_CODED_BITS, (HEADER_BITS + 6) * 3);
@@ -26,11 +26,13 @@ Deno.test("headers round trip and a flipped bit anywhere is refused", () => {
 });
 
 Deno.test("headers with a valid CRC but impossible fields are refused", () => {
-  assert.equal(unpackHeader(packHeader({ version: 2, step: 12, length: 5 })), null);
-  assert.equal(unpackHeader(packHeader({ version: 1, step: 0, length: 5 })), null);
-  assert.equal(unpackHeader(packHeader({ version: 1, step: 12, length: 0 })), null);
+  assert.equal(unpackHeader(packHeader({ version: 2, step: 12, repetitions: 0, length: 5 })), null);
+  assert.equal(unpackHeader(packHeader({ version: 1, step: 0, repetitions: 0, length: 5 })), null);
+  assert.equal(unpackHeader(packHeader({ version: 1, step: 12, repetitions: 0, length: 0 })), null);
   assert.equal(
-    unpackHeader(packHeader({ version: 1, step: 12, length: MAX_MESSAGE_BYTES + 1 })),
+    unpackHeader(
+      packHeader({ version: 1, step: 12, repetitions: 0, length: MAX_MESSAGE_BYTES + 1 }),
+    ),
     null,
   );
 });

@@ -1,36 +1,39 @@
 /**
  * Where each coded bit goes. Every full 8x8 luma block on the JPEG grid (from the top-left
- * corner) offers eight mid-frequency DCT coefficients, its "slots". A keyed Fisher-Yates
- * permutation scatters slot order over the whole photo; the first eighth of the permuted slots
- * carry the header, cycled, and the rest the message body, cycled. So every coded bit is
- * repeated many times at places spread across the image: losing a corner (a badge) or a flat
- * sky only thins each bit's repetitions a little.
+ * corner) offers eight low- and mid-frequency DCT coefficients, its "slots". A keyed
+ * Fisher-Yates permutation scatters slot order over the whole photo. The first permuted slots
+ * carry the header, cycled; the next ones the message body, cycled, as many as its repetition
+ * count asks for (or all that are left); the rest stay untouched, so a large photo pays for
+ * the message it carries, not for its size. Every coded bit is thus repeated at places spread
+ * across the image: losing a corner (a badge) or a flat sky only thins each bit's repetitions.
  */
 import { BLOCK_SIZE } from "./dct.ts";
 import { bodyCodedBits, HEADER_CODED_BITS } from "./frame.ts";
 import { seededRandom } from "../random.ts";
 
 /**
- * DCT coefficients used, as [row frequency, column frequency]: zig-zag positions 3-9 and 12.
- * JPEG quality 75 quantises them with steps 5-8 (libjpeg's scaled luma table), well under half
- * the default QIM step, while they are coarse enough not to look like noise.
+ * DCT coefficients used, as [row frequency, column frequency]: zig-zag positions 1-8 and 12.
+ * JPEG quality 75 quantises them with steps 5-8 (libjpeg's scaled luma table), at most about
+ * two thirds of the default QIM step, and they change pixels smoothly (no salt-and-pepper).
  */
 export const STEGO_COEFFICIENTS: readonly (readonly [number, number])[] = [
-  [2, 0],
+  [0, 1],
+  [1, 0],
   [1, 1],
   [0, 2],
-  [0, 3],
+  [2, 0],
   [1, 2],
   [2, 1],
-  [3, 0],
   [2, 2],
 ];
 
 /** The default key seeding the permutation and the dither (the project's public default). */
 export const DEFAULT_STEGO_KEY = 0x45714149; // "EqAI"
 
-/** One slot in this many carries the header. */
+/** At most this share of the slots carries the header. */
 const HEADER_SHARE = 8;
+/** Repetitions of the header when the photo has room: finding the header is everything. */
+const HEADER_REPETITIONS = 48;
 
 /** Fewest repetitions of each coded bit that a photo must offer (checked when embedding). */
 export const MIN_REPETITIONS = 6;
@@ -49,10 +52,9 @@ export interface SlotLayout {
   position: Int32Array;
 }
 
-/** Slots of a width x height image (0 when it has no full block). */
-export function slotCount(width: number, height: number): number {
-  return Math.floor(width / BLOCK_SIZE) * Math.floor(height / BLOCK_SIZE) *
-    STEGO_COEFFICIENTS.length;
+/** Header slots of an image with `slots` slots. */
+function headerSlotCount(slots: number): number {
+  return Math.min(Math.floor(slots / HEADER_SHARE), HEADER_REPETITIONS * HEADER_CODED_BITS);
 }
 
 /** Builds the layout; deterministic in (width, height, key). */
@@ -68,20 +70,30 @@ export function slotLayout(width: number, height: number, key: number): SlotLayo
     position[i] = position[j];
     position[j] = swap;
   }
-  return { blocksX, blocksY, slots, headerSlots: Math.floor(slots / HEADER_SHARE), position };
+  return { blocksX, blocksY, slots, headerSlots: headerSlotCount(slots), position };
 }
 
-/** Slots an image needs to carry a message of `length` bytes with MIN_REPETITIONS. */
-export function slotsNeeded(length: number): number {
-  const forHeader = HEADER_CODED_BITS * MIN_REPETITIONS * HEADER_SHARE;
-  const forBody = Math.ceil(
-    bodyCodedBits(length) * MIN_REPETITIONS * HEADER_SHARE / (HEADER_SHARE - 1),
-  );
-  return Math.max(forHeader, forBody);
+/**
+ * Body slots (permuted positions headerSlots .. headerSlots + count - 1) for a body of
+ * `codedBits` repeated `repetitions` times (0: every slot after the header).
+ */
+export function bodySlotCount(layout: SlotLayout, codedBits: number, repetitions: number): number {
+  const free = layout.slots - layout.headerSlots;
+  return repetitions === 0 ? free : Math.min(free, repetitions * codedBits);
 }
 
 /** Whether a layout carries a body of `length` bytes with MIN_REPETITIONS. */
 export function fitsMessage(layout: SlotLayout, length: number): boolean {
   return layout.headerSlots >= HEADER_CODED_BITS * MIN_REPETITIONS &&
     layout.slots - layout.headerSlots >= bodyCodedBits(length) * MIN_REPETITIONS;
+}
+
+/** Fewest full blocks an image needs to carry a message of `length` bytes. */
+export function blocksNeeded(length: number): number {
+  // The header takes an eighth of the slots while the photo is this small.
+  const slots = Math.max(
+    HEADER_CODED_BITS * MIN_REPETITIONS * HEADER_SHARE,
+    Math.ceil(bodyCodedBits(length) * MIN_REPETITIONS * HEADER_SHARE / (HEADER_SHARE - 1)),
+  );
+  return Math.ceil(slots / STEGO_COEFFICIENTS.length);
 }

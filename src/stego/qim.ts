@@ -36,5 +36,16 @@ export function qimSoft(value: number, step: number, dither: number): number {
 
 /** Default QIM step in DCT units (strength 1): twice JPEG q75's coarsest step on the slots. */
 export const DEFAULT_QIM_STEP = 12;
-/** Step of the header slots, whatever the strength: the header must always be found. */
-export const HEADER_QIM_STEP = DEFAULT_QIM_STEP;
+/**
+ * Steps the header may use, weakest first. The header never goes below the default step (it
+ * must always be found) and follows stronger bodies up this short list, which the reader
+ * simply tries in turn.
+ */
+export const HEADER_QIM_STEPS: readonly number[] = [DEFAULT_QIM_STEP, 16, 24, 32, 48];
+
+/** The header step for a body step: the largest listed step not above max(body, default). */
+export function headerStepFor(bodyStep: number): number {
+  let chosen = HEADER_QIM_STEPS[0];
+  for (const step of HEADER_QIM_STEPS) if (step <= bodyStep) chosen = step;
+  return chosen;
+}

@@ -1,7 +1,14 @@
 /** Dithered QIM: targets carry their bit, readings survive noise under a quarter step. */
 import assert from "node:assert/strict";
 import { seededRandom } from "../random.ts";
-import { ditherFor, qimSoft, qimTarget } from "./qim.ts";
+import {
+  DEFAULT_QIM_STEP,
+  ditherFor,
+  HEADER_QIM_STEPS,
+  headerStepFor,
+  qimSoft,
+  qimTarget,
+} from "./qim.ts";
 
 Deno.test("qimTarget moves at most half a step and reads back as its bit", () => {
   const random = seededRandom(3);
@@ -34,4 +41,12 @@ Deno.test("unmarked coefficients read as coin flips: soft readings average near 
   let sum = 0;
   for (let slot = 0; slot < 20000; slot++) sum += qimSoft(0, 12, ditherFor(slot, 5));
   assert.ok(Math.abs(sum / 20000) < 0.03, `${sum / 20000}`);
+});
+
+Deno.test("headerStepFor follows stronger bodies up the list and never goes below the default", () => {
+  assert.equal(headerStepFor(4), HEADER_QIM_STEPS[0]);
+  assert.equal(headerStepFor(DEFAULT_QIM_STEP), DEFAULT_QIM_STEP);
+  assert.equal(headerStepFor(23), 16);
+  assert.equal(headerStepFor(24), 24);
+  assert.equal(headerStepFor(63), 48);
 });
