@@ -1,6 +1,6 @@
 /**
  * Hides a short text in a photo so that it survives JPEG re-encoding at quality 75 and above:
- * dithered QIM on eight mid-frequency luma DCT coefficients of every 8x8 block on the JPEG
+ * dithered QIM on eight low- and mid-frequency luma DCT coefficients of every 8x8 block on the JPEG
  * grid, carrying a convolutionally coded, CRC-checked frame repeated over keyed, scattered
  * slots (see layout.ts, frame.ts). Reading it back needs only the key, not the original.
  */
@@ -8,7 +8,7 @@ import { UserError } from "../errors.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { addBlockLuma, readBlockLuma } from "./block_luma.ts";
 import { basisPattern, BLOCK_SIZE, project } from "./dct.ts";
-import { encodeFrame, MAX_MESSAGE_BYTES, MAX_REPETITIONS, MAX_STEP } from "./frame.ts";
+import { encodeFrame, MAX_MESSAGE_BYTES, MAX_REPETITIONS } from "./frame.ts";
 import {
   blocksNeeded,
   bodySlotCount,
@@ -24,8 +24,8 @@ import { DEFAULT_QIM_STEP, ditherFor, headerStepFor, qimTarget } from "./qim.ts"
 /** Settings of the hidden message. */
 export interface StegoOptions {
   /**
-   * Multiplies the QIM step of the message body (default 1: step 12 in DCT units). Lower is
-   * subtler and more fragile; the reader learns the step from the header.
+   * Multiplies the QIM step of the message body, 0.25 to 5 (default 1: step 12 in DCT units).
+   * Lower is subtler and more fragile; the reader learns the step from the header.
    */
   strength?: number;
   /**
@@ -33,10 +33,15 @@ export interface StegoOptions {
    * slot: most robust, most visible). Small photos use all they have, at least 6.
    */
   repetitions?: number;
-  /** 32-bit key seeding the slot permutation and dither (default DEFAULT_STEGO_KEY). */
+  /**
+   * 32-bit key seeding the slot permutation and dither (default DEFAULT_STEGO_KEY, public):
+   * the reader needs the same key.
+   */
   key?: number;
 }
 
+/** Strength range: QIM steps 3 to 60, within what the header can describe (MAX_STEP). */
+const MIN_STRENGTH = 0.25, MAX_STRENGTH = 5;
 /** Passes per block: later ones re-aim coefficients that clipping at 0 or 255 held back. */
 const MAX_PASSES = 3;
 /** Largest coefficient miss (DCT units) accepted without another pass. */
@@ -44,15 +49,12 @@ const MISS_TOLERANCE = 0.5;
 
 /** The body's QIM step for a strength; throws a UserError for unusable strengths. */
 export function stepForStrength(strength: number): number {
-  const step = Math.round(DEFAULT_QIM_STEP * strength);
-  if (!Number.isFinite(strength) || step < 4 || step > MAX_STEP) {
+  if (!(strength >= MIN_STRENGTH && strength <= MAX_STRENGTH)) {
     throw new UserError(
-      `stego strength must be a number from ${(4 / DEFAULT_QIM_STEP).toFixed(2)} to ${
-        (MAX_STEP / DEFAULT_QIM_STEP).toFixed(2)
-      }, got ${strength}`,
+      `stego strength must be a number from ${MIN_STRENGTH} to ${MAX_STRENGTH}, got ${strength}`,
     );
   }
-  return step;
+  return Math.round(DEFAULT_QIM_STEP * strength);
 }
 
 /** Default slots per coded message bit: decodes through JPEG q65 with a margin. */

@@ -175,8 +175,8 @@ Deno.test("too long, empty or oversized-for-the-photo messages and bad strengths
   );
   assert.throws(() => embedMessage(photo, "€".repeat(100)), userError(/300 bytes of UTF-8/));
   assert.throws(() => embedMessage(photo, ""), userError(/non-empty/));
-  for (const strength of [0, -1, Number.NaN, 10]) {
-    assert.throws(() => embedMessage(photo, "x", { strength }), userError(/strength/));
+  for (const strength of [0, -1, Number.NaN, 0.2, 5.5]) {
+    assert.throws(() => embedMessage(photo, "x", { strength }), userError(/strength.*0\.25 to 5/));
   }
   for (const repetitions of [-1, 3, 2.5, 256]) {
     assert.throws(() => embedMessage(photo, "x", { repetitions }), userError(/repetitions/));
