@@ -15,6 +15,10 @@ export type OutputFormat = "png" | "jpeg" | "webp";
 export interface EncodeOptions {
   /** JPEG/WebP quality 1..100 (default 95: protection should not be lost to our own encoder). */
   quality?: number;
+  /** EXIF to write, by IFD (IFD0, IFD2 = Exif, IFD3 = GPS); nothing of the input's is kept. */
+  exif?: sharp.Exif;
+  /** An XMP packet to write. */
+  xmp?: string;
 }
 
 /** The format implied by a file name's extension; throws a UserError for others. */
@@ -39,6 +43,8 @@ export async function encodeImage(
   const pipeline = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
   });
+  if (options.exif) pipeline.withExif(options.exif);
+  if (options.xmp) pipeline.withXmp(options.xmp);
   const encoded = format === "png"
     ? pipeline.png({ compressionLevel: 6 })
     : format === "jpeg"
