@@ -10,6 +10,7 @@ import { describeError, UserError } from "../errors.ts";
 import { MODELS_DIR, NODE_MODULES, SAMPLES_DIR } from "../paths.ts";
 import { ensureChromium } from "./chromium.ts";
 import { ensureJupyter } from "./jupyter.ts";
+import { ensureFonts } from "./fonts.ts";
 import {
   DEBIAN_PREFIX,
   type Manifest,
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
   }
   await ensureChromium();
   await ensureJupyter();
+  await ensureFonts();
   if (Deno.args.includes("--bench")) await ensureTorch();
   console.error(`setup: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
