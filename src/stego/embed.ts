@@ -15,6 +15,7 @@ import {
   DEFAULT_STEGO_KEY,
   fitsMessage,
   MIN_REPETITIONS,
+  type SlotLayout,
   slotLayout,
   STEGO_COEFFICIENTS,
 } from "./layout.ts";
@@ -38,6 +39,30 @@ export interface StegoOptions {
    * the reader needs the same key.
    */
   key?: number;
+}
+
+/** Slot plan codes: unused, or a body/header bit (the low bit is the bit). */
+const UNUSED = 0, BODY_BIT = 2, HEADER_BIT = 4;
+
+/**
+ * What every slot carries: visits the used permuted positions (header, then body) and marks
+ * the slot at each with its coded bit.
+ */
+function planSlots(
+  layout: SlotLayout,
+  header: Uint8Array,
+  body: Uint8Array,
+  repetitions: number,
+): Uint8Array {
+  const plan = new Uint8Array(layout.slots);
+  const { headerSlots, permutation } = layout;
+  const end = headerSlots + bodySlotCount(layout, body.length, repetitions);
+  for (let at = 0; at < end; at++) {
+    plan[permutation.backward(at)] = at < headerSlots
+      ? HEADER_BIT | header[at % header.length]
+      : BODY_BIT | body[(at - headerSlots) % body.length];
+  }
+  return plan;
 }
 
 /** Strength range: QIM steps 3 to 60, within what the header can describe (MAX_STEP). */
@@ -121,36 +146,33 @@ export function embedMessage(
   const data = image.data.slice();
   const luma = new Float32Array(64), delta = new Float32Array(64);
   const targets = new Float64Array(count), misses = new Float64Array(count);
-  const { blocksX, blocksY, headerSlots, position } = layout;
-  const usedSlots = headerSlots + bodySlotCount(layout, frame.body.length, repetitions);
+  const { blocksX, blocksY } = layout;
+  const plan = planSlots(layout, frame.header, frame.body, repetitions);
   for (let by = 0; by < blocksY; by++) {
     for (let bx = 0; bx < blocksX; bx++) {
       const firstSlot = (by * blocksX + bx) * count;
       let used = false;
-      for (let j = 0; j < count; j++) used ||= position[firstSlot + j] < usedSlots;
+      for (let j = 0; j < count; j++) used ||= plan[firstSlot + j] !== UNUSED;
       if (!used) continue;
       readBlockLuma(data, width, bx, by, luma);
       for (let j = 0; j < count; j++) {
-        const slot = firstSlot + j, at = position[slot];
+        const slot = firstSlot + j, code = plan[slot];
         const value = project(patterns[j], luma);
-        if (at >= usedSlots) {
+        if (code === UNUSED) {
           // Unused slots are held where they are (clipping passes must not drift them).
           targets[j] = value;
           misses[j] = 0;
           continue;
         }
-        const header = at < headerSlots;
-        const bit = header
-          ? frame.header[at % frame.header.length]
-          : frame.body[(at - headerSlots) % frame.body.length];
-        targets[j] = qimTarget(value, bit, header ? headerStep : step, ditherFor(slot, key));
+        const slotStep = code >= HEADER_BIT ? headerStep : step;
+        targets[j] = qimTarget(value, code & 1, slotStep, ditherFor(slot, key));
         misses[j] = targets[j] - value;
       }
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         delta.fill(0);
         for (let j = 0; j < count; j++) {
           const miss = misses[j], pattern = patterns[j];
-          for (let i = 0; i < 64; i++) delta[i] += miss * pattern[i];
+          if (miss !== 0) { for (let i = 0; i < 64; i++) delta[i] += miss * pattern[i]; }
         }
         // Without clipping only rounding (well under MISS_TOLERANCE) separates aim and result.
         if (!addBlockLuma(data, width, bx, by, delta)) break;

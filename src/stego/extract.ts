@@ -47,11 +47,44 @@ export interface ExtractOptions {
   key?: number;
 }
 
-/** The slots' coefficients and dithers, read once. */
-interface Readings {
-  layout: SlotLayout;
-  values: Float32Array;
-  dithers: Float32Array;
+/**
+ * Coefficient and dither of the slots at permuted positions 0 .. loaded - 1, read slot by slot
+ * through the inverse permutation: a reader touches only the slots the mark uses (a few
+ * percent of a large photo's blocks).
+ */
+class Readings {
+  /** `values[at]`: the coefficient of the slot at permuted position `at`. */
+  values = new Float32Array(0);
+  /** `dithers[at]`: that slot's dither. */
+  dithers = new Float32Array(0);
+  private readonly patterns = STEGO_COEFFICIENTS.map(([v, u]) => basisPattern(v, u));
+  private readonly luma = new Float32Array(64);
+
+  constructor(
+    private readonly image: RgbImage,
+    readonly layout: SlotLayout,
+    private readonly key: number,
+  ) {}
+
+  /** Reads positions up to `end` - 1 (those already read are kept). */
+  load(end: number): void {
+    const start = this.values.length;
+    if (end <= start) return;
+    const values = new Float32Array(end), dithers = new Float32Array(end);
+    values.set(this.values);
+    dithers.set(this.dithers);
+    const count = this.patterns.length, blocksX = this.layout.blocksX;
+    for (let at = start; at < end; at++) {
+      const slot = this.layout.permutation.backward(at);
+      const block = Math.floor(slot / count);
+      const bx = block % blocksX, by = Math.floor(block / blocksX);
+      readBlockLuma(this.image.data, this.image.width, bx, by, this.luma);
+      values[at] = project(this.patterns[slot - block * count], this.luma);
+      dithers[at] = ditherFor(slot, this.key);
+    }
+    this.values = values;
+    this.dithers = dithers;
+  }
 }
 
 /** Reads the hidden message of `image`; never throws on unmarked or damaged photos. */
@@ -59,7 +92,8 @@ export function extractMessage(image: RgbImage, options: ExtractOptions = {}): S
   const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
   const layout = slotLayout(image.width, image.height, key);
   if (layout.headerSlots < HEADER_CODED_BITS) return { message: null, confidence: 0 };
-  const readings = readSlots(image, layout, key);
+  const readings = new Readings(image, layout, key);
+  readings.load(layout.headerSlots);
 
   const header = readHeader(readings);
   if (!header) return { message: null, confidence: 0 };
@@ -70,6 +104,7 @@ export function extractMessage(image: RgbImage, options: ExtractOptions = {}): S
   if (bodySlots < codedLength) return damaged;
 
   const end = layout.headerSlots + bodySlots;
+  readings.load(end);
   const bodySoft = sumSoft(readings, header.step, layout.headerSlots, end, codedLength);
   const bodyInfo = viterbiDecode(bodySoft, bodyBits(header.length));
   const bytes = unpackBody(bodyInfo);
@@ -98,39 +133,17 @@ function decodeUtf8(bytes: Uint8Array): string | null {
   }
 }
 
-/** The luma DCT coefficient and the dither of every slot, in slot order. */
-function readSlots(image: RgbImage, layout: SlotLayout, key: number): Readings {
-  const patterns = STEGO_COEFFICIENTS.map(([v, u]) => basisPattern(v, u));
-  const count = patterns.length;
-  const values = new Float32Array(layout.slots);
-  const luma = new Float32Array(64);
-  for (let by = 0; by < layout.blocksY; by++) {
-    for (let bx = 0; bx < layout.blocksX; bx++) {
-      readBlockLuma(image.data, image.width, bx, by, luma);
-      const first = (by * layout.blocksX + bx) * count;
-      for (let j = 0; j < count; j++) values[first + j] = project(patterns[j], luma);
-    }
-  }
-  const dithers = new Float32Array(layout.slots);
-  for (let slot = 0; slot < layout.slots; slot++) dithers[slot] = ditherFor(slot, key);
-  return { layout, values, dithers };
-}
-
 /** Sums soft readings per coded bit over permuted positions `first` .. `end` - 1, cycled. */
 function sumSoft(
-  { layout, values, dithers }: Readings,
+  { values, dithers }: Readings,
   step: number,
   first: number,
   end: number,
   codedBits: number,
 ): Float64Array {
   const sums = new Float64Array(codedBits);
-  const position = layout.position;
-  for (let slot = 0; slot < layout.slots; slot++) {
-    const at = position[slot];
-    if (at >= first && at < end) {
-      sums[(at - first) % codedBits] += qimSoft(values[slot], step, dithers[slot]);
-    }
+  for (let at = first; at < end; at++) {
+    sums[(at - first) % codedBits] += qimSoft(values[at], step, dithers[at]);
   }
   return sums;
 }
@@ -146,21 +159,16 @@ function strength(
   codedBody: Uint8Array | null,
   end: number,
 ): number {
-  const { headerSlots, position } = layout;
+  const headerSlots = layout.headerSlots;
   const last = codedBody ? end : headerSlots;
   const headerStep = headerStepFor(header.step);
   let agree = 0, disagree = 0;
-  for (let slot = 0; slot < layout.slots; slot++) {
-    const at = position[slot];
-    if (at >= last) continue;
-    let soft: number, bit: number;
-    if (at < headerSlots) {
-      soft = qimSoft(values[slot], headerStep, dithers[slot]);
-      bit = codedHeader[at % codedHeader.length];
-    } else {
-      soft = qimSoft(values[slot], header.step, dithers[slot]);
-      bit = codedBody![(at - headerSlots) % codedBody!.length];
-    }
+  for (let at = 0; at < last; at++) {
+    const inHeader = at < headerSlots;
+    const soft = qimSoft(values[at], inHeader ? headerStep : header.step, dithers[at]);
+    const bit = inHeader
+      ? codedHeader[at % codedHeader.length]
+      : codedBody![(at - headerSlots) % codedBody!.length];
     const signed = bit ? -soft : soft;
     if (signed > 0) agree++;
     else if (signed < 0) disagree++;

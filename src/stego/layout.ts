@@ -1,7 +1,7 @@
 /**
  * Where each coded bit goes. Every full 8x8 luma block on the JPEG grid (from the top-left
  * corner) offers eight low- and mid-frequency DCT coefficients, its "slots". A keyed
- * Fisher-Yates permutation scatters slot order over the whole photo. The first permuted slots
+ * pseudo-random permutation (permutation.ts) scatters slot order over the whole photo. The first permuted slots
  * carry the header, cycled; the next ones the message body, cycled, as many as its repetition
  * count asks for (or all that are left); the rest stay untouched, so a large photo pays for
  * the message it carries, not for its size. Every coded bit is thus repeated at places spread
@@ -9,7 +9,7 @@
  */
 import { BLOCK_SIZE } from "./dct.ts";
 import { bodyCodedBits, HEADER_CODED_BITS } from "./frame.ts";
-import { seededRandom } from "../random.ts";
+import { KeyedPermutation } from "./permutation.ts";
 
 /**
  * DCT coefficients used, as [row frequency, column frequency]: zig-zag positions 1-8 and 12.
@@ -48,8 +48,8 @@ export interface SlotLayout {
   slots: number;
   /** Slots that carry the header (permuted positions 0 .. headerSlots - 1). */
   headerSlots: number;
-  /** `position[slot]`: the slot's place in the permuted order. */
-  position: Int32Array;
+  /** Slot index to permuted position (forward) and back (backward). */
+  permutation: KeyedPermutation;
 }
 
 /** Header slots of an image with `slots` slots. */
@@ -61,16 +61,8 @@ function headerSlotCount(slots: number): number {
 export function slotLayout(width: number, height: number, key: number): SlotLayout {
   const blocksX = Math.floor(width / BLOCK_SIZE), blocksY = Math.floor(height / BLOCK_SIZE);
   const slots = blocksX * blocksY * STEGO_COEFFICIENTS.length;
-  const position = new Int32Array(slots);
-  for (let i = 0; i < slots; i++) position[i] = i;
-  const random = seededRandom(key);
-  for (let i = slots - 1; i > 0; i--) {
-    const j = Math.floor(random.next() * (i + 1));
-    const swap = position[i];
-    position[i] = position[j];
-    position[j] = swap;
-  }
-  return { blocksX, blocksY, slots, headerSlots: headerSlotCount(slots), position };
+  const permutation = new KeyedPermutation(slots, key);
+  return { blocksX, blocksY, slots, headerSlots: headerSlotCount(slots), permutation };
 }
 
 /**
