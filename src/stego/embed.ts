@@ -130,7 +130,7 @@ export function embedMessage(
   const repetitions = checkRepetitions(options.repetitions ?? DEFAULT_REPETITIONS);
   const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
   const layout = slotLayout(width, height, key);
-  if (!fitsMessage(layout, bytes.length)) {
+  if (!fitsMessage(layout.slots, bytes.length)) {
     const blocks = blocksNeeded(bytes.length);
     const side = Math.ceil(Math.sqrt(blocks)) * BLOCK_SIZE;
     throw new UserError(

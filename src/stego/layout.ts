@@ -8,7 +8,7 @@
  * across the image: losing a corner (a badge) or a flat sky only thins each bit's repetitions.
  */
 import { BLOCK_SIZE } from "./dct.ts";
-import { bodyCodedBits, HEADER_CODED_BITS } from "./frame.ts";
+import { bodyCodedBits, HEADER_CODED_BITS, MAX_MESSAGE_BYTES } from "./frame.ts";
 import { KeyedPermutation } from "./permutation.ts";
 
 /**
@@ -74,10 +74,23 @@ export function bodySlotCount(layout: SlotLayout, codedBits: number, repetitions
   return repetitions === 0 ? free : Math.min(free, repetitions * codedBits);
 }
 
-/** Whether a layout carries a body of `length` bytes with MIN_REPETITIONS. */
-export function fitsMessage(layout: SlotLayout, length: number): boolean {
-  return layout.headerSlots >= HEADER_CODED_BITS * MIN_REPETITIONS &&
-    layout.slots - layout.headerSlots >= bodyCodedBits(length) * MIN_REPETITIONS;
+/** Whether `slots` slots carry a message of `length` bytes with MIN_REPETITIONS. */
+export function fitsMessage(slots: number, length: number): boolean {
+  const headerSlots = headerSlotCount(slots);
+  return headerSlots >= HEADER_CODED_BITS * MIN_REPETITIONS &&
+    slots - headerSlots >= bodyCodedBits(length) * MIN_REPETITIONS;
+}
+
+/**
+ * The longest message (UTF-8 bytes, at most MAX_MESSAGE_BYTES) a width x height photo carries
+ * robustly; 0 when it is too small for any.
+ */
+export function messageCapacity(width: number, height: number): number {
+  const slots = Math.floor(width / BLOCK_SIZE) * Math.floor(height / BLOCK_SIZE) *
+    STEGO_COEFFICIENTS.length;
+  let length = MAX_MESSAGE_BYTES;
+  while (length > 0 && !fitsMessage(slots, length)) length--;
+  return length;
 }
 
 /** Fewest full blocks an image needs to carry a message of `length` bytes. */

@@ -14,6 +14,7 @@ import { readSample, resizeImage, SAMPLE_PATHS } from "../testing/fixtures.ts";
 import { embedMessage } from "./embed.ts";
 import { extractMessage } from "./extract.ts";
 import { MAX_MESSAGE_BYTES } from "./frame.ts";
+import { messageCapacity } from "./layout.ts";
 import { DEFAULT_STEGO_MESSAGE } from "./message.ts";
 
 /** Paints a flat rectangle of `wShare` x `hShare` of the image into its bottom-right corner. */
@@ -156,6 +157,13 @@ Deno.test("UTF-8 text, strength, re-marking and a 256-byte message round trip", 
 
 Deno.test("a 256x256 photo carries a short message through JPEG q75", async () => {
   const square = cropSquare(await resizeImage(fullSample1, 384), 256);
+  assert.equal(messageCapacity(256, 256), 45);
+  assert.equal(messageCapacity(640, 427), 201);
+  assert.equal(messageCapacity(100, 100), 0);
+  assert.equal(messageCapacity(8000, 6000), MAX_MESSAGE_BYTES);
+  // Capacity is exactly what embedding accepts.
+  embedMessage(square, "c".repeat(45));
+  assert.throws(() => embedMessage(square, "c".repeat(46)), UserError);
   const reading = extractMessage(
     await jpegRoundTrip(embedMessage(square, "No face recognition"), 75),
   );
