@@ -91,7 +91,8 @@ function checkRepetitions(repetitions: number): number {
     (repetitions === 0 || (repetitions >= MIN_REPETITIONS && repetitions <= MAX_REPETITIONS));
   if (!usable) {
     throw new UserError(
-      `stego repetitions must be 0 (every slot) or a whole number from ${MIN_REPETITIONS} to ${MAX_REPETITIONS}, got ${repetitions}`,
+      `stego repetitions must be 0 (every slot) or a whole number from ${MIN_REPETITIONS} ` +
+        `to ${MAX_REPETITIONS}, got ${repetitions}`,
     );
   }
   return repetitions;
@@ -105,7 +106,8 @@ export function messageBytes(message: string): Uint8Array {
   const bytes = new TextEncoder().encode(message);
   if (bytes.length > MAX_MESSAGE_BYTES) {
     throw new UserError(
-      `the hidden message is ${bytes.length} bytes of UTF-8; at most ${MAX_MESSAGE_BYTES} bytes fit`,
+      `the hidden message is ${bytes.length} bytes of UTF-8; ` +
+        `at most ${MAX_MESSAGE_BYTES} bytes fit`,
     );
   }
   return bytes;

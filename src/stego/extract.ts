@@ -6,9 +6,9 @@
  *
  * Confidence is the mark's signal strength, 1 - 2 x (share of used slots whose reading
  * disagrees with the decoded frame): 1 for an untouched mark, falling as JPEG or paint damage
- * it; the message still decodes down to about 0.2. When the header decodes but the message
- * does not (a badly damaged mark) it is the header slots' strength; when not even the header
- * decodes (a photo without a mark) it is 0.
+ * it; the message still decodes down to about 0.2-0.35 (the more repetitions, the lower).
+ * When the header decodes but the message does not (a badly damaged mark) it is the header
+ * slots' strength; when not even the header decodes (a photo without a mark) it is 0.
  */
 import type { RgbImage } from "../image/rgb_image.ts";
 import { readBlockLuma } from "./block_luma.ts";
@@ -89,8 +89,14 @@ class Readings {
 
 /** Reads the hidden message of `image`; never throws on unmarked or damaged photos. */
 export function extractMessage(image: RgbImage, options: ExtractOptions = {}): StegoReading {
+  const { width, height } = image;
+  if (image.data.length !== width * height * 3) {
+    throw new RangeError(
+      `extractMessage: ${image.data.length} bytes for a ${width}x${height} image`,
+    );
+  }
   const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
-  const layout = slotLayout(image.width, image.height, key);
+  const layout = slotLayout(width, height, key);
   if (layout.headerSlots < HEADER_CODED_BITS) return { message: null, confidence: 0 };
   const readings = new Readings(image, layout, key);
   readings.load(layout.headerSlots);

@@ -1,8 +1,8 @@
 /**
  * The bits the photo carries. A fixed-size header (format version, the message's QIM step, its
- * repetition count and its length, guarded by CRC-16) tells the reader how to read the message body (UTF-8 bytes
- * guarded by CRC-32). Both are convolutionally coded; a reader accepts a message only when
- * both checks pass, so a false message needs a 48-bit coincidence.
+ * repetition count and its length, guarded by CRC-16) tells the reader how to read the message
+ * body (UTF-8 bytes guarded by CRC-32). Both are convolutionally coded; a reader accepts a
+ * message only when both checks pass, so a false message needs a 48-bit coincidence.
  */
 import { bitsToBytes, bytesToBits, readBits, writeBits } from "./bits.ts";
 import { codedLength, convEncode } from "./conv_code.ts";
@@ -14,7 +14,7 @@ export const FRAME_VERSION = 1;
 export const MAX_MESSAGE_BYTES = 256;
 /** Largest QIM step the header can describe (DCT units). */
 export const MAX_STEP = 63;
-/** Largest repetition count the header can describe (0 stands for "every slot after the header"). */
+/** Largest repetition count the header can describe (0 means "every slot after the header"). */
 export const MAX_REPETITIONS = 255;
 
 const VERSION_BITS = 4, STEP_BITS = 6, REPETITION_BITS = 8, LENGTH_BITS = 10;

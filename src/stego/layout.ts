@@ -1,19 +1,20 @@
 /**
  * Where each coded bit goes. Every full 8x8 luma block on the JPEG grid (from the top-left
  * corner) offers eight low- and mid-frequency DCT coefficients, its "slots". A keyed
- * pseudo-random permutation (permutation.ts) scatters slot order over the whole photo. The first permuted slots
- * carry the header, cycled; the next ones the message body, cycled, as many as its repetition
- * count asks for (or all that are left); the rest stay untouched, so a large photo pays for
- * the message it carries, not for its size. Every coded bit is thus repeated at places spread
- * across the image: losing a corner (a badge) or a flat sky only thins each bit's repetitions.
+ * pseudo-random permutation (permutation.ts) scatters slot order over the whole photo. The
+ * first permuted slots carry the header, cycled; the next ones the message body, cycled, as
+ * many as its repetition count asks for (or all that are left); the rest stay untouched, so a
+ * large photo pays for the message it carries, not for its size. Every coded bit is thus
+ * repeated at places spread across the image: losing a corner (a badge) or a flat sky only
+ * thins each bit's repetitions.
  */
 import { BLOCK_SIZE } from "./dct.ts";
 import { bodyCodedBits, HEADER_CODED_BITS, MAX_MESSAGE_BYTES } from "./frame.ts";
 import { KeyedPermutation } from "./permutation.ts";
 
 /**
- * DCT coefficients used, as [row frequency, column frequency]: zig-zag positions 1-8 and 12.
- * JPEG quality 75 quantises them with steps 5-8 (libjpeg's scaled luma table), at most about
+ * DCT coefficients used, as [row frequency, column frequency]: zig-zag positions 1-5, 7, 8
+ * and 12. JPEG quality 75 quantises them with steps 5-8 (libjpeg's scaled luma table), at most
  * two thirds of the default QIM step, and they change pixels smoothly (no salt-and-pepper).
  */
 export const STEGO_COEFFICIENTS: readonly (readonly [number, number])[] = [

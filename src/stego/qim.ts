@@ -34,7 +34,10 @@ export function qimSoft(value: number, step: number, dither: number): number {
   return 1 - 4 * distance;
 }
 
-/** Default QIM step in DCT units (strength 1): twice JPEG q75's coarsest step on the slots. */
+/**
+ * Default QIM step in DCT units (strength 1): 1.5 to 2.4 times JPEG q75's steps on the slots
+ * (5-8), so most re-quantisation errors stay under the quarter step that flips a reading.
+ */
 export const DEFAULT_QIM_STEP = 12;
 /**
  * Steps the header may use, weakest first. The header never goes below the default step (it
