@@ -52,3 +52,16 @@ export { DEFAULT_REPETITIONS, embedMessage, type StegoOptions } from "./stego/em
 export { extractMessage, type ExtractOptions, type StegoReading } from "./stego/extract.ts";
 export { DEFAULT_STEGO_KEY, messageCapacity } from "./stego/layout.ts";
 export { MAX_MESSAGE_BYTES } from "./stego/frame.ts";
+export {
+  DEFAULT_LAYERS,
+  type FilterOptions,
+  type FilterProgress,
+  type FilterReport,
+  type FilterResult,
+  type LayerSwitches,
+  protectPhotoBytes,
+} from "./protect/filter.ts";
+export { DEFAULT_PRESET_ID, getPreset, type Preset, PRESETS } from "./protect/presets.ts";
+export { BADGE_DEFAULTS, type BadgeOptions, drawBadge } from "./marks/badge.ts";
+export { marksExif, type MarksFound, marksXmp, readMarks } from "./marks/metadata.ts";
+export { inspectPhoto, type InspectReport } from "./inspect/inspect_photo.ts";

@@ -1,37 +1,67 @@
 /**
- * `deno task protect <input> -o <output> [--attack NAME] [--eps 10] [--steps 150]
- *   [--detectors LIST|all-whitebox] [--robust|--no-robust] [--seed N] [--quality Q]
- *   [--backend B] [--json]`
+ * `deno task protect <input> -o <output> [--preset light|standard|strong] [--attack NAME]
+ *   [--eps 10] [--steps 200] [--detectors LIST|all-whitebox] [--robust|--no-robust]
+ *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
+ *   [--badge-text TEXT] [--badge-position CORNER] [--badge-size 0.05] [--badge-opacity 0.85]
+ *   [--seed N] [--quality Q] [--backend B] [--json] [--quiet]`
  *
- * Writes a copy of a photo that face detectors should not find faces in, and reports
- * faces per detector on the input, on the written file, and after JPEG q75.
+ * Writes a protected copy of a photo through the multi-layer filter (perturbation, hidden
+ * message, visible badge, metadata marks; each can be switched off) and reports faces per
+ * detector on the input, on the written file and after JPEG q75, and the layers read back.
  */
 import { initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES, getAttack } from "../attacks/registry.ts";
-import {
-  DEFAULT_SOURCE_IDS,
-  DETECTOR_IDS,
-  parseDetectorList,
-  WHITEBOX_IDS,
-} from "../detectors/registry.ts";
-import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
+import { DETECTOR_IDS, parseDetectorList, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { BADGE_DEFAULTS, BADGE_POSITIONS, type BadgePosition } from "../marks/badge.ts";
+import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions, PRESETS } from "../protect/presets.ts";
 import { protectFile, type ProtectReport } from "../protect/protect_file.ts";
 import { numberFlag, parseFlags, runCli } from "./run_cli.ts";
 
-const USAGE = `usage: deno task protect <input> -o <output> [--attack ${ATTACK_NAMES.join("|")}]
-  [--eps ${PROTECT_DEFAULTS.eps}] [--steps ${PROTECT_DEFAULTS.steps}] [--detectors LIST|all-whitebox]
-  [--robust|--no-robust] [--seed N] [--quality 95] [--backend wasm|cpu|tensorflow] [--json]`;
+const USAGE = `usage: deno task protect <input> -o <output>
+  [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
+  [--attack ${ATTACK_NAMES.join("|")}] [--eps N] [--steps N]
+  [--detectors LIST|all-whitebox] [--robust|--no-robust] [--seed N]
+  [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
+  [--badge-text TEXT] [--badge-position ${BADGE_POSITIONS.join("|")}]
+  [--badge-size ${BADGE_DEFAULTS.size}] [--badge-opacity ${BADGE_DEFAULTS.opacity}]
+  [--quality 95] [--backend wasm|cpu|tensorflow] [--json] [--quiet]`;
 
-/** Formats the report as a short table for people. */
+/** Switches given as --no-X, which node's parser does not take. */
+const NEGATIONS = ["robust", "perturbation", "stego", "badge", "metadata"] as const;
+
+/** Formats the report as a short summary and table for people. */
 export function formatProtectReport(report: ProtectReport, attacked: string[]): string {
+  const on = Object.entries(report.layers).filter(([, v]) => v).map(([k]) => k);
   const lines = [
     `${report.input} -> ${report.output}`,
-    `attack ${report.attack}, eps ${report.eps}, ${report.steps_run} steps, ${report.seconds} s on ${report.backend}`,
-    `PSNR ${report.psnr_db} dB, SSIM ${report.ssim}, largest change ${report.linf} grey levels`,
-    "",
-    "detector         input  output  after JPEG q75",
+    `preset ${report.preset}; layers: ${on.join(", ") || "none"}`,
   ];
+  if (report.layers.perturbation) {
+    lines.push(
+      `attack ${report.attack}, eps ${report.eps}, ${report.steps_run} steps, ${report.seconds} s on ${report.backend}`,
+    );
+  } else {
+    lines.push(`${report.seconds} s on ${report.backend}`);
+  }
+  lines.push(
+    `PSNR ${report.psnr_db} dB, SSIM ${report.ssim}, largest change ${report.linf} grey levels` +
+      (report.badge ? " (outside the badge)" : ""),
+  );
+  if (report.stego) {
+    const { output, after_jpeg75 } = report.stego;
+    const read = (r: typeof output) =>
+      r.message === null ? "none" : `confidence ${r.confidence.toFixed(2)}`;
+    lines.push(`hidden message: ${read(output)}; after JPEG q75: ${read(after_jpeg75)}`);
+  }
+  if (report.layers.metadata) {
+    lines.push(`metadata: Data Mining ${report.metadata.dataMining ?? "missing"}`);
+  }
+  for (const note of report.notes) lines.push(note);
+  if (report.removed_metadata.length) {
+    lines.push(`removed from the input's metadata: ${report.removed_metadata.join(", ")}`);
+  }
+  lines.push("", "detector         input  output  after JPEG q75");
   for (const [id, c] of Object.entries(report.detectors)) {
     const kind = attacked.includes(id) ? "" : " (judge)";
     lines.push(
@@ -44,18 +74,31 @@ export function formatProtectReport(report: ProtectReport, attacked: string[]): 
 }
 
 async function main(): Promise<number> {
-  const args = [...Deno.args];
-  const noRobust = args.includes("--no-robust");
-  const { values, positionals } = parseFlags(args.filter((a) => a !== "--no-robust"), {
+  const negated = new Set<string>();
+  const args = Deno.args.filter((arg) => {
+    const name = arg.startsWith("--no-") ? arg.slice(5) : "";
+    if ((NEGATIONS as readonly string[]).includes(name)) {
+      negated.add(name);
+      return false;
+    }
+    return true;
+  });
+  const { values, positionals } = parseFlags(args, {
     output: { type: "string", short: "o" },
-    attack: { type: "string", default: PROTECT_DEFAULTS.attack },
+    preset: { type: "string", default: DEFAULT_PRESET_ID },
+    attack: { type: "string" },
     eps: { type: "string" },
     steps: { type: "string" },
-    detectors: { type: "string", default: DEFAULT_SOURCE_IDS.join(",") },
+    detectors: { type: "string" },
     // Robust mode is the default; --robust is accepted so scripts can say so explicitly.
     robust: { type: "boolean", default: false },
     seed: { type: "string" },
     quality: { type: "string" },
+    message: { type: "string" },
+    "badge-text": { type: "string" },
+    "badge-position": { type: "string" },
+    "badge-size": { type: "string" },
+    "badge-opacity": { type: "string" },
     backend: { type: "string" },
     json: { type: "boolean", default: false },
     quiet: { type: "boolean", short: "q", default: false },
@@ -69,26 +112,27 @@ async function main(): Promise<number> {
   if (!values.output) throw new UserError("no output path given (-o <output>)");
   const input = positionals[0];
   const output = values.output as string;
-  getAttack(values.attack as string);
-  const eps = numberFlag(values, "eps", PROTECT_DEFAULTS.eps, { min: -Infinity, max: Infinity });
+  const preset = getPreset(values.preset as string);
+  const base = presetPerturbOptions(preset);
+  const attack = (values.attack as string | undefined) ?? base.attack;
+  getAttack(attack);
+  const eps = numberFlag(values, "eps", base.eps, { min: -Infinity, max: Infinity });
   if (!(eps > 0 && eps <= 64)) {
     throw new UserError(
       `--eps must be greater than 0 and at most 64 grey levels, got ${values.eps}`,
     );
   }
-  const steps = numberFlag(values, "steps", PROTECT_DEFAULTS.steps, {
-    min: 1,
-    max: 10000,
-    integer: true,
-  });
-  const seed = numberFlag(values, "seed", PROTECT_DEFAULTS.seed, {
+  const steps = numberFlag(values, "steps", base.steps, { min: 1, max: 10000, integer: true });
+  const seed = numberFlag(values, "seed", base.seed, {
     min: 0,
     max: 2 ** 31 - 1,
     integer: true,
   });
   const quality = numberFlag(values, "quality", 95, { min: 1, max: 100, integer: true });
-  const detectors = parseDetectorList(values.detectors as string);
-  const blackBox = detectors.filter((id) => !WHITEBOX_IDS.includes(id));
+  const detectors = values.detectors === undefined
+    ? undefined
+    : parseDetectorList(values.detectors as string);
+  const blackBox = (detectors ?? []).filter((id) => !WHITEBOX_IDS.includes(id));
   if (blackBox.length) {
     throw new UserError(
       `--detectors: ${blackBox.join(", ")} cannot be attacked (black-box); white-box ones are ${
@@ -96,33 +140,53 @@ async function main(): Promise<number> {
       }`,
     );
   }
+  const badgeSize = numberFlag(values, "badge-size", BADGE_DEFAULTS.size, { min: 0.02, max: 0.2 });
+  const badgeOpacity = numberFlag(values, "badge-opacity", BADGE_DEFAULTS.opacity, {
+    min: 0.1,
+    max: 1,
+  });
   const backend = await initBackend(values.backend as string | undefined);
   if (backend.fallbackReason) console.error(`protect: ${backend.fallbackReason}`);
 
   let lastPrint = 0;
   const report = await protectFile(input, output, {
-    attack: values.attack as string,
+    ...base,
+    attack,
     eps,
     steps,
-    detectors,
-    robust: !noRobust,
     seed,
+    ...(detectors ? { detectors } : {}),
+    robust: !negated.has("robust"),
     quality,
-    stepSize: PROTECT_DEFAULTS.stepSize,
-    variableSide: PROTECT_DEFAULTS.variableSide,
-    faceMask: PROTECT_DEFAULTS.faceMask,
-    eot: PROTECT_DEFAULTS.eot,
+    preset: preset.id,
+    layers: {
+      perturbation: !negated.has("perturbation"),
+      stego: !negated.has("stego"),
+      badge: !negated.has("badge"),
+      metadata: !negated.has("metadata"),
+    },
+    message: values.message as string | undefined,
+    badge: {
+      text: values["badge-text"] as string | undefined,
+      position: values["badge-position"] as BadgePosition | undefined,
+      size: badgeSize,
+      opacity: badgeOpacity,
+    },
     judges: [...DETECTOR_IDS],
     backend: backend.name,
-    onProgress: (step, loss, facesLeft) => {
+    onFilterProgress: (progress) => {
       const now = performance.now();
-      if (values.quiet || (now - lastPrint < 2000 && step !== steps)) return;
+      const stageChange = progress.stage !== "perturb";
+      if (values.quiet || (!stageChange && now - lastPrint < 2000)) return;
       lastPrint = now;
-      const faces = facesLeft < 0 ? "not checked yet" : `${facesLeft} faces still found`;
-      console.error(`protect: step ${step}/${steps}, loss ${loss.toFixed(2)}, ${faces}`);
+      const percent = Math.round(progress.fraction * 100);
+      console.error(
+        `protect: ${String(percent).padStart(3)}% ${progress.stage}: ${progress.message}`,
+      );
     },
   });
-  console.log(values.json ? JSON.stringify(report) : formatProtectReport(report, detectors));
+  const attacked = report.layers.perturbation ? (detectors ?? base.detectors) : [];
+  console.log(values.json ? JSON.stringify(report) : formatProtectReport(report, attacked));
   return 0;
 }
 

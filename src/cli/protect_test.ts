@@ -10,6 +10,8 @@ import { linf } from "../metrics/perturbation_norms.ts";
 import { SAMPLE_PATHS } from "../testing/fixtures.ts";
 import { DETECTOR_IDS } from "../detectors/registry.ts";
 import type { ProtectReport } from "../protect/protect_file.ts";
+import { readMarks } from "../marks/metadata.ts";
+import { DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
 
 function runProtect(args: string[]) {
   return runCliScript("protect.ts", args);
@@ -47,6 +49,10 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
       "--no-robust",
       "--seed",
       "7",
+      // The perturbation alone, so its budget can be checked exactly on the written file.
+      "--no-stego",
+      "--no-badge",
+      "--no-metadata",
       "--json",
       "--quiet",
     ];
@@ -58,6 +64,8 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
         "input",
         "output",
         "backend",
+        "preset",
+        "layers",
         "attack",
         "eps",
         "steps_run",
@@ -66,9 +74,23 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
         "ssim",
         "linf",
         "detectors",
+        "stego",
+        "badge",
+        "metadata",
+        "removed_metadata",
+        "notes",
       ]
     ) assert.ok(key in report, `missing ${key}`);
     assert.equal(report.backend, "wasm");
+    assert.equal(report.preset, "standard");
+    assert.deepEqual(report.layers, {
+      perturbation: true,
+      stego: false,
+      badge: false,
+      metadata: false,
+    });
+    assert.equal(report.stego, null);
+    assert.equal(report.metadata.dataMining, null);
     assert.equal(report.attack, "jnd-pgd");
     assert.deepEqual(Object.keys(report.detectors), [...DETECTOR_IDS]);
     assert.equal(report.detectors["blazeface-front"].clean, 3);
@@ -102,6 +124,10 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       [[input, "-o", out, "--steps", "0"], /--steps must be between 1 and 10000/],
       [[input, "-o", out, "--steps", "10001"], /--steps must be between 1 and 10000/],
       [[input, "-o", out, "--attack", "deepfool"], /unknown attack "deepfool"/],
+      [[input, "-o", out, "--preset", "extreme"], /unknown preset "extreme"; choose from light/],
+      [[input, "-o", out, "--badge-position", "middle"], /unknown badge position "middle"/],
+      [[input, "-o", out, "--badge-size", "2"], /--badge-size must be between 0.02 and 0.2/],
+      [[input, "-o", out, "--message", ""], /hidden message must be a non-empty text/],
       [[input, "-o", out, "--detectors", "faceboxes"], /faceboxes cannot be attacked/],
       [[input, "-o", out, "--detectors", "yolo"], /unknown detector "yolo"/],
       [[input, "-o", input.replace("/sample1-small", "/./sample1-small")], /refusing to overwrite/],
@@ -133,7 +159,7 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
   }
 });
 
-Deno.test("the output has the input's orientation applied and none of its EXIF (GPS, camera)", async () => {
+Deno.test("by default every layer is applied: orientation kept, the input's EXIF replaced by the marks", async () => {
   const dir = await Deno.makeTempDir({ prefix: "equalais-protect-exif-" });
   try {
     const input = `${dir}/tagged.jpg`;
@@ -148,7 +174,7 @@ Deno.test("the output has the input's orientation applied and none of its EXIF (
     const before = await sharp(input).metadata();
     assert.ok(before.exif && new TextDecoder("latin1").decode(before.exif).includes("SN-123456"));
     for (const name of ["out.png", "out.jpg", "out.webp"]) {
-      const { code, stderr } = await runProtect([
+      const { code, stdout, stderr } = await runProtect([
         input,
         "-o",
         `${dir}/${name}`,
@@ -157,16 +183,35 @@ Deno.test("the output has the input's orientation applied and none of its EXIF (
         "--steps",
         "1",
         "--no-robust",
+        "--badge-text",
+        "Please do not scan",
+        "--json",
         "--quiet",
       ]);
       assert.equal(code, 0, stderr);
-      const after = await sharp(`${dir}/${name}`).metadata();
-      assert.equal(after.exif, undefined, `${name} carries EXIF`);
-      assert.equal(after.orientation, undefined);
+      const report = JSON.parse(stdout) as ProtectReport;
+      assert.deepEqual(report.layers, {
+        perturbation: true,
+        stego: true,
+        badge: true,
+        metadata: true,
+      });
+      assert.deepEqual(report.removed_metadata, [
+        "GPS position",
+        "camera make and model",
+        "camera serial number",
+      ]);
+      assert.equal(report.stego?.output.message, DEFAULT_STEGO_MESSAGE, name);
+      const bytes = await Deno.readFile(`${dir}/${name}`);
+      const marks = await readMarks(bytes);
+      assert.equal(marks.dataMining, "DMI-PROHIBITED", name);
+      assert.deepEqual(marks.identifying, [], name);
+      const after = await sharp(bytes).metadata();
+      assert.ok(after.orientation === undefined || after.orientation === 1, name);
       // Rotated upright: the stored 480x320 became 320x480.
       assert.deepEqual([after.width, after.height], [320, 480], name);
-      const bytes = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/${name}`));
-      assert.ok(!bytes.includes("SN-123456") && !bytes.includes("TestCam"), `${name} leaks EXIF`);
+      const text = new TextDecoder("latin1").decode(bytes);
+      assert.ok(!text.includes("SN-123456") && !text.includes("TestCam"), `${name} leaks EXIF`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

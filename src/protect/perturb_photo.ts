@@ -57,6 +57,13 @@ export interface PerturbOptions {
   outputQuality?: number;
   /** Progress: step, loss, and faces still found at the last check (-1 before the first). */
   onProgress?: (step: number, loss: number, facesLeft: number) => void;
+  /**
+   * Layers that go on top of the perturbation (hidden message, badge): every check judges
+   * the candidate with them applied, as the final file will carry them.
+   */
+  finish?: (image: RgbImage) => Promise<RgbImage> | RgbImage;
+  /** Cancels the attack between steps; perturbPhoto then throws an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** The protected photo and how it was made. */
@@ -71,16 +78,23 @@ export interface PerturbResult {
   cleanFaces: Record<string, Face[]>;
 }
 
-/** Quantised-result check: encode, decode, (JPEG q75 in robust mode), detect. */
+/** Quantised-result check: finish, encode, decode, (JPEG q75 in robust mode), detect. */
 export function detectionCheckpoint(
   detectors: WhiteBoxDetector[],
-  options: { every: number; robust: boolean; format: OutputFormat; quality: number },
+  options: {
+    every: number;
+    robust: boolean;
+    format: OutputFormat;
+    quality: number;
+    finish?: (image: RgbImage) => Promise<RgbImage> | RgbImage;
+  },
   onResult: (facesLeft: number) => void,
 ): Checkpoint {
   return {
     every: options.every,
     async check(candidate) {
-      const image = await tensorToImage(candidate);
+      const perturbed = await tensorToImage(candidate);
+      const image = options.finish ? await options.finish(perturbed) : perturbed;
       // PNG is lossless: the saved file decodes to exactly these pixels.
       const saved = options.format === "png" ? image : await decodeImage(
         await encodeImage(image, options.format, { quality: options.quality }),
@@ -133,17 +147,20 @@ export async function perturbPhoto(
     robust: options.robust,
     format: options.outputFormat ?? "png",
     quality: options.outputQuality ?? 95,
+    finish: options.finish,
   }, (n) => facesLeft = n);
+  const signal = options.signal;
   try {
     if (allFaces.length === 0) {
       // Nothing to hide: the photo goes out unchanged rather than perturbed for nothing.
       return { image, stepsRun: 0, facesLeft: 0, cleanFaces };
     }
+    if (signal?.aborted) throw abortError(signal);
     const result = await attack.run({
       clean,
       objective,
       perturbation,
-      checkpoint,
+      checkpoint: signal ? abortable(checkpoint, signal, options.steps) : checkpoint,
       onStep: (step, loss) => options.onProgress?.(step, loss, facesLeft),
     }, {
       eps: options.eps,
@@ -152,6 +169,10 @@ export async function perturbPhoto(
       seed: options.seed,
       stepSize: options.stepSize,
     });
+    if (signal?.aborted) {
+      result.adversarial.dispose();
+      throw abortError(signal);
+    }
     const protectedImage = await tensorToImage(result.adversarial);
     result.adversarial.dispose();
     return { image: protectedImage, stepsRun: result.stepsRun, facesLeft, cleanFaces };
@@ -160,4 +181,26 @@ export async function perturbPhoto(
     perturbation.dispose();
     objective.dispose?.();
   }
+}
+
+/**
+ * A checkpoint consulted after every step that stops the attack once `signal` aborts,
+ * and otherwise runs the real check on its own schedule. The attack loop then ends
+ * normally and frees its tensors, which throwing from inside it would not.
+ */
+function abortable(inner: Checkpoint, signal: AbortSignal, steps: number): Checkpoint {
+  return {
+    every: 1,
+    check(candidate, step) {
+      if (signal.aborted) return Promise.resolve(true);
+      const due = step % inner.every === 0 || step === steps;
+      return due ? inner.check(candidate, step) : Promise.resolve(false);
+    },
+  };
+}
+
+/** The error a cancelled protection throws: an AbortError naming the reason. */
+export function abortError(signal: AbortSignal): DOMException {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  return new DOMException(`protection cancelled (${reason})`, "AbortError");
 }

@@ -1,18 +1,18 @@
 /**
- * Protecting one photo file end to end: read it (orientation applied), run the
- * adversarial layer, write the result atomically in the format its name asks for, and
- * judge the written file with every detector, also after a JPEG q75 re-encode.
+ * Protecting one photo file end to end: read it, run the multi-layer filter (perturbation,
+ * hidden message, badge, metadata marks) in memory, write the result atomically in the
+ * format its name asks for, and report faces per detector on the written file, also after
+ * a JPEG q75 re-encode, with the layers applied and read back.
  */
-import { readImage } from "../image/decode.ts";
-import { encodeImage, formatFromPath, jpegRoundTrip, writeFileAtomic } from "../image/encode.ts";
-import { decodeImage } from "../image/decode.ts";
-import type { RgbImage } from "../image/rgb_image.ts";
-import { loadDetector } from "../detectors/registry.ts";
-import { psnr } from "../metrics/psnr.ts";
-import { ssim } from "../metrics/ssim.ts";
-import { linf } from "../metrics/perturbation_norms.ts";
-import { type PerturbOptions, perturbPhoto } from "./perturb_photo.ts";
+import { formatFromPath, writeFileAtomic } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
+import type { BadgeOptions, Box } from "../marks/badge.ts";
+import type { MarksFound } from "../marks/metadata.ts";
+import type { StegoOptions } from "../stego/embed.ts";
+import type { StegoReading } from "../stego/extract.ts";
+import type { PerturbOptions } from "./perturb_photo.ts";
+import { type FilterProgress, type LayerSwitches, protectPhotoBytes } from "./filter.ts";
+import { DEFAULT_PRESET_ID } from "./presets.ts";
 
 /** Faces each detector finds before and after protection. */
 export interface FaceCounts {
@@ -32,25 +32,39 @@ export interface ProtectReport {
   output: string;
   /** Backend that ran. */
   backend: string;
-  /** Attack name. */
+  /** Strength preset the settings started from. */
+  preset: string;
+  /** Layers applied. */
+  layers: LayerSwitches;
+  /** Attack name ("" when the perturbation is off). */
   attack: string;
-  /** Budget. */
+  /** Budget (0 when the perturbation is off). */
   eps: number;
   /** Steps run (early stopping may end sooner). */
   steps_run: number;
   /** Wall-clock seconds for the whole protection, judging included. */
   seconds: number;
-  /** PSNR of output vs input, dB. */
+  /** PSNR of output vs input, dB, outside the visible badge. */
   psnr_db: number;
-  /** SSIM (RGB mean) of output vs input. */
+  /** SSIM (RGB mean) of output vs input, outside the visible badge. */
   ssim: number;
-  /** Largest per-channel change, grey levels. */
+  /** Largest per-channel change outside the badge, grey levels. */
   linf: number;
   /** Face counts per detector id. */
   detectors: Record<string, FaceCounts>;
+  /** Hidden message read back from the written file and from its JPEG q75 re-encode. */
+  stego: { output: StegoReading; after_jpeg75: StegoReading } | null;
+  /** Badge position in pixels, or null. */
+  badge: Box | null;
+  /** Metadata marks read back from the written file. */
+  metadata: MarksFound;
+  /** Identifying metadata of the input that the output no longer carries. */
+  removed_metadata: string[];
+  /** Layers skipped and why (a photo too small for the hidden message or the badge). */
+  notes: string[];
 }
 
-/** Options for protecting a file. */
+/** Options for protecting a file: full perturbation settings plus the other layers. */
 export interface ProtectFileOptions extends Omit<PerturbOptions, "outputFormat"> {
   /** Encoder quality for JPEG/WebP outputs (default 95). */
   quality?: number;
@@ -58,6 +72,18 @@ export interface ProtectFileOptions extends Omit<PerturbOptions, "outputFormat">
   judges: string[];
   /** Backend name for the report. */
   backend: string;
+  /** Preset the perturbation settings came from, for the report (default "standard"). */
+  preset?: string;
+  /** Layers to switch off (all on by default). */
+  layers?: Partial<LayerSwitches>;
+  /** Hidden message and metadata statement (default: the stego module's). */
+  message?: string;
+  /** Badge text, corner, size and opacity. */
+  badge?: BadgeOptions;
+  /** Hidden-message strength and key. */
+  stego?: StegoOptions;
+  /** Stage-level progress of the whole filter. */
+  onFilterProgress?: (progress: FilterProgress) => void;
 }
 
 /** Refuses output paths that would overwrite the input or cannot be written, before any work. */
@@ -87,11 +113,18 @@ export async function checkOutputPath(input: string, output: string): Promise<vo
   }
 }
 
-/** Counts faces per judge on an image. */
-async function countFaces(image: RgbImage, judges: string[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const id of judges) counts[id] = (await (await loadDetector(id)).detect(image)).length;
-  return counts;
+/** Reads a file for protection, with one-line errors naming the file. */
+async function readInput(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new UserError(`${path}: file not found`);
+    if (error instanceof Deno.errors.IsADirectory) throw new UserError(`${path}: is a directory`);
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new UserError(`${path}: permission denied`);
+    }
+    throw new UserError(`${path}: cannot be read (${(error as Error).message})`);
+  }
 }
 
 /** Protects `input` into `output` and reports how well it worked. */
@@ -100,34 +133,62 @@ export async function protectFile(
   output: string,
   options: ProtectFileOptions,
 ): Promise<ProtectReport> {
-  const start = performance.now();
   await checkOutputPath(input, output);
   const format = formatFromPath(output);
-  const image = await readImage(input);
-  const result = await perturbPhoto(image, { ...options, outputFormat: format });
-  const bytes = await encodeImage(result.image, format, { quality: options.quality });
-  await writeFileAtomic(output, bytes);
-
-  const written = await decodeImage(bytes, { label: output });
-  const reencoded = await jpegRoundTrip(written, 75);
-  const clean = await countFaces(image, options.judges);
-  const onOutput = await countFaces(written, options.judges);
-  const afterJpeg = await countFaces(reencoded, options.judges);
+  const bytes = await readInput(input);
+  const {
+    quality,
+    judges,
+    backend: _backend,
+    preset,
+    layers,
+    message,
+    badge,
+    stego,
+    onFilterProgress,
+    seed,
+    signal,
+    ...perturb
+  } = options;
+  const result = await protectPhotoBytes(bytes, {
+    preset: preset ?? DEFAULT_PRESET_ID,
+    perturb,
+    seed,
+    signal,
+    layers,
+    message,
+    badge,
+    stego,
+    format,
+    quality,
+    judges,
+    decode: { label: input },
+    onProgress: onFilterProgress,
+  });
+  await writeFileAtomic(output, result.bytes);
+  const { report } = result;
   const detectors: Record<string, FaceCounts> = {};
-  for (const id of options.judges) {
-    detectors[id] = { clean: clean[id], protected: onOutput[id], after_jpeg75: afterJpeg[id] };
+  for (const [id, c] of Object.entries(report.faces)) {
+    detectors[id] = { clean: c.clean, protected: c.output, after_jpeg75: c.after_jpeg75 };
   }
   return {
     input,
     output,
     backend: options.backend,
-    attack: options.attack,
-    eps: options.eps,
-    steps_run: result.stepsRun,
-    seconds: Math.round((performance.now() - start) / 100) / 10,
-    psnr_db: Math.round(psnr(image, written) * 100) / 100,
-    ssim: Math.round(ssim(image, written) * 1e4) / 1e4,
-    linf: linf(image, written),
+    preset: report.preset,
+    layers: report.layers,
+    attack: report.attack,
+    eps: report.eps,
+    steps_run: report.steps_run,
+    seconds: report.seconds,
+    psnr_db: report.psnr_db,
+    ssim: report.ssim,
+    linf: report.linf,
     detectors,
+    stego: report.stego,
+    badge: report.badge,
+    metadata: report.metadata,
+    removed_metadata: report.removed_metadata,
+    notes: report.notes,
   };
 }

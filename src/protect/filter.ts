@@ -1,0 +1,374 @@
+/**
+ * The multi-layer protection filter: photo bytes in, protected photo bytes out, in memory.
+ *
+ * Layers, in order: (1) the adversarial perturbation (the robust default, or a preset),
+ * (2) a hidden message in the pixels that survives JPEG re-encoding, (3) a visible badge,
+ * (4) machine-readable metadata marks (XMP Data Mining "prohibited", rights statement,
+ * EXIF ImageDescription) written while encoding in the input's format. The perturbation's
+ * checks see the candidate with layers 2 and 3 applied and encoded as the final file will
+ * be, so the attack only stops once the final file hides the faces. The report then judges
+ * the final encoded bytes: faces per white-box detector (also after JPEG q75), the hidden
+ * message read back, the metadata read back by an independent parser.
+ *
+ * Nothing is written to disk or logged here.
+ */
+import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { decodeImage, type DecodeOptions, sniffFormat } from "../image/decode.ts";
+import { encodeImage, jpegRoundTrip, type OutputFormat } from "../image/encode.ts";
+import type { RgbImage } from "../image/rgb_image.ts";
+import {
+  badgeBox,
+  type BadgeOptions,
+  type Box,
+  drawBadge,
+  resolveBadgeOptions,
+} from "../marks/badge.ts";
+import { marksExif, type MarksFound, marksXmp, readMarks } from "../marks/metadata.ts";
+import { psnr } from "../metrics/psnr.ts";
+import { UserError } from "../errors.ts";
+import { ssim } from "../metrics/ssim.ts";
+import { linf } from "../metrics/perturbation_norms.ts";
+import { embedMessage, messageBytes, type StegoOptions } from "../stego/embed.ts";
+import { extractMessage, type StegoReading } from "../stego/extract.ts";
+import { DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
+import { abortError, type PerturbOptions, perturbPhoto } from "./perturb_photo.ts";
+import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions } from "./presets.ts";
+
+/** Which layers to apply. */
+export interface LayerSwitches {
+  /** Adversarial perturbation against the white-box detectors. */
+  perturbation: boolean;
+  /** Hidden message in the pixels (survives JPEG q75 and above). */
+  stego: boolean;
+  /** Visible badge in a corner. */
+  badge: boolean;
+  /** XMP/EXIF marks: Data Mining prohibited, rights statement, description. */
+  metadata: boolean;
+}
+
+/** Every layer is on unless switched off. */
+export const DEFAULT_LAYERS: Readonly<LayerSwitches> = {
+  perturbation: true,
+  stego: true,
+  badge: true,
+  metadata: true,
+};
+
+/** Stages of a protection, in order. */
+export type FilterStage = "decode" | "perturb" | "stego" | "badge" | "encode" | "check" | "done";
+
+/** Progress of one protection. */
+export interface FilterProgress {
+  /** Current stage. */
+  stage: FilterStage;
+  /** Overall share done, 0..1, never decreasing. */
+  fraction: number;
+  /** One line for people, e.g. "step 40 of 200, 2 faces still found". */
+  message: string;
+}
+
+/** Options of the filter. */
+export interface FilterOptions {
+  /** Strength preset id (default DEFAULT_PRESET_ID). */
+  preset?: string;
+  /** Layers to switch off (or on). */
+  layers?: Partial<LayerSwitches>;
+  /** Hidden message and metadata statement (default DEFAULT_STEGO_MESSAGE). */
+  message?: string;
+  /** Badge text, corner, size, opacity. */
+  badge?: BadgeOptions;
+  /** Seed of the perturbation's random choices (default the preset's). */
+  seed?: number;
+  /** Cancels the protection; it then throws an AbortError promptly (between attack steps). */
+  signal?: AbortSignal;
+  /** Progress callback, called at every stage and attack step. */
+  onProgress?: (progress: FilterProgress) => void;
+  /** Output format (default: the input's format). */
+  format?: OutputFormat;
+  /** JPEG/WebP quality of the output (default 95). */
+  quality?: number;
+  /** Perturbation settings on top of the preset's (attack, eps, steps, detectors...). */
+  perturb?: Partial<PerturbOptions>;
+  /** Hidden-message strength and key. */
+  stego?: StegoOptions;
+  /** Rights statement for dc:rights and EXIF Copyright (default RIGHTS_STATEMENT). */
+  rights?: string;
+  /** Detectors the report counts faces with (default every white-box detector). */
+  judges?: string[];
+  /** Decoding limits and the name used in error messages. */
+  decode?: DecodeOptions;
+}
+
+/** Faces one detector finds. */
+export interface FilterFaceCounts {
+  /** On the input. */
+  clean: number;
+  /** On the final file. */
+  output: number;
+  /** On the final file re-encoded as JPEG quality 75. */
+  after_jpeg75: number;
+}
+
+/** What the filter did and how well it worked, measured on the final bytes. */
+export interface FilterReport {
+  /** Preset id. */
+  preset: string;
+  /** Layers applied. */
+  layers: LayerSwitches;
+  /** Output format. */
+  format: OutputFormat;
+  /** Output size in pixels. */
+  width: number;
+  /** Output size in pixels. */
+  height: number;
+  /** Attack name ("" when the perturbation is off). */
+  attack: string;
+  /** L-inf budget in grey levels (0 when the perturbation is off). */
+  eps: number;
+  /** White-box detectors attacked. */
+  attacked: string[];
+  /** Attack steps run. */
+  steps_run: number;
+  /** Seconds for the whole protection, checks included. */
+  seconds: number;
+  /** PSNR (dB) of the final file against the input, outside the visible badge. */
+  psnr_db: number;
+  /** SSIM (RGB mean) of the final file against the input, outside the visible badge. */
+  ssim: number;
+  /** Largest per-channel change outside the badge, grey levels. */
+  linf: number;
+  /** Faces per judge (every white-box detector by default). */
+  faces: Record<string, FilterFaceCounts>;
+  /** The hidden message read back from the final file, and from its JPEG q75 re-encode. */
+  stego: { output: StegoReading; after_jpeg75: StegoReading } | null;
+  /** Where the badge is, in pixels (null when off or the photo is too small for it). */
+  badge: Box | null;
+  /** Metadata marks read back from the final file by exifr. */
+  metadata: MarksFound;
+  /** Identifying metadata the input carried that the output does not (e.g. "GPS position"). */
+  removed_metadata: string[];
+  /** Layers skipped and why (a photo too small for the hidden message or the badge). */
+  notes: string[];
+}
+
+/** The protected photo. */
+export interface FilterResult {
+  /** Encoded bytes of the protected photo. */
+  bytes: Uint8Array;
+  /** MIME type of `bytes`. */
+  contentType: string;
+  /** Output format. */
+  format: OutputFormat;
+  /** How it was made and how well it works. */
+  report: FilterReport;
+}
+
+const CONTENT_TYPES: Record<OutputFormat, string> = {
+  jpeg: "image/jpeg",
+  png: "image/png",
+  webp: "image/webp",
+};
+
+/** Overall progress at the start of each stage (the perturbation takes most of the time). */
+const STAGE_START: Record<FilterStage, number> = {
+  decode: 0,
+  perturb: 0.03,
+  stego: 0.8,
+  badge: 0.83,
+  encode: 0.85,
+  check: 0.87,
+  done: 1,
+};
+
+/** Protects a photo given as bytes (JPEG, PNG or WebP) with every layer switched on. */
+export async function protectPhotoBytes(
+  input: Uint8Array,
+  options: FilterOptions = {},
+): Promise<FilterResult> {
+  const start = performance.now();
+  const signal = options.signal;
+  let lastFraction = 0;
+  const progress = (stage: FilterStage, within: number, message: string) => {
+    const next = stageEnd(stage);
+    const fraction = Math.max(
+      lastFraction,
+      STAGE_START[stage] + (next - STAGE_START[stage]) * Math.min(1, Math.max(0, within)),
+    );
+    lastFraction = fraction;
+    options.onProgress?.({ stage, fraction, message });
+  };
+  const checkAbort = () => {
+    if (signal?.aborted) throw abortError(signal);
+  };
+
+  // Every option is checked before any slow work.
+  const presetId = options.preset ?? DEFAULT_PRESET_ID;
+  const preset = getPreset(presetId);
+  const layers: LayerSwitches = { ...DEFAULT_LAYERS, ...stripUndefined(options.layers ?? {}) };
+  const message = options.message ?? DEFAULT_STEGO_MESSAGE;
+  if (layers.stego || layers.metadata) messageBytes(message);
+  const badgeOptions = resolveBadgeOptions(options.badge);
+  const perturbOptions: PerturbOptions = {
+    ...presetPerturbOptions(preset),
+    ...stripUndefined(options.perturb ?? {}),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  };
+  const judges = options.judges ?? [...WHITEBOX_IDS];
+  const quality = options.quality ?? 95;
+  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
+    throw new UserError(`quality must be a whole number from 1 to 100, got ${quality}`);
+  }
+  const metadataMarks = { message, rights: options.rights };
+  const exif = layers.metadata ? marksExif(metadataMarks) : undefined;
+  const xmp = layers.metadata ? marksXmp(metadataMarks) : undefined;
+
+  checkAbort();
+  progress("decode", 0, "reading the photo");
+  const inputFormat = sniffFormat(input);
+  const image = await decodeImage(input, options.decode);
+  const format = options.format ?? inputFormat ?? "jpeg";
+  const inputMarks = await readMarks(input).catch(() => undefined);
+
+  // Layers 2 and 3, as one function the perturbation's checks also apply.
+  const finish = async (perturbed: RgbImage): Promise<RgbImage> => {
+    let result = perturbed;
+    if (layers.stego) result = embedMessage(result, message, options.stego);
+    if (layers.badge) result = await drawBadge(result, badgeOptions);
+    return result;
+  };
+  const notes: string[] = [];
+  if (layers.stego) {
+    // Known before the attack: a photo too small to carry the message robustly goes out
+    // without it (and says so) rather than not at all.
+    try {
+      embedMessage(image, message, options.stego);
+    } catch (error) {
+      if (!(error instanceof UserError && /too small/.test(error.message))) throw error;
+      layers.stego = false;
+      notes.push(`hidden message skipped: ${error.message}`);
+    }
+  }
+  const box = layers.badge ? await badgeBox(image.width, image.height, badgeOptions) : undefined;
+  if (layers.badge && !box) {
+    layers.badge = false;
+    notes.push("badge skipped: the photo is too small for a legible badge");
+  }
+  checkAbort();
+
+  let perturbed = image;
+  let stepsRun = 0;
+  const cleanCounts: Record<string, number> = {};
+  if (layers.perturbation) {
+    progress("perturb", 0, "loading the detectors");
+    const steps = perturbOptions.steps;
+    const result = await perturbPhoto(image, {
+      ...perturbOptions,
+      outputFormat: format,
+      outputQuality: quality,
+      finish,
+      signal,
+      onProgress: (step, loss, facesLeft) => {
+        perturbOptions.onProgress?.(step, loss, facesLeft);
+        const faces = facesLeft < 0
+          ? ""
+          : `, ${facesLeft} face${facesLeft === 1 ? "" : "s"} still found`;
+        progress("perturb", step / steps, `step ${step} of at most ${steps}${faces}`);
+      },
+    });
+    perturbed = result.image;
+    stepsRun = result.stepsRun;
+    for (const [id, faces] of Object.entries(result.cleanFaces)) cleanCounts[id] = faces.length;
+  }
+  checkAbort();
+
+  let marked = perturbed;
+  if (layers.stego) {
+    progress("stego", 0, "hiding the message");
+    marked = embedMessage(marked, message, options.stego);
+  }
+  checkAbort();
+  if (layers.badge) {
+    progress("badge", 0, "drawing the badge");
+    marked = await drawBadge(marked, badgeOptions);
+  }
+  checkAbort();
+
+  progress("encode", 0, `encoding as ${format.toUpperCase()}`);
+  const bytes = await encodeImage(marked, format, { quality, exif, xmp });
+  checkAbort();
+
+  // The report judges exactly what goes out: the encoded bytes.
+  progress("check", 0, "checking the result with every detector");
+  const written = await decodeImage(bytes);
+  const reencoded = await jpegRoundTrip(written, 75);
+  const faces: Record<string, FilterFaceCounts> = {};
+  for (const [i, id] of judges.entries()) {
+    checkAbort();
+    const detector = await loadDetector(id);
+    const clean = cleanCounts[id] ?? (await detector.detect(image)).length;
+    faces[id] = {
+      clean,
+      output: (await detector.detect(written)).length,
+      after_jpeg75: (await detector.detect(reencoded)).length,
+    };
+    progress("check", (i + 1) / (judges.length + 1), `checked ${id}`);
+  }
+  const stego = layers.stego
+    ? { output: extractMessage(written), after_jpeg75: extractMessage(reencoded) }
+    : null;
+  const metadata = await readMarks(bytes);
+  const outsideBadge = box ? restoreBox(written, image, box) : written;
+  const report: FilterReport = {
+    preset: preset.id,
+    layers,
+    format,
+    width: written.width,
+    height: written.height,
+    attack: layers.perturbation ? perturbOptions.attack : "",
+    eps: layers.perturbation ? perturbOptions.eps : 0,
+    attacked: layers.perturbation ? [...perturbOptions.detectors] : [],
+    steps_run: stepsRun,
+    seconds: Math.round((performance.now() - start) / 100) / 10,
+    psnr_db: round(psnr(image, outsideBadge), 2),
+    ssim: round(ssim(image, outsideBadge), 4),
+    linf: linf(image, outsideBadge),
+    faces,
+    stego,
+    badge: box ?? null,
+    metadata,
+    removed_metadata: (inputMarks?.identifying ?? []).filter((f) =>
+      !metadata.identifying.includes(f)
+    ),
+    notes,
+  };
+  progress("done", 1, "done");
+  return { bytes, contentType: CONTENT_TYPES[format], format, report };
+}
+
+function stageEnd(stage: FilterStage): number {
+  const order: FilterStage[] = ["decode", "perturb", "stego", "badge", "encode", "check", "done"];
+  const next = order[order.indexOf(stage) + 1];
+  return next ? STAGE_START[next] : 1;
+}
+
+/** A copy of `image` with `box` taken from `source`: quality is measured outside the badge. */
+function restoreBox(image: RgbImage, source: RgbImage, box: Box): RgbImage {
+  const data = image.data.slice();
+  for (let y = box.top; y < box.top + box.height; y++) {
+    const from = (y * image.width + box.left) * 3;
+    data.set(source.data.subarray(from, from + box.width * 3), from);
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+function round(value: number, digits: number): number {
+  if (!Number.isFinite(value)) return value;
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+function stripUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<
+    T
+  >;
+}
