@@ -125,7 +125,10 @@ export function transferTable(rows: StoredRow[], channel: string, eps: number): 
   const ok = rows.filter((r) => !r.error && r.channel === channel && r.eps === eps);
   const maxSteps = Math.max(...ok.map((r) => r.steps as number));
   const selected = ok.filter((r) => r.steps === maxSteps && r.attack !== "fgsm");
-  const sources = ordered(selected.map(sourceKey), (a, b) => a.length - b.length || a < b ? -1 : 1);
+  const sources = ordered(
+    selected.map(sourceKey),
+    (a, b) => a.split("+").length - b.split("+").length || a.localeCompare(b),
+  );
   const targets = ordered(selected.map((r) => r.target as string));
   const lines = sources.map((source) => [
     source,
