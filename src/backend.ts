@@ -1,68 +1,124 @@
 /**
  * Choosing and starting the TensorFlow.js backend.
  *
- * `wasm` is the default (SIMD kernels shipped inside the npm package), `cpu` always
- * works, and `tensorflow` (tfjs-node) is used only when asked for and loadable.
- * Whatever runs is reported back so every result can say which backend made it.
+ * With no choice given, `webgpu` runs where WebGPU offers a hardware GPU adapter and
+ * `wasm` (SIMD kernels shipped inside the npm package) everywhere else: a software
+ * adapter such as Mesa's llvmpipe is never chosen automatically (it is correct but far
+ * slower than wasm). `cpu` always works, `webgpu` can be asked for on any adapter, and
+ * `tensorflow` (tfjs-node) is used only when asked for and loadable. Whatever runs,
+ * and on which adapter, is reported back so every result can say what made it.
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { UserError } from "./errors.ts";
 import { registerGradientShims } from "./gradients/register.ts";
+import { type GpuAdapterReport, probeGpuAdapter } from "./gpu/adapter.ts";
+import { WEBGPU, webgpuAdapter } from "./gpu/webgpu_backend.ts";
 
 /** Backends a user may ask for. */
-export const BACKEND_NAMES = ["wasm", "cpu", "tensorflow"] as const;
+export const BACKEND_NAMES = ["wasm", "cpu", "tensorflow", "webgpu"] as const;
 
 /** A backend a user may ask for. */
 export type BackendName = typeof BACKEND_NAMES[number];
+
+/** A request: a backend by name, or `auto` (webgpu on a hardware GPU, else wasm). */
+export type BackendRequest = BackendName | "auto";
 
 /** What actually runs: the backend's name and, if the request could not be met, why. */
 export interface BackendInfo {
   /** The backend that is active now. */
   name: BackendName;
-  /** The backend the user asked for (flag, environment or default). */
-  requested: BackendName;
+  /** The backend the user asked for (flag, environment or default `auto`). */
+  requested: BackendRequest;
   /** Set when the requested backend could not be used and another one runs instead. */
   fallbackReason?: string;
   /** Whether the wasm backend runs with SIMD instructions. */
   simd?: boolean;
+  /** The WebGPU adapter: the one webgpu runs on, or the one `auto` found and passed over. */
+  adapter?: GpuAdapterReport;
+  /** How `auto` decided, e.g. "no hardware GPU: llvmpipe (...) is a CPU renderer; wasm". */
+  autoChoice?: string;
 }
 
 /** The environment variable that selects a backend when no flag is given. */
 export const BACKEND_ENV = "EQUALAIS_BACKEND";
 
 /** Checks a backend name from a flag or the environment; throws a UserError naming valid ones. */
-export function parseBackendName(value: string, source = "--backend"): BackendName {
+export function parseBackendName(value: string, source = "--backend"): BackendRequest {
   const name = value.trim().toLowerCase();
-  if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
+  if (name === "auto" || (BACKEND_NAMES as readonly string[]).includes(name)) {
+    return name as BackendRequest;
+  }
   throw new UserError(
-    `unknown backend "${value}" from ${source}; choose one of ${BACKEND_NAMES.join(", ")}`,
+    `unknown backend "${value}" from ${source}; choose one of auto, ${BACKEND_NAMES.join(", ")}`,
   );
 }
 
-/** Resolves the requested backend: the flag wins, then EQUALAIS_BACKEND, then wasm. */
-export function requestedBackend(flag?: string): BackendName {
+/** Resolves the requested backend: the flag wins, then EQUALAIS_BACKEND, then `auto`. */
+export function requestedBackend(flag?: string): BackendRequest {
   if (flag !== undefined && flag !== "") return parseBackendName(flag);
   const fromEnv = Deno.env.get(BACKEND_ENV);
   if (fromEnv) return parseBackendName(fromEnv, BACKEND_ENV);
-  return "wasm";
+  return "auto";
+}
+
+/** `auto`'s rule: webgpu only on a hardware adapter, otherwise wasm; with the reason. */
+export function autoBackend(
+  probe: { found: GpuAdapterReport } | { unavailable: string },
+): { name: BackendName; why: string } {
+  if ("unavailable" in probe) {
+    return { name: "wasm", why: `no WebGPU adapter (${probe.unavailable})` };
+  }
+  const adapter = probe.found;
+  if (adapter.software) {
+    return {
+      name: "wasm",
+      why: `no hardware GPU: WebGPU offers only ${adapter.name} (${adapter.softwareReason})`,
+    };
+  }
+  return { name: "webgpu", why: `hardware GPU adapter ${adapter.name}` };
+}
+
+/** One line naming what runs, e.g. "webgpu (NVIDIA H200)" or "wasm". */
+export function backendLabel(info: BackendInfo): string {
+  return info.name === "webgpu" && info.adapter ? `webgpu (${info.adapter.name})` : info.name;
 }
 
 let active: BackendInfo | undefined;
 
 /**
  * Starts the requested backend (once per process; later calls with another name switch).
- * Falls back from `tensorflow` to `wasm`, and from `wasm` to `cpu`, with a reason.
+ * Falls back from `webgpu` and `tensorflow` to `wasm`, and from `wasm` to `cpu`, with a
+ * reason.
  */
 export async function initBackend(flag?: string): Promise<BackendInfo> {
   const requested = requestedBackend(flag);
   if (active && active.requested === requested && tf.getBackend() === active.name) return active;
   let fallbackReason: string | undefined;
-  let name: BackendName = requested;
-  if (requested === "tensorflow") {
+  let autoChoice: string | undefined;
+  let adapter: GpuAdapterReport | undefined;
+  let name: BackendName;
+  if (requested === "auto") {
+    const probe = await probeGpuAdapter();
+    if ("found" in probe) adapter = probe.found;
+    const choice = autoBackend(probe);
+    name = choice.name;
+    autoChoice = `${choice.why}; using ${name}`;
+  } else name = requested;
+  if (name === "tensorflow") {
     const loaded = await tryLoadTfjsNode();
     if (loaded !== true) {
       fallbackReason = `backend "tensorflow" is unavailable (${loaded}); using wasm`;
+      name = "wasm";
+    }
+  }
+  if (name === "webgpu") {
+    const started = await tf.setBackend(WEBGPU).catch(() => false);
+    adapter = webgpuAdapter() ?? adapter;
+    if (!started) {
+      const probe = await probeGpuAdapter();
+      const why = "unavailable" in probe ? probe.unavailable : "its adapter failed to start";
+      fallbackReason = `backend "webgpu" is unavailable (${why}); using wasm`;
       name = "wasm";
     }
   }
@@ -70,7 +126,7 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
     fallbackReason = `${fallbackReason ?? ""}backend "wasm" failed to start; using cpu`;
     name = "cpu";
   }
-  if (name !== "wasm" && !(await tf.setBackend(name))) {
+  if (name !== "wasm" && name !== "webgpu" && !(await tf.setBackend(name))) {
     throw new UserError(`backend "${name}" failed to start`);
   }
   await tf.ready();
@@ -82,6 +138,8 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
     requested,
     fallbackReason,
     simd: name === "wasm" ? tf.env().getBool("WASM_HAS_SIMD_SUPPORT") : undefined,
+    adapter,
+    autoChoice,
   };
   return active;
 }

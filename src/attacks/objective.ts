@@ -29,6 +29,12 @@ export interface DetectionObjectiveOptions {
   eot?: Partial<EotOptions>;
   /** Seed of the transform sampling. */
   seed?: number;
+  /**
+   * Most images one detector forward/backward takes (photos x EOT samples); default: all
+   * at once. Larger batches run in chunks whose activations are recomputed during the
+   * backward pass, so memory stays that of one chunk (for GPUs; see src/gpu/batch_size.ts).
+   */
+  batchSize?: number;
 }
 
 /**
@@ -37,6 +43,60 @@ export interface DetectionObjectiveOptions {
  */
 export function hingeLoss(logits: tf.Tensor2D, logitThreshold: number, margin: number): tf.Scalar {
   return tf.tidy(() => logits.sub(logitThreshold - margin).relu().sum(1).mean() as tf.Scalar);
+}
+
+/**
+ * hingeLoss of a detector over a batch, computed `chunk` images at a time when the batch
+ * is larger. Each chunk's forward pass keeps nothing for the backward pass (tfjs records
+ * no tape inside a custom gradient's forward function); its gradient runs the chunk's
+ * forward again, so peak memory is one chunk's at the cost of a second forward pass.
+ */
+export function chunkedHingeLoss(
+  detector: WhiteBoxDetector,
+  batch: tf.Tensor4D,
+  margin: number,
+  chunk?: number,
+): tf.Scalar {
+  const total = batch.shape[0];
+  if (!chunk || total <= chunk) {
+    return hingeLoss(detector.faceLogits(batch), detector.logitThreshold, margin);
+  }
+  const hingeSum = (x: tf.Tensor4D) =>
+    tf.tidy(() =>
+      hingeLoss(detector.faceLogits(x), detector.logitThreshold, margin).mul(x.shape[0])
+    ) as tf.Scalar;
+  const recomputed = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([x]);
+    return {
+      value: hingeSum(x),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        gradientDuringBackprop(hingeSum, saved[0] as tf.Tensor4D).mul(dy),
+    };
+  });
+  return tf.tidy(() => {
+    const sums: tf.Tensor[] = [];
+    for (let start = 0; start < total; start += chunk) {
+      const size = Math.min(chunk, total - start);
+      sums.push(recomputed(batch.slice([start, 0, 0, 0], [size, -1, -1, -1])));
+    }
+    return tf.addN(sums).div(total) as tf.Scalar;
+  });
+}
+
+/**
+ * tf.grad called from inside another gradient's backward pass. tfjs 4.22 treats it as a
+ * first-order gradient (the outer tape has ended) and, when done, drops the engine's
+ * active tape, which the outer pass still needs for its own clean-up: keep and restore it.
+ */
+function gradientDuringBackprop(f: (x: tf.Tensor4D) => tf.Scalar, x: tf.Tensor4D): tf.Tensor {
+  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+  const outerTape = state.activeTape;
+  try {
+    return tf.grad((input) => f(input as tf.Tensor4D))(x);
+  } finally {
+    state.activeTape = outerTape;
+  }
 }
 
 /** Builds the ensemble objective. */
@@ -51,6 +111,10 @@ export function detectionObjective(
     }
   }
   const margin = options.margin ?? 2;
+  const batchSize = options.batchSize;
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new RangeError(`batchSize must be a whole number >= 1, got ${batchSize}`);
+  }
   const eot = options.eot ? { ...DEFAULT_EOT, ...options.eot } : undefined;
   if (eot) validateEot(eot);
   const random = seededRandom(options.seed ?? 0);
@@ -65,11 +129,20 @@ export function detectionObjective(
   const prepare = eot?.mode === "bpda"
     ? async (candidate: tf.Tensor4D): Promise<void> => {
       dropChannelled();
-      const photo = await tensorToImage(candidate);
+      const photos = [];
+      for (let b = 0; b < candidate.shape[0]; b++) {
+        const one = tf.tidy(() => candidate.slice([b, 0, 0, 0], [1, -1, -1, -1]));
+        photos.push(await tensorToImage(one));
+        one.dispose();
+      }
+      // Sample-major, like the copies of the clean view in loss(): every photo of a batch
+      // goes through the same channels, as each would alone with the same seed.
       const outputs: tf.Tensor4D[] = [];
       for (let i = 0; i < eot.samples; i++) {
         const channel = sampleRealChannel(random, eot.jpegQuality, eot.scale);
-        outputs.push(imageToTensor(await applyRealChannel(photo, channel)));
+        for (const photo of photos) {
+          outputs.push(imageToTensor(await applyRealChannel(photo, channel)));
+        }
       }
       for (const m of members) {
         const size = m.detector.inputSize;
@@ -106,12 +179,12 @@ export function detectionObjective(
           parts.push(...transformed.map((t) => tf.image.resizeBilinear(t, [size, size])));
           const real = channelled.get(m.detector.id);
           if (real) {
-            const copies = tf.concat(Array(real.shape[0]).fill(exact)) as tf.Tensor4D;
+            const samples = real.shape[0] / exact.shape[0];
+            const copies = tf.concat(Array(samples).fill(exact)) as tf.Tensor4D;
             parts.push(straightThrough(copies, real));
           }
           const batch = parts.length === 1 ? parts[0] : tf.concat(parts) as tf.Tensor4D;
-          return hingeLoss(m.detector.faceLogits(batch), m.detector.logitThreshold, margin)
-            .mul(m.weight ?? 1);
+          return chunkedHingeLoss(m.detector, batch, margin, batchSize).mul(m.weight ?? 1);
         });
         return tf.addN(terms) as tf.Scalar;
       });

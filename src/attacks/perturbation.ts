@@ -111,13 +111,19 @@ export class Perturbation {
 
   /** A random starting variable inside the budget: uniform (L-inf) or a random direction and radius (L2). */
   randomStart(eps: number, norm: Norm, seed: number): tf.Tensor4D {
+    // One draw for a single image, repeated over the batch: a photo starts where it
+    // would alone with this seed, whichever photos share its batch (sweeps batch them).
+    const [batch, ...rest] = this.variableShape;
+    const one = [1, ...rest];
     return tf.tidy(() => {
       if (norm === "linf") {
-        return tf.randomUniform(this.variableShape, -eps, eps, "float32", seed) as tf.Tensor4D;
+        const start = tf.randomUniform(one, -eps, eps, "float32", seed);
+        return start.tile([batch, 1, 1, 1]) as tf.Tensor4D;
       }
-      const direction = tf.randomNormal(this.variableShape, 0, 1, "float32", seed) as tf.Tensor4D;
-      const radius = tf.randomUniform([this.variableShape[0]], 0, eps, "float32", seed + 1);
-      const scale = radius.div(this.pixelL2(direction).add(1e-12)).reshape([-1, 1, 1, 1]);
+      const direction = tf.randomNormal(one, 0, 1, "float32", seed).tile([batch, 1, 1, 1]);
+      const radius = tf.randomUniform([1], 0, eps, "float32", seed + 1);
+      const scale = radius.div(this.pixelL2(direction as tf.Tensor4D).add(1e-12))
+        .reshape([-1, 1, 1, 1]);
       return direction.mul(scale) as tf.Tensor4D;
     });
   }

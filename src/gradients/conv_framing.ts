@@ -62,10 +62,19 @@ export function spreadAndFrame(
   const [batch, outH, outW, channels] = dy.shape;
   const x = tf.tidy(() => {
     if (sh === 1 && sw === 1) return dy;
-    const expanded = dy.reshape([batch, outH, 1, outW, 1, channels]);
-    const padded = expanded.pad([[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
     // The trailing zero rows and columns stay: the frame below pads less (or crops).
-    return padded.reshape([batch, outH * sh, outW * sw, channels]) as tf.Tensor4D;
+    if (tf.getBackend() !== "webgpu") {
+      const expanded = dy.reshape([batch, outH, 1, outW, 1, channels]);
+      const padded = expanded.pad([[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      return padded.reshape([batch, outH * sh, outW * sw, channels]) as tf.Tensor4D;
+    }
+    // tfjs 4.22's webgpu Pad kernel silently returns zeros above rank 4 (its shader
+    // indexes at most four coordinates): spread rows, then columns, with 4-D pads.
+    const rows = dy.reshape([batch, outH, 1, outW * channels])
+      .pad([[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
+    return rows.reshape([batch * outH * sh, outW, 1, channels])
+      .pad([[0, 0], [0, 0], [0, sw - 1], [0, 0]])
+      .reshape([batch, outH * sh, outW * sw, channels]) as tf.Tensor4D;
   });
   const top = info.effectiveFilterHeight - 1 - info.padInfo.top;
   const left = info.effectiveFilterWidth - 1 - info.padInfo.left;
