@@ -102,7 +102,8 @@ export function channelRobustnessFigure(
   layout.xaxis = { title: { text: "channel" }, type: "category", linecolor: "#444" };
   layout.yaxis = {
     title: { text: "protection rate" },
-    range: [0, 1.05],
+    // Protection is negative where a judge finds more faces than on the clean photo.
+    range: [Math.min(0, ...chart.bars.map((b) => b.protection - (b.se ?? 0))) - 0.05, 1.05],
     gridcolor: "#e5e5e5",
     linecolor: "#444",
   };

@@ -44,3 +44,9 @@ Deno.test("channelRobustnessFigure: grouped bars with error bars, legend shown",
   assert.deepEqual(figure.data[0].y, [0.5, 1]);
   assert.equal((figure.data[1].error_y as { array: number[] }).array.length, 2);
 });
+
+Deno.test("channelRobustnessFigure: negative protection stays in view", () => {
+  const figure = channelRobustnessFigure([fixtureRow({ clean_faces: 2, matched: 3 })]);
+  assert.deepEqual(figure.data[0].y, [-0.5]);
+  assert.ok((figure.layout.yaxis as { range: number[] }).range[0] <= -0.5);
+});

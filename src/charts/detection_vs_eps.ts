@@ -94,6 +94,12 @@ export function detectionVsEpsFigure(
   const attacks = distinct(chart.series.map((s) => s.attack));
   const steps = distinctSorted(chart.series.map((s) => s.steps)).reverse();
   const epsTicks = distinctSorted(chart.series.flatMap((s) => s.points.map((p) => p.eps)));
+  // A judge can find a reference face on the protected photo that it missed on the clean
+  // one: rates above 1 happen and must stay visible.
+  const top = Math.max(
+    1,
+    ...chart.series.flatMap((s) => s.points.map((p) => p.rate + (p.se ?? 0))),
+  );
   const columns = Math.min(4, Math.max(1, chart.targets.length));
   const domains = facetDomains(Math.max(1, chart.targets.length), columns);
   const panelRows = Math.ceil(domains.length / columns);
@@ -124,7 +130,7 @@ export function detectionVsEpsFigure(
     layout[axes.yKey] = {
       domain: domains[i].y,
       anchor: axes.x,
-      range: [-0.05, 1.1],
+      range: [-0.05, top + 0.1],
       title: { text: i % columns === 0 ? "detection rate" : "" },
       gridcolor: "#e5e5e5",
       linecolor: "#444",

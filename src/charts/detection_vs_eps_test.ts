@@ -94,3 +94,14 @@ Deno.test("detectionVsEpsSeries: a chosen source and channel", () => {
   assert.equal(chart.series.length, 1);
   assert.deepEqual(chart.series[0].points.map((p) => [p.eps, p.rate, p.se]), [[8, 1, null]]);
 });
+
+Deno.test("detectionVsEpsFigure: rates above 1 (a face found only after the attack) stay in view", () => {
+  const rows = [
+    fixtureRow({ image: "a.jpg", eps: 4, clean_faces: 2, matched: 3 }),
+    fixtureRow({ image: "a.jpg", eps: 8, clean_faces: 2, matched: 1 }),
+  ];
+  const figure = detectionVsEpsFigure(rows);
+  assert.deepEqual(figure.data[0].y, [1.5, 0.5]);
+  const range = (figure.layout.yaxis as { range: number[] }).range;
+  assert.ok(range[1] >= 1.6, `y range ${range}`);
+});

@@ -141,7 +141,7 @@ export function qualityTradeoffFigure(
     layout[axes.xKey] = {
       domain: domains[i].x,
       anchor: axes.y,
-      range: [-0.05, 1.05],
+      range: [Math.min(0, ...points.map((p) => p.protection)) - 0.05, 1.05],
       title: { text: "protection rate" },
       gridcolor: "#e5e5e5",
       linecolor: "#444",
