@@ -57,3 +57,25 @@ function findChunk(png: Uint8Array, type: string): number {
   }
   throw new Error(`PNG has no ${type} chunk`);
 }
+
+/** Writes a valid grey PNG of about `megapixels` (4:3, a few hundred KB on disk) to `path`. */
+export async function writeHugePng(path: string, megapixels = 60): Promise<void> {
+  const height = Math.ceil(Math.sqrt(megapixels * 1e6 * 3 / 4));
+  const width = Math.ceil(megapixels * 1e6 / height);
+  await sharp({ create: { width, height, channels: 3, background: "#777" } })
+    .png({ compressionLevel: 9 }).toFile(path);
+}
+
+/**
+ * Writes a real JPEG (a sample photo) followed by random bytes up to `totalBytes`: a file
+ * decoders accept, only too large to upload.
+ */
+export async function writeOversizedJpeg(path: string, totalBytes: number): Promise<void> {
+  const jpeg = await Deno.readFile(SAMPLE_PATHS[0]);
+  const file = new Uint8Array(totalBytes);
+  file.set(jpeg.subarray(0, Math.min(jpeg.length, totalBytes)));
+  for (let offset = jpeg.length; offset < totalBytes; offset += 65536) {
+    crypto.getRandomValues(file.subarray(offset, Math.min(totalBytes, offset + 65536)));
+  }
+  await Deno.writeFile(path, file);
+}

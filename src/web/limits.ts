@@ -1,0 +1,42 @@
+/**
+ * What the server accepts and how much work it takes on: one photo of at most 25 MB and
+ * 50 megapixels per request, one protection at a time (the machines this runs on have two
+ * cores), a short waiting list, a time limit per photo, and results kept only briefly.
+ */
+import { MAX_PIXELS } from "../image/decode.ts";
+
+/** Limits and queue sizes of a server. */
+export interface ServerLimits {
+  /** Largest photo file accepted, in bytes. */
+  maxUploadBytes: number;
+  /** Largest photo accepted, in pixels (checked from the header, before decoding). */
+  maxPixels: number;
+  /** Photos that may wait while one is being protected. */
+  maxWaiting: number;
+  /** Longest a protection may run, in milliseconds. */
+  jobTimeoutMs: number;
+  /** How long a finished result waits to be fetched before it is deleted, in milliseconds. */
+  resultTtlMs: number;
+  /** How long a page may be gone (no progress listener) before its job is cancelled, ms. */
+  abandonAfterMs: number;
+}
+
+/** The limits `deno task serve` runs with unless flags change them. */
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
+  maxUploadBytes: 25 * 1024 * 1024,
+  maxPixels: MAX_PIXELS,
+  maxWaiting: 3,
+  jobTimeoutMs: 10 * 60_000,
+  resultTtlMs: 5 * 60_000,
+  abandonAfterMs: 60_000,
+};
+
+/** Room for the multipart framing and the small form fields around the photo. */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/** Bytes as people read them ("25 MB", "30.5 MB", "812 KB"). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${+(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
