@@ -7,8 +7,7 @@
 /// <reference lib="deno.worker" />
 import { initBackend } from "../backend.ts";
 import { describeError, UserError } from "../errors.ts";
-import { loadDetector } from "../detectors/registry.ts";
-import { DEFAULT_SOURCE_IDS } from "../detectors/registry.ts";
+import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { protectPhotoBytes } from "../protect/filter.ts";
 import type { ToWorker } from "./worker_messages.ts";
 import type { FromWorker, WorkerFailure } from "./worker_messages.ts";
@@ -29,7 +28,8 @@ function failure(error: unknown, signal?: AbortSignal): WorkerFailure {
 
 async function warmUp(backend?: string): Promise<void> {
   await initBackend(backend);
-  for (const id of DEFAULT_SOURCE_IDS) await loadDetector(id);
+  // The attacked detectors and the report's judges (every white-box detector).
+  for (const id of WHITEBOX_IDS) await loadDetector(id);
 }
 
 async function protect(message: Extract<ToWorker, { type: "protect" }>): Promise<void> {

@@ -7,7 +7,10 @@ import { photoForm, rawRequestStatus, writeSmallSample } from "./test_support.ts
 Deno.test("server: every bad upload gets a clear 4xx and the server serves the next request", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "equalais-web-bad-" });
   // A short time limit so that the limit itself can be tested on a real photo.
-  const server = await startServer({ port: 0, limits: { jobTimeoutMs: 15_000 } });
+  const server = await startServer({
+    port: 0,
+    limits: { jobTimeoutMs: 15_000, abandonAfterMs: 2_000 },
+  });
   const upload = async (path: string, fields: Record<string, string> = {}) => {
     const bytes = await Deno.readFile(path);
     return fetch(`${server.url}/api/protect`, {
@@ -97,10 +100,50 @@ Deno.test("server: every bad upload gets a clear 4xx and the server serves the n
       assert.equal(wrongMethod.headers.get("allow"), "POST");
       await wrongMethod.body?.cancel();
     });
-    await t.step("a photo over the time limit gets 503 with the reason", async () => {
-      const response = await upload(sample);
-      await expectError(response, 503, /took longer than the limit of 0\.3 minutes/);
-    });
+    const jobState = async (id: string) => (await fetch(`${server.url}/api/jobs/${id}`)).json();
+    const queueJob = async () => {
+      const bytes = await Deno.readFile(sample);
+      const response = await fetch(`${server.url}/api/jobs`, {
+        method: "POST",
+        body: photoForm({ bytes, name: "sample.jpg" }),
+      });
+      assert.equal(response.status, 202);
+      return (await response.json()).id as string;
+    };
+    await t.step(
+      "while a photo runs into the time limit, waiting jobs can be cancelled",
+      async () => {
+        const slow = upload(sample);
+        while ((await (await fetch(`${server.url}/healthz`)).json()).running === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const abandoned = await queueJob();
+        const deleted = await queueJob();
+        assert.equal((await jobState(deleted)).position, 2, "two photos ahead of it");
+
+        const cancel = await fetch(`${server.url}/api/jobs/${deleted}`, { method: "DELETE" });
+        assert.equal(cancel.status, 204);
+        assert.equal((await jobState(deleted)).error, "the protection was cancelled");
+        await expectError(
+          await fetch(`${server.url}/api/jobs/${deleted}/result`),
+          409,
+          /^the protection was cancelled$/,
+        );
+        // Nobody follows the other job's progress: it is dropped as if its page had closed.
+        let state = await jobState(abandoned);
+        while (state.state !== "failed") {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          state = await jobState(abandoned);
+        }
+        assert.equal(state.error, "the page that asked for this protection went away");
+        await expectError(await slow, 503, /took longer than the limit of 0\.3 minutes/);
+        await expectError(
+          await fetch(`${server.url}/api/jobs/${crypto.randomUUID()}/result`),
+          404,
+          /no such job/,
+        );
+      },
+    );
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
