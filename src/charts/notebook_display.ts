@@ -61,14 +61,13 @@ export async function showFigure(figure: PlotlyFigure): Promise<void> {
 }
 
 /**
- * Waits a moment after a large output. Deno's kernel (2.9) can report a cell finished
- * before a multi-megabyte display message has gone out, and headless runners (nbclient)
- * then drop the output; measured here: 2 of 12 such outputs lost without a wait, none of
- * 20 with 100 ms.
+ * Waits a moment after an output. Deno's kernel (2.9) can report a cell finished before a
+ * display message has gone out, and headless runners (nbclient) then drop the output:
+ * measured here, 2 of 12 multi-megabyte outputs lost without a wait (none of 20 with
+ * 100 ms), and a small one at the end of a long cell.
  */
 function settle(bytes: number): Promise<void> {
-  if (bytes < 200_000) return Promise.resolve();
-  return new Promise((resolve) => setTimeout(resolve, 100 + bytes / 10_000));
+  return new Promise((resolve) => setTimeout(resolve, 50 + bytes / 10_000));
 }
 
 /** Displays photos side by side, with detector boxes drawn, as a Plotly figure. */
@@ -86,4 +85,5 @@ export async function showMarkdown(markdown: string): Promise<void> {
     return;
   }
   await Deno.jupyter.display({ "text/markdown": markdown, "text/plain": markdown }, { raw: true });
+  await settle(markdown.length * 2);
 }

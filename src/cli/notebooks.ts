@@ -61,6 +61,9 @@ async function main(): Promise<number> {
       if (Deno.env.get("EQUALAIS_DEBUG")) console.error(run.log);
       return 1;
     }
+    if (run.retried) {
+      console.error(`notebooks: ${basename(path)}: retried after a garbled kernel message`);
+    }
     console.error(`notebooks: ${basename(path)} ok (${run.seconds.toFixed(1)} s)`);
   }
   console.error(

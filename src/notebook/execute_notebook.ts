@@ -29,6 +29,8 @@ export interface NotebookRun {
   failure?: CellFailure;
   /** nbconvert's own output, for failures that are not a cell's. */
   log: string;
+  /** nbconvert's output of a first attempt that failed on a transport fault. */
+  retried?: string;
 }
 
 interface NotebookJson {
@@ -66,8 +68,24 @@ export function parseCellFailure(log: string, notebook: NotebookJson): CellFailu
   };
 }
 
-/** Executes `notebookPath` into `outDir`; the kernel starts in the notebook's folder. */
+/**
+ * Executes `notebookPath` into `outDir`; the kernel starts in the notebook's folder. A run
+ * that nbconvert aborts on a garbled kernel message ("Invalid Signature", a transport fault
+ * seen once in Deno 2.9's kernel under heavy load, not a cell error) is retried once.
+ */
 export async function executeNotebook(
+  notebookPath: string,
+  options: { outDir: string; timeoutSeconds?: number; env?: Record<string, string> },
+): Promise<NotebookRun> {
+  const run = await executeOnce(notebookPath, options);
+  if (run.failure?.cell === 0 && /Invalid Signature/.test(run.log)) {
+    const again = await executeOnce(notebookPath, options);
+    return { ...again, seconds: run.seconds + again.seconds, retried: run.log };
+  }
+  return run;
+}
+
+async function executeOnce(
   notebookPath: string,
   options: { outDir: string; timeoutSeconds?: number; env?: Record<string, string> },
 ): Promise<NotebookRun> {
