@@ -30,3 +30,53 @@ export function fixtureRow(fields: Partial<ResultRow> = {}): ResultRow {
   const unit = JSON.stringify([row.image, row.attack, row.robust, row.eps, row.source, row.seed]);
   return { unit, unit_rows: 1, unit_index: 0, ...row };
 }
+
+/** A small sweep's worth of rows: every figure has something to draw. */
+export function fixtureSweepRows(): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const sources = [["blazeface-back"], ["blazeface-back", "blazeface-front"]];
+  const attacks: [string, boolean][] = [["fgsm", false], ["pgd", false], ["pgd", true]];
+  let index = 0;
+  for (const image of ["a.jpg", "b.jpg"]) {
+    for (const [attack, robust] of attacks) {
+      for (const eps of [4, 8]) {
+        for (const source of sources) {
+          const unit = JSON.stringify([image, attack, robust, eps, source]);
+          const unitRows: ResultRow[] = [];
+          for (const steps of [5, 10]) {
+            for (const channel of ["identity", "jpeg75"]) {
+              for (const target of ["blazeface-back", "blazeface-front", "haar"]) {
+                const strength = (eps / 8) * (steps / 10) * (attack === "fgsm" ? 0.5 : 1);
+                const survives = channel === "jpeg75" && !robust ? 1 : 0;
+                const hidden = source.includes(target) ? Math.round(3 * strength) - survives : 0;
+                unitRows.push(fixtureRow({
+                  image,
+                  attack,
+                  robust,
+                  eps,
+                  steps,
+                  source,
+                  target,
+                  channel,
+                  clean_faces: 3,
+                  matched: 3 - Math.max(0, hidden),
+                  psnr_db: 50 - eps * (steps / 10) - (image === "b.jpg" ? 1 : 0),
+                  ssim_rgb: 1 - eps / 100,
+                  code_version: "fixture",
+                }));
+              }
+            }
+          }
+          rows.push(...unitRows.map((r) => ({
+            ...r,
+            unit,
+            unit_index: index,
+            unit_rows: unitRows.length,
+          })));
+          index++;
+        }
+      }
+    }
+  }
+  return rows;
+}

@@ -1,61 +1,10 @@
 /** `deno task figures` on a small fixed rows file, as a user runs it. */
 import assert from "node:assert/strict";
-import { fixtureRow } from "../charts/fixture_rows.ts";
+import { fixtureSweepRows } from "../charts/fixture_rows.ts";
 import type { FiguresManifest } from "../charts/figures_manifest.ts";
 import { PAPER_FIGURES } from "../charts/paper_figures.ts";
-import type { ResultRow } from "../charts/result_rows.ts";
 import { sha256File } from "../hash.ts";
 import { runCliScript } from "../testing/run_cli_script.ts";
-
-/** A small sweep's worth of rows: every figure has something to draw. */
-function fixedRows(): ResultRow[] {
-  const rows: ResultRow[] = [];
-  const sources = [["blazeface-back"], ["blazeface-back", "blazeface-front"]];
-  const attacks: [string, boolean][] = [["fgsm", false], ["pgd", false], ["pgd", true]];
-  let index = 0;
-  for (const image of ["a.jpg", "b.jpg"]) {
-    for (const [attack, robust] of attacks) {
-      for (const eps of [4, 8]) {
-        for (const source of sources) {
-          const unit = JSON.stringify([image, attack, robust, eps, source]);
-          const unitRows: ResultRow[] = [];
-          for (const steps of [5, 10]) {
-            for (const channel of ["identity", "jpeg75"]) {
-              for (const target of ["blazeface-back", "blazeface-front", "haar"]) {
-                const strength = (eps / 8) * (steps / 10) * (attack === "fgsm" ? 0.5 : 1);
-                const survives = channel === "jpeg75" && !robust ? 1 : 0;
-                const hidden = source.includes(target) ? Math.round(3 * strength) - survives : 0;
-                unitRows.push(fixtureRow({
-                  image,
-                  attack,
-                  robust,
-                  eps,
-                  steps,
-                  source,
-                  target,
-                  channel,
-                  clean_faces: 3,
-                  matched: 3 - Math.max(0, hidden),
-                  psnr_db: 50 - eps * (steps / 10) - (image === "b.jpg" ? 1 : 0),
-                  ssim_rgb: 1 - eps / 100,
-                  code_version: "fixture",
-                }));
-              }
-            }
-          }
-          rows.push(...unitRows.map((r) => ({
-            ...r,
-            unit,
-            unit_index: index,
-            unit_rows: unitRows.length,
-          })));
-          index++;
-        }
-      }
-    }
-  }
-  return rows;
-}
 
 function pngSize(bytes: Uint8Array): { width: number; height: number } {
   const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -71,7 +20,7 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "equalais-figures-" });
     try {
-      const rows = fixedRows();
+      const rows = fixtureSweepRows();
       const rowsPath = `${dir}/sweep/rows.jsonl`;
       await Deno.mkdir(`${dir}/sweep`);
       await Deno.writeTextFile(rowsPath, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");

@@ -8,7 +8,7 @@
  * every notebook on tiny settings (src/notebook/small_params.json), as the tests do;
  * --params names another parameters file (see src/notebook/params.ts).
  */
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 import { executeNotebook } from "../notebook/execute_notebook.ts";
@@ -42,7 +42,12 @@ async function main(): Promise<number> {
       throw new UserError(`${path}: no such notebook`);
     }
   }
-  const params = (values.params as string | undefined) ?? (values.small ? SMALL_PARAMS : undefined);
+  // The kernel runs in the notebook's folder: a relative path would not be found there.
+  const params = values.params
+    ? resolve(values.params as string)
+    : values.small
+    ? SMALL_PARAMS
+    : undefined;
   const outDir = (values.out as string | undefined) ??
     await Deno.makeTempDir({ prefix: "equalais-notebooks-" });
   await Deno.mkdir(outDir, { recursive: true });

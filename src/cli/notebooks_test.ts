@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { sha256File } from "../hash.ts";
 import { PROJECT_ROOT } from "../paths.ts";
+import { fixtureSweepRows } from "../charts/fixture_rows.ts";
 import { PLOTLY_MIME } from "../charts/notebook_display.ts";
 import { runCliScript } from "../testing/run_cli_script.ts";
 
@@ -88,6 +89,41 @@ Deno.test({
       const html = first.cells.flatMap((c: { outputs?: Output[] }) => c.outputs ?? [])
         .find((o: Output) => o.data?.[PLOTLY_MIME])!.data!["text/html"];
       assert.ok(String(html).includes("window.Plotly"), "plotly.js not inlined");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "notebooks: 01-03 read stored result rows when they have what is needed (no sweep)",
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "equalais-notebooks-rows-" });
+    try {
+      const rowsPath = `${dir}/rows.jsonl`;
+      const rows = fixtureSweepRows();
+      await Deno.writeTextFile(rowsPath, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      await Deno.writeTextFile(
+        `${dir}/params.json`,
+        JSON.stringify({ "*": { rows: rowsPath }, "03_quality_tradeoff": { thumbnailSide: 120 } }),
+      );
+      const names = ["01_epsilon_sweep", "02_transferability", "03_quality_tradeoff"];
+      const result = await runCliScript("notebooks.ts", [
+        ...names.map((n) => `${PROJECT_ROOT}/notebooks/${n}.ipynb`),
+        "--params",
+        `${dir}/params.json`,
+        "--out",
+        `${dir}/out`,
+      ], { EQUALAIS_NOTEBOOK_CACHE: `${dir}/cache` });
+      assert.equal(result.code, 0, result.stderr);
+      await assert.rejects(Deno.stat(`${dir}/cache`), Deno.errors.NotFound, "a sweep ran");
+      for (const name of names) {
+        const executed = JSON.parse(await Deno.readTextFile(`${dir}/out/${name}.ipynb`));
+        const text = executed.cells.flatMap((c: { outputs?: Output[] }) => c.outputs ?? [])
+          .map((o: Output) => [o.text ?? ""].flat().join("")).join("");
+        assert.ok(text.includes(`${rows.length} rows from ${rowsPath}`), `${name}: ${text}`);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
