@@ -94,7 +94,7 @@ export function channelRobustnessFigure(
     "Protection after each channel (re-encoding, resizing, upload presets)",
     Math.max(760, 140 * chart.channels.length + 260),
     500,
-    `attacked: ${chart.source}, eps ${chart.eps}, ${chart.steps} steps; protection against ` +
+    `attacked: ${chart.source}, eps ${chart.eps}, ${chart.steps} steps<br>protection against ` +
       `${describeJudges(options.judges ?? "attacked")}, pooled over images, bars ± 1 s.e.`,
   );
   layout.showlegend = true;
@@ -108,7 +108,7 @@ export function channelRobustnessFigure(
     linecolor: "#444",
   };
   layout.legend = { orientation: "h", x: 0, y: -0.2, yanchor: "top" };
-  layout.margin = { l: 70, r: 30, t: 110, b: 120 };
+  layout.margin = { l: 70, r: 30, t: 130, b: 120 };
   const data = attacks.map((attack, a) => {
     const bars = chart.channels.flatMap((channel) =>
       chart.bars.filter((b) => b.attack === attack && b.channel === channel)

@@ -116,7 +116,8 @@ export function transferHeatmapFigure(
       domain: domains[i].x,
       anchor: axes.y,
       tickangle: -40,
-      title: { text: "judge" },
+      automargin: true,
+      title: { text: "judge", standoff: 12 },
     };
     layout[axes.yKey] = {
       domain: domains[i].y,
