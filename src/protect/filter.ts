@@ -31,6 +31,7 @@ import { linf } from "../metrics/perturbation_norms.ts";
 import { embedMessage, messageBytes, type StegoOptions } from "../stego/embed.ts";
 import { extractMessage, type StegoReading } from "../stego/extract.ts";
 import { DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
+import { messageCapacity } from "../stego/layout.ts";
 import { abortError, type PerturbOptions, perturbPhoto } from "./perturb_photo.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions } from "./presets.ts";
 
@@ -180,7 +181,10 @@ const STAGE_START: Record<FilterStage, number> = {
   done: 1,
 };
 
-/** Protects a photo given as bytes (JPEG, PNG or WebP) with every layer switched on. */
+/**
+ * Protects a photo given as bytes (JPEG, PNG or WebP), every layer on unless switched off.
+ * Throws a UserError for a bad photo or option, an AbortError when `signal` aborts.
+ */
 export async function protectPhotoBytes(
   input: Uint8Array,
   options: FilterOptions = {},
@@ -240,12 +244,14 @@ export async function protectPhotoBytes(
   if (layers.stego) {
     // Known before the attack: a photo too small to carry the message robustly goes out
     // without it (and says so) rather than not at all.
-    try {
-      embedMessage(image, message, options.stego);
-    } catch (error) {
-      if (!(error instanceof UserError && /too small/.test(error.message))) throw error;
+    const length = messageBytes(message).length;
+    const capacity = messageCapacity(image.width, image.height);
+    if (capacity < length) {
       layers.stego = false;
-      notes.push(`hidden message skipped: ${error.message}`);
+      notes.push(
+        `hidden message skipped: a ${image.width}x${image.height} photo is too small to hide ` +
+          `the ${length}-byte message robustly (it holds ${capacity} bytes)`,
+      );
     }
   }
   const box = layers.badge ? await badgeBox(image.width, image.height, badgeOptions) : undefined;
