@@ -177,6 +177,7 @@ Deno.test("each layer can be switched off", async () => {
 });
 
 Deno.test("a photo too small for the message or the badge goes out without them, and says so", async () => {
+  await initBackend("wasm");
   const tiny = await encodeImage(await resizeImage(await readSample(1), 40), "png");
   const { bytes, report } = await protectPhotoBytes(tiny, {
     layers: { perturbation: false },
