@@ -1,6 +1,6 @@
 /**
  * `deno task serve [--port 8000] [--host 127.0.0.1] [--queue 3] [--job-minutes 10]
- *   [--backend B]`
+ *   [--idle-minutes 2] [--backend B]`
  *
  * Serves the protection page and its API. Photos are processed in memory and never
  * stored or logged; the server prints only its address and internal errors.
@@ -12,7 +12,9 @@ import { numberFlag, parseFlags, runCli } from "./run_cli.ts";
 
 const USAGE =
   `usage: deno task serve [--port 8000] [--host 127.0.0.1] [--queue ${DEFAULT_LIMITS.maxWaiting}]
-  [--job-minutes ${DEFAULT_LIMITS.jobTimeoutMs / 60_000}] [--backend wasm|cpu|tensorflow]
+  [--job-minutes ${
+    DEFAULT_LIMITS.jobTimeoutMs / 60_000
+  }] [--idle-minutes 2] [--backend wasm|cpu|tensorflow]
   --host 0.0.0.0 serves other machines too (the default serves this machine only)`;
 
 async function main(): Promise<number | void> {
@@ -21,6 +23,7 @@ async function main(): Promise<number | void> {
     host: { type: "string", default: "127.0.0.1" },
     queue: { type: "string" },
     "job-minutes": { type: "string" },
+    "idle-minutes": { type: "string" },
     backend: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -39,12 +42,15 @@ async function main(): Promise<number | void> {
     min: 0.1,
     max: 120,
   });
+  // After this long without photos the protection worker stops and its memory is freed.
+  const idleMinutes = numberFlag(values, "idle-minutes", 2, { min: 0.01, max: 1440 });
   let server;
   try {
     server = await startServer({
       port,
       hostname: values.host as string,
       backend: values.backend as string | undefined,
+      workerIdleMs: idleMinutes * 60_000,
       limits: { maxWaiting, jobTimeoutMs: jobMinutes * 60_000 },
     });
   } catch (error) {

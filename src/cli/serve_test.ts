@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { PROJECT_ROOT } from "../paths.ts";
 import { runCliScript } from "../testing/run_cli_script.ts";
+import { spawnServe } from "../web/test_support.ts";
 
 Deno.test("serve: bad flags and a busy port give one line and exit 2", async () => {
   for (
@@ -30,42 +30,21 @@ Deno.test("serve: bad flags and a busy port give one line and exit 2", async () 
 });
 
 Deno.test("serve: `deno task serve` answers the page and health, and stops cleanly on SIGTERM", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "serve", "--port", "0"],
-    cwd: PROJECT_ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let log = "";
+  const server = await spawnServe([], true);
+  let stopped: { code: number; log: string } | undefined;
   try {
-    let url: string | undefined;
-    while (!url) {
-      const { value, done } = await stderr.read();
-      if (done) throw new Error(`serve ended before listening: ${log}`);
-      log += value;
-      url = log.match(/protecting photos at (http:\/\/127\.0\.0\.1:\d+)\//)?.[1];
-    }
-    const page = await fetch(`${url}/`);
+    const page = await fetch(`${server.url}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<title>EqualAIs/);
-    const health = await fetch(`${url}/healthz`);
+    const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200);
     assert.equal((await health.json()).status, "ok");
   } finally {
-    child.kill("SIGTERM");
-    const status = await child.status;
-    while (true) {
-      const { value, done } = await stderr.read();
-      if (done) break;
-      log += value;
-    }
-    await child.stdout.cancel();
-    assert.equal(status.code, 0, log);
+    stopped = await server.stop();
   }
+  assert.equal(stopped.code, 0, stopped.log);
   // Only the address and readiness are printed: nothing about requests.
-  for (const line of log.trim().split("\n")) {
+  for (const line of stopped.log.trim().split("\n")) {
     assert.match(
       line,
       /^(Task serve .*|serve: protecting photos at .*|serve: detectors loaded, ready)$/,

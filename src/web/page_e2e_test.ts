@@ -44,13 +44,24 @@ Deno.test("page: a photo protected in headless Chromium downloads hidden from th
       "standard",
     );
 
-    await t.step("a bad file shows the server's reason on the page", async () => {
-      await page.setInputFiles("#file", bad.text);
-      await page.click("#protect");
+    await t.step("bad files show their reason on the page", async () => {
+      const cases: [string, RegExp][] = [
+        // Refused when uploaded.
+        [bad.text, /^Not a JPEG, PNG or WebP photo \(it is a text file\)/],
+        [bad.gif, /^Not a JPEG, PNG or WebP photo \(it is a GIF\)/],
+        // Accepted, then failing in the protection: the progress stream reports it.
+        [bad.truncated, /^Corrupt or truncated JPEG/],
+        // Caught in the page before any upload.
+        [bad.empty, /^The photo is empty \(0 bytes\)\.$/],
+      ];
       const error = page.locator("#error");
-      await error.waitFor({ state: "visible" });
-      assert.match(await error.innerText(), /^Not a JPEG, PNG or WebP photo \(it is a text file\)/);
-      assert.equal(await page.locator("#result").isVisible(), false);
+      for (const [path, message] of cases) {
+        await page.setInputFiles("#file", path);
+        if (await page.locator("#protect").isEnabled()) await page.click("#protect");
+        await error.waitFor({ state: "visible" });
+        assert.match(await error.innerText(), message, path);
+        assert.equal(await page.locator("#result").isVisible(), false);
+      }
     });
 
     let downloaded = "";
@@ -112,7 +123,7 @@ Deno.test("page: a photo protected in headless Chromium downloads hidden from th
         !url.startsWith(`${server.url}/`) && !url.startsWith("blob:")
       );
       assert.deepEqual(foreign, []);
-      // Chromium logs every refused request; the text file's refusal is the one expected.
+      // Chromium logs every refused request; the two refused uploads are the ones expected.
       const expected = /^Failed to load resource: .* status of 415 \(Unsupported Media Type\)$/;
       assert.deepEqual(problems.filter((problem) => !expected.test(problem)), []);
       // The result was handed out once and is gone from the server.

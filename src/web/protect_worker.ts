@@ -5,12 +5,16 @@
  * photo lives only in this worker's memory and is handed back, never written anywhere.
  */
 /// <reference lib="deno.worker" />
+import sharp from "sharp";
 import { initBackend } from "../backend.ts";
 import { describeError, UserError } from "../errors.ts";
 import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { protectPhotoBytes } from "../protect/filter.ts";
 import type { ToWorker } from "./worker_messages.ts";
 import type { FromWorker, WorkerFailure } from "./worker_messages.ts";
+
+// libvips would otherwise keep recent decodes (people's photos) in its operation cache.
+sharp.cache(false);
 
 const controllers = new Map<number, AbortController>();
 // Jobs run one after another even if messages arrive while one is running.

@@ -5,7 +5,8 @@
  *
  * Routes:
  * - `GET /` (and /style.css, /app.js, /icon.svg): the page.
- * - `GET /healthz`: 200 when a photo can be taken now, 503 when the queue is full.
+ * - `GET /healthz`: 200 when a photo can be taken now, 503 when the queue is full; with the
+ *   queue's counts, whether the protection worker runs, and the process's memory.
  * - `GET /api/config`: presets and limits for the page.
  * - `POST /api/protect` (multipart `image`, optional `preset`): the protected photo, or JSON error.
  * - `POST /api/jobs`: queue a photo (202, `{"id"}`); `GET /api/jobs/:id` its state;
@@ -72,7 +73,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const ready = options.warmUp === false ? Promise.resolve() : protector.warmUp();
   ready.catch(() => {}); // reported through `ready`; jobs report their own failures
 
-  const handler = createHandler(queue, assets, limits);
+  const handler = createHandler(queue, assets, limits, () => protector.running);
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
     port: options.port ?? 8000,
@@ -107,6 +108,7 @@ export function createHandler(
   queue: JobQueue,
   assets: ReadonlyMap<string, Asset>,
   limits: ServerLimits,
+  workerRunning: () => boolean = () => false,
 ): (request: Request) => Promise<Response> {
   const config = {
     presets: PRESETS.map(({ id, label, description }) => ({ id, label, description })),
@@ -156,13 +158,18 @@ export function createHandler(
     }
     if (pathname === "/healthz") {
       allow(method, ["GET", "HEAD"]);
-      const stats = queue.stats();
+      const { rss, heapUsed, external } = Deno.memoryUsage();
+      const state = {
+        ...queue.stats(),
+        worker: workerRunning(),
+        memoryMB: { rss: toMB(rss), heapUsed: toMB(heapUsed), external: toMB(external) },
+      };
       if (queue.isFull()) {
-        return jsonResponse({ status: "busy", ...stats }, 503, {
+        return jsonResponse({ status: "busy", ...state }, 503, {
           "retry-after": String(queue.retryAfterSeconds()),
         });
       }
-      return jsonResponse({ status: "ok", ...stats });
+      return jsonResponse({ status: "ok", ...state });
     }
     if (pathname === "/api/config") {
       allow(method, ["GET"]);
@@ -238,6 +245,10 @@ export function createHandler(
       return errorResponse(500, "internal server error");
     }
   };
+}
+
+function toMB(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024 * 10) / 10;
 }
 
 function allow(method: string, methods: string[]): void {

@@ -1,8 +1,9 @@
 /**
- * Helpers for the server's tests: small sample photos written to a folder, uploads, and
- * raw HTTP requests that no client library normalises.
+ * Helpers for the server's tests: small sample photos written to a folder, uploads, raw
+ * HTTP requests that no client library normalises, and the serve command as a process.
  */
 import sharp from "sharp";
+import { PROJECT_ROOT } from "../paths.ts";
 import { SAMPLE_PATHS } from "../testing/fixtures.ts";
 
 /** Writes sample `index` (1-based) scaled to `width` pixels as a JPEG; returns its path. */
@@ -48,4 +49,61 @@ export async function rawRequestStatus(port: number, request: string): Promise<n
   } finally {
     connection.close();
   }
+}
+
+/** A `serve` command running as its own process. */
+export interface ServeProcess {
+  /** Base URL it listens on. */
+  url: string;
+  /** Sends SIGTERM and waits; returns the exit code and everything it printed on stderr. */
+  stop(): Promise<{ code: number; log: string }>;
+}
+
+/**
+ * Starts `src/cli/serve.ts --port 0` with `args` as a user would (through `deno task serve`
+ * when `viaTask`), and resolves once it prints its address.
+ */
+export async function spawnServe(args: string[], viaTask = false): Promise<ServeProcess> {
+  const command = viaTask ? ["task", "serve"] : [
+    "run",
+    "-A",
+    "--unstable-no-legacy-abort",
+    `${PROJECT_ROOT}/src/cli/serve.ts`,
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...command, "--port", "0", ...args],
+    cwd: PROJECT_ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let log = "";
+  let url: string | undefined;
+  while (!url) {
+    const { value, done } = await stderr.read();
+    if (done) {
+      await child.status;
+      throw new Error(`serve ended before listening: ${log}`);
+    }
+    log += value;
+    url = log.match(/protecting photos at (http:\/\/127\.0\.0\.1:\d+)\//)?.[1];
+  }
+  // Keep reading so the child never blocks on a full pipe.
+  const drained = (async () => {
+    while (true) {
+      const { value, done } = await stderr.read();
+      if (done) return;
+      log += value;
+    }
+  })();
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await drained;
+      return { code: status.code, log };
+    },
+  };
 }

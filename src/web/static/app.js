@@ -320,8 +320,11 @@ function renderSummary(summary) {
       : "No location, camera serial number or other identifying metadata is kept",
   );
   items.push(
-    `Visible change: PSNR ${report.psnr_db} dB, at most ${report.linf} of 255 levels per ` +
-      `pixel; ${report.seconds} s; ${report.format.toUpperCase()}, ${formatBytes(summary.size)}`,
+    `Visible change: PSNR ${report.psnr_db} dB, at most ${report.linf} of 255 levels per pixel`,
+  );
+  items.push(
+    `Took ${Math.round(report.seconds)} s; ${report.format.toUpperCase()}, ` +
+      formatBytes(summary.size),
   );
   els.summary.replaceChildren(...items.map(item));
 }
