@@ -103,7 +103,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
-/** The request handler (exported for tests that call it without a network). */
+/** The request handler: routes, limits and error answers, given a queue and the page's files. */
 export function createHandler(
   queue: JobQueue,
   assets: ReadonlyMap<string, Asset>,
