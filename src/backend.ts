@@ -50,7 +50,7 @@ export function parseBackendName(value: string, source = "--backend"): BackendRe
     return name as BackendRequest;
   }
   throw new UserError(
-    `unknown backend "${value}" from ${source}; choose one of auto, ${BACKEND_NAMES.join(", ")}`,
+    `unknown backend "${value}" from ${source}; choose one of ${BACKEND_NAMES.join(", ")} or auto`,
   );
 }
 

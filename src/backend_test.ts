@@ -39,7 +39,10 @@ Deno.test("backend names are case-insensitive and unknown ones are UserErrors", 
   assert.equal(parseBackendName(" WASM "), "wasm");
   assert.equal(parseBackendName("auto"), "auto");
   assert.throws(() => parseBackendName("gpu"), UserError);
-  assert.throws(() => parseBackendName("gpu"), /auto, wasm, cpu, tensorflow, webgpu/);
+  assert.throws(
+    () => parseBackendName("gpu"),
+    /choose one of wasm, cpu, tensorflow, webgpu or auto/,
+  );
 });
 
 Deno.test("auto takes webgpu only on a hardware adapter", () => {

@@ -36,11 +36,15 @@ export async function runAnchor(
   }
 }
 
-/** Image-steps per second of the anchor for a model and batch, or the reason it is unavailable. */
+/**
+ * Image-steps per second of the anchor for a model and batch on "cpu" (2 threads, the
+ * default) or "cuda", or the reason it is unavailable.
+ */
 export async function anchorSpeed(
   model: string,
   batch: number,
   steps: number,
+  device: "cpu" | "cuda" = "cpu",
 ): Promise<{ image_steps_per_s: number } | { unavailable: string }> {
   const result = await runAnchor([
     model,
@@ -50,6 +54,7 @@ export async function anchorSpeed(
     "2",
     "--steps",
     String(steps),
+    ...(device === "cuda" ? ["--device", "cuda"] : []),
   ]);
   return result.ok
     ? { image_steps_per_s: result.value.image_steps_per_s }
@@ -60,4 +65,20 @@ export async function anchorSpeed(
 export async function anchorForwardMflop(model: string): Promise<number | undefined> {
   const result = await runAnchor([model, "--flops"]);
   return result.ok ? result.value.forward_mflop : undefined;
+}
+
+/** Whether the anchor's PyTorch has a CUDA GPU: true, or the reason it has none. */
+export async function cudaAvailable(): Promise<true | string> {
+  try {
+    const out = await new Deno.Command(torchPython(), {
+      args: ["-c", "import torch; print(torch.cuda.is_available(), torch.__version__)"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) return "PyTorch cannot be imported";
+    const [available, version] = new TextDecoder().decode(out.stdout).trim().split(" ");
+    return available === "True" ? true : `PyTorch ${version} sees no CUDA GPU`;
+  } catch (error) {
+    return `${torchPython()} cannot be run (${(error as Error).message.split("\n")[0]})`;
+  }
 }

@@ -5,13 +5,23 @@
  * full-range (batch 1) on our backends, beside the PyTorch anchor on the same weights in
  * the same run; achieved GFLOP/s; memory over a long run; and protect's end-to-end
  * seconds on sample1. Ratios from one run are what count: these machines are noisy.
+ *
+ * `--backend webgpu` adds GPU rows at batch 1, 8, 32 and 128, each against PyTorch on
+ * CUDA (`torch_graph.py --device cuda`) where that is present. On a software adapter
+ * (Mesa's llvmpipe) it says so and keeps to batch 1 and 8: such rows measure a CPU.
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector, unloadDetectors } from "../detectors/registry.ts";
 import { DEFAULT_SOURCE_IDS, DETECTOR_IDS } from "../detectors/registry.ts";
 import { memoryGrowth, pgdSpeed } from "../bench/pgd_speed.ts";
-import { anchorForwardMflop, anchorSpeed, torchPython } from "../bench/torch_anchor.ts";
+import {
+  anchorForwardMflop,
+  anchorSpeed,
+  cudaAvailable,
+  torchPython,
+} from "../bench/torch_anchor.ts";
+import { probeGpuAdapter } from "../gpu/adapter.ts";
 import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
 import { protectFile } from "../protect/protect_file.ts";
 import { SAMPLES_DIR } from "../paths.ts";
@@ -31,6 +41,10 @@ interface BenchRow {
   model: string;
   batch: number;
   backend: string;
+  /** The WebGPU adapter (webgpu rows only). */
+  adapter?: string;
+  /** Where the anchor of this row ran: "cpu" (2 threads) or "cuda" (webgpu rows). */
+  torch_device: "cpu" | "cuda";
   image_steps_per_s: number;
   torch_image_steps_per_s: number | null;
   ratio: number | null;
@@ -47,7 +61,7 @@ async function main(): Promise<number> {
     backend: { type: "string", default: "wasm,cpu" },
   });
   const quick = values.quick as boolean;
-  const backends = (values.backend as string).split(",").map((b) => b.trim());
+  const backends = (values.backend as string).split(",").map((b) => b.trim().toLowerCase());
   const log = (m: string) => console.error(`bench: ${m}`);
   const plan: [string, number][] = [
     ["blazeface-front", 1],
@@ -79,25 +93,52 @@ async function main(): Promise<number> {
   }
   if (anchorNote) log(anchorNote);
 
+  // The GPU side: which adapter, which batches, and PyTorch on CUDA where present.
+  const gpu = backends.includes("webgpu") ? await gpuPlan(quick) : undefined;
+  if (gpu) {
+    for (const note of gpu.notes) log(note);
+    if (gpu.cuda === true) {
+      for (const [id, batch] of gpu.plan) {
+        const model = ANCHOR_MODEL[id];
+        if (!model) continue;
+        if (!flops.has(model)) flops.set(model, await anchorForwardMflop(model));
+        const result = await anchorSpeed(model, batch, quick ? 5 : 20, "cuda");
+        if ("unavailable" in result) {
+          gpu.notes.push(`PyTorch CUDA anchor failed (${result.unavailable})`);
+          log(gpu.notes.at(-1)!);
+          break;
+        }
+        anchor.set(`cuda|${id}|${batch}`, result.image_steps_per_s);
+        log(`CUDA anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
+      }
+    }
+  }
+
   const rows: BenchRow[] = [];
   for (const backend of backends) {
     const info = await initBackend(backend);
     if (info.fallbackReason) log(info.fallbackReason);
     await unloadDetectors(); // weights live on the backend that loaded them
-    for (const [id, batch] of plan) {
-      if (quick && backend !== "wasm" && !(id === "blazeface-front" && batch === 1)) continue;
-      if (quick && batch > 1 && id === "blazeface-back") continue;
+    const onGpu = info.name === "webgpu";
+    for (const [id, batch] of onGpu && gpu ? gpu.plan : plan) {
+      if (!onGpu && quick && backend !== "wasm" && !(id === "blazeface-front" && batch === 1)) {
+        continue;
+      }
+      if (!onGpu && quick && batch > 1 && id === "blazeface-back") continue;
       const detector = await loadWhiteBoxDetector(id);
-      // The cpu backend is 20-40x slower: one step per repetition keeps the run short.
-      const speed = backend === "cpu"
-        ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, 3))
+      // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
+      // so is a software GPU adapter.
+      const speed = backend === "cpu" || (onGpu && gpu?.software)
+        ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, onGpu ? 2 : 3))
         : await pgdSpeed(detector, batch, steps, repetitions);
-      const torch = anchor.get(`${id}|${batch}`) ?? null;
+      const torch = anchor.get(`${onGpu ? "cuda|" : ""}${id}|${batch}`) ?? null;
       const mflop = ANCHOR_MODEL[id] ? flops.get(ANCHOR_MODEL[id]!) : undefined;
       rows.push({
         model: id,
         batch,
         backend: info.name,
+        ...(onGpu ? { adapter: info.adapter?.name } : {}),
+        torch_device: onGpu ? "cuda" : "cpu",
         image_steps_per_s: speed.image_steps_per_s,
         torch_image_steps_per_s: torch,
         ratio: torch ? Math.round((speed.image_steps_per_s / torch) * 100) / 100 : null,
@@ -132,12 +173,22 @@ async function main(): Promise<number> {
     protectSeconds = Math.round((performance.now() - start) / 100) / 10;
     await Deno.remove(out);
   }
-  const provenance = await collectProvenance(backends.join(","));
+  const provenance = await collectProvenance(backends.join(","), gpu?.adapter);
   const report = {
     machine: { ...provenance.machine, torch_python: torchPython() },
     versions: provenance.versions,
     code_version: provenance.code_version,
     anchor: anchorNote ?? "ok",
+    ...(gpu
+      ? {
+        gpu: {
+          adapter: gpu.adapter ?? null,
+          software: gpu.software,
+          cuda_anchor: gpu.cuda === true ? "ok" : gpu.cuda,
+          notes: gpu.notes,
+        },
+      }
+      : {}),
     rows,
     protect_seconds: protectSeconds,
     memory: {
@@ -151,18 +202,24 @@ async function main(): Promise<number> {
     console.log(
       `machine: ${report.machine.cpu}, ${report.machine.cores} cores; anchor: ${report.anchor}`,
     );
+    for (const note of gpu?.notes ?? []) console.log(`gpu: ${note}`);
     console.log(
       "model            batch  backend  ours/s   torch/s  ratio  GFLOP/s  ms/step  peak tensors  RSS MiB",
     );
     for (const r of rows) {
       console.log(
-        `${r.model.padEnd(16)} ${String(r.batch).padStart(5)}  ${r.backend.padEnd(7)} ${
-          String(r.image_steps_per_s).padStart(7)
-        }  ${String(r.torch_image_steps_per_s ?? "-").padStart(7)}  ${
-          String(r.ratio ?? "-").padStart(5)
-        }  ${String(r.gflops ?? "-").padStart(7)}  ${String(r.ms_per_step).padStart(7)}  ${
-          String(r.peak_tensors).padStart(12)
-        }  ${String(r.rss_mib).padStart(7)}`,
+        `${r.model.padEnd(16)} ${String(r.batch).padStart(5)}  ${r.backend.padEnd(7)}${
+          r.torch_device === "cuda" ? "*" : " "
+        }${String(r.image_steps_per_s).padStart(7)}  ${
+          String(r.torch_image_steps_per_s ?? "-").padStart(7)
+        }  ${String(r.ratio ?? "-").padStart(5)}  ${String(r.gflops ?? "-").padStart(7)}  ${
+          String(r.ms_per_step).padStart(7)
+        }  ${String(r.peak_tensors).padStart(12)}  ${String(r.rss_mib).padStart(7)}`,
+      );
+    }
+    if (rows.some((r) => r.torch_device === "cuda")) {
+      console.log(
+        "* torch/s and ratio of webgpu rows: PyTorch on CUDA, not the 2-thread CPU anchor",
       );
     }
     console.log(
@@ -176,6 +233,49 @@ async function main(): Promise<number> {
   }
   if (rows.length === 0) throw new UserError("no benchmark rows ran");
   return 0;
+}
+
+/** Batches on a hardware GPU: the issue's table. */
+const GPU_BATCHES = [1, 8, 32, 128];
+
+/** What the webgpu rows will measure: adapter, plan, CUDA anchor availability, notes. */
+async function gpuPlan(quick: boolean): Promise<{
+  adapter?: string;
+  software: boolean;
+  plan: [string, number][];
+  cuda: true | string;
+  notes: string[];
+}> {
+  const notes: string[] = [];
+  const probe = await probeGpuAdapter();
+  const adapter = "found" in probe ? probe.found : undefined;
+  const software = !adapter || adapter.software;
+  let plan: [string, number][];
+  if (!adapter) {
+    notes.push(`no WebGPU adapter (${"unavailable" in probe ? probe.unavailable : ""})`);
+    plan = [];
+  } else if (software) {
+    notes.push(
+      `no hardware GPU: WebGPU offers only ${adapter.name} (${adapter.softwareReason}); ` +
+        "webgpu rows measure that CPU renderer, at small batches only",
+    );
+    plan = quick ? [["blazeface-front", 1]] : [
+      ["blazeface-front", 1],
+      ["blazeface-front", 8],
+      ["blazeface-back", 1],
+    ];
+  } else {
+    notes.push(`hardware GPU adapter: ${adapter.name}`);
+    const batches = quick ? [1, 8] : GPU_BATCHES;
+    plan = [
+      ...batches.map((b) => ["blazeface-front", b] as [string, number]),
+      ...(quick ? [] : batches.map((b) => ["blazeface-back", b] as [string, number])),
+      ...(quick ? [] : [["mediapipe-full", 1] as [string, number]]),
+    ];
+  }
+  const cuda = await cudaAvailable();
+  if (cuda !== true) notes.push(`no CUDA: ${cuda}; webgpu rows have no CUDA ratio`);
+  return { adapter: adapter?.name, software, plan, cuda, notes };
 }
 
 if (import.meta.main) await runCli("bench", main);

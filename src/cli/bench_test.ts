@@ -5,8 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { PROJECT_ROOT } from "../paths.ts";
+import { probeGpuAdapter } from "../gpu/adapter.ts";
+import { WEBGPU_SKIP_REASON } from "../gpu/webgpu_testing.ts";
 
-async function bench(env: Record<string, string> = {}) {
+async function bench(env: Record<string, string> = {}, backend = "wasm") {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -15,7 +17,7 @@ async function bench(env: Record<string, string> = {}) {
       "--quick",
       "--json",
       "--backend",
-      "wasm",
+      backend,
     ],
     env,
     stdout: "piped",
@@ -73,4 +75,33 @@ Deno.test("bench --quick with the anchor: ratio = ours / torch, FLOP rate from i
   assert.ok(Math.abs(front.ratio - front.image_steps_per_s / front.torch_image_steps_per_s) < 0.01);
   // 61.5 MFLOP forward per image (the anchor's count) x 2 per step.
   assert.ok(Math.abs(front.gflops - front.image_steps_per_s * 61.52 * 2 / 1000) < 0.05);
+});
+
+Deno.test({
+  name:
+    "bench --quick --backend webgpu: GPU rows name the adapter; no GPU or CUDA is said, not fatal",
+  ignore: WEBGPU_SKIP_REASON !== undefined,
+}, async () => {
+  const { report } = await bench({ EQUALAIS_TORCH_PYTHON: "/nonexistent/python3" }, "webgpu");
+  const probe = await probeGpuAdapter();
+  const adapter = "found" in probe ? probe.found : undefined;
+  assert.equal(report.gpu.adapter, adapter?.name);
+  assert.match(report.gpu.cuda_anchor, /nonexistent\/python3/);
+  assert.ok(report.gpu.notes.some((n: string) => /^no CUDA: /.test(n)), report.gpu.notes);
+  const rows = report.rows.filter((r: { backend: string }) => r.backend === "webgpu");
+  assert.ok(rows.length >= 1);
+  for (const row of rows) {
+    assert.equal(row.adapter, adapter?.name);
+    assert.equal(row.torch_device, "cuda");
+    assert.equal(row.ratio, null);
+    assert.ok(row.image_steps_per_s > 0);
+  }
+  if (adapter?.software) {
+    // This machine kind (CI included): llvmpipe, said plainly, small batches only.
+    assert.equal(report.gpu.software, true);
+    assert.ok(report.gpu.notes.some((n: string) => /^no hardware GPU: /.test(n)));
+    assert.deepEqual(rows.map((r: { batch: number }) => r.batch), [1]);
+  } else {
+    assert.deepEqual(rows.map((r: { batch: number }) => r.batch), [1, 8]);
+  }
 });

@@ -1,5 +1,5 @@
 /**
- * `deno task sweep <config.json> [--out DIR] [--shard i/N] [--backend B]`
+ * `deno task sweep <config.json> [--out DIR] [--shard i/N] [--backend B] [--batch N|auto]`
  * `deno task sweep merge <dirs...> -o <dir>`
  * `deno task sweep summary <dir> [--json]`
  *
@@ -56,9 +56,17 @@ async function main(): Promise<number> {
     out: { type: "string" },
     shard: { type: "string" },
     backend: { type: "string" },
+    batch: { type: "string", default: "auto" },
   });
   if (positionals.length !== 1) {
-    throw new UserError("usage: sweep <config.json> [--out DIR] [--shard i/N] | merge | summary");
+    throw new UserError(
+      "usage: sweep <config.json> [--out DIR] [--shard i/N] [--batch N|auto] | merge | summary",
+    );
+  }
+  const batchFlag = values.batch as string;
+  const batch = batchFlag === "auto" ? "auto" : Number(batchFlag);
+  if (batch !== "auto" && !(Number.isInteger(batch) && batch >= 1)) {
+    throw new UserError(`--batch must be a whole number >= 1 or "auto", got "${batchFlag}"`);
   }
   const config = await readConfig(positionals[0]);
   const shard = values.shard ? parseShard(values.shard as string) : undefined;
@@ -72,6 +80,8 @@ async function main(): Promise<number> {
     outDir,
     shard,
     backend: backend.name,
+    adapter: backend.name === "webgpu" ? backend.adapter?.name : undefined,
+    batch,
     onProgress: (message) => console.error(`sweep: ${message}`),
   });
   console.error(

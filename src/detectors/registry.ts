@@ -12,7 +12,9 @@ import { HumanPipelineDetector } from "./human_pipeline.ts";
 import { FaceApiSsdDetector } from "./faceapi_ssd.ts";
 import { FaceApiTinyDetector } from "./faceapi_tiny.ts";
 import { HaarCascadeDetector } from "./haar_cascade.ts";
-import type { Detector, DetectorKind, WhiteBoxDetector } from "./types.ts";
+import { type Detector, type DetectorKind, isWhiteBox, type WhiteBoxDetector } from "./types.ts";
+import * as tf from "@tensorflow/tfjs";
+import { needsHostBackend, onHostBackend } from "../backend_host.ts";
 
 /** How to load one detector, and whether it is white-box. */
 export interface DetectorEntry {
@@ -22,6 +24,8 @@ export interface DetectorEntry {
   kind: DetectorKind;
   /** Loads the detector's models. */
   load: () => Promise<Detector>;
+  /** Detection reads tensors synchronously: on webgpu it runs on the host backend (wasm). */
+  hostDetect?: boolean;
 }
 
 /** The registry, in the order detectors are listed and run. */
@@ -33,9 +37,9 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: () => BlazeFamilyDetector.load(BLAZEFACE_FRONT),
   },
   { id: "mediapipe-full", kind: "whitebox", load: () => BlazeFamilyDetector.load(MEDIAPIPE_FULL) },
-  { id: "faceapi-ssd", kind: "whitebox", load: () => FaceApiSsdDetector.load() },
+  { id: "faceapi-ssd", kind: "whitebox", load: () => FaceApiSsdDetector.load(), hostDetect: true },
   { id: "human", kind: "blackbox", load: () => HumanPipelineDetector.load() },
-  { id: "faceboxes", kind: "blackbox", load: () => FaceBoxesDetector.load() },
+  { id: "faceboxes", kind: "blackbox", load: () => FaceBoxesDetector.load(), hostDetect: true },
   { id: "faceapi-tiny", kind: "blackbox", load: () => FaceApiTinyDetector.load() },
   { id: "haar", kind: "blackbox", load: () => HaarCascadeDetector.load() },
 ];
@@ -82,19 +86,50 @@ export function parseDetectorList(spec: string): string[] {
   return [...new Set(ids)];
 }
 
+// Keyed by backend and id: weights live on the backend that loaded them.
 const loaded = new Map<string, Promise<Detector>>();
 
-/** Loads a detector once per process and returns the shared instance. */
+/** Loads a detector once per process and backend, and returns the shared instance. */
 export function loadDetector(id: string): Promise<Detector> {
   const entry = DETECTORS.find((d) => d.id === id);
   if (!entry) parseDetectorList(id);
-  let promise = loaded.get(id);
+  const key = `${tf.getBackend()}|${id}`;
+  let promise = loaded.get(key);
   if (!promise) {
-    promise = entry!.load();
-    loaded.set(id, promise);
-    promise.catch(() => loaded.delete(id));
+    promise = entry!.hostDetect && needsHostBackend() ? loadWithHostDetect(entry!) : entry!.load();
+    loaded.set(key, promise);
+    promise.catch(() => loaded.delete(key));
   }
   return promise;
+}
+
+/**
+ * The detector with its gradients on the active (GPU) backend and its detection on the
+ * host backend, from a second copy of its weights loaded there (see backend_host.ts).
+ */
+async function loadWithHostDetect(entry: DetectorEntry): Promise<Detector> {
+  const gpu = await entry.load();
+  const host = await onHostBackend(() => entry.load());
+  const detector: Detector = {
+    id: gpu.id,
+    family: gpu.family,
+    kind: gpu.kind,
+    threshold: gpu.threshold,
+    description: gpu.description,
+    detect: (image) => onHostBackend(() => host.detect(image)),
+    dispose: () => {
+      gpu.dispose();
+      host.dispose();
+    },
+  };
+  if (!isWhiteBox(gpu)) return detector;
+  return {
+    ...detector,
+    kind: "whitebox",
+    inputSize: gpu.inputSize,
+    logitThreshold: gpu.logitThreshold,
+    faceLogits: (images) => gpu.faceLogits(images),
+  } as WhiteBoxDetector;
 }
 
 /** Loads a white-box detector; throws a UserError if the id names a black-box one. */

@@ -13,6 +13,8 @@ export interface Provenance {
   versions: { deno: string; tfjs: string; human: string; sharp: string };
   /** tfjs backend that ran. */
   backend: string;
+  /** The WebGPU adapter it ran on (webgpu only), e.g. "NVIDIA H200". */
+  adapter?: string;
   /** Machine facts. */
   machine: { cores: number; cpu: string; os: string; memory_gib: number };
 }
@@ -53,7 +55,7 @@ async function cpuModel(): Promise<string> {
 }
 
 /** Collects the provenance of the current process. */
-export async function collectProvenance(backend: string): Promise<Provenance> {
+export async function collectProvenance(backend: string, adapter?: string): Promise<Provenance> {
   const commit = await git(["rev-parse", "--short=12", "HEAD"]) ?? "unknown";
   const dirty = (await git(["status", "--porcelain", "--untracked-files=no"]))?.length
     ? "+dirty"
@@ -67,6 +69,7 @@ export async function collectProvenance(backend: string): Promise<Provenance> {
       sharp: await packageVersion("sharp"),
     },
     backend,
+    ...(adapter ? { adapter } : {}),
     machine: {
       cores: navigator.hardwareConcurrency,
       cpu: await cpuModel(),

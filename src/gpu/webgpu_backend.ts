@@ -16,11 +16,17 @@ import { type AdapterInfoFields, describeAdapterInfo, type GpuAdapterReport } fr
 export const WEBGPU = "webgpu";
 
 let adapterReport: GpuAdapterReport | undefined;
+let maxBindingBytes = Number.POSITIVE_INFINITY;
 const deviceErrors: string[] = [];
 
 /** The adapter the webgpu backend runs on, once it has started. */
 export function webgpuAdapter(): GpuAdapterReport | undefined {
   return adapterReport;
+}
+
+/** The largest storage buffer one shader may bind: no tensor can be larger. */
+export function webgpuMaxBindingBytes(): number {
+  return maxBindingBytes;
 }
 
 /** WebGPU errors (validation, out of memory, device loss) seen since start, oldest first. */
@@ -60,6 +66,7 @@ async function createBackend(): Promise<tf.KernelBackend> {
     if (info.reason !== "destroyed") recordError(`device lost: ${info.message}`);
   });
   adapterReport = describeAdapterInfo(adapter.info as AdapterInfoFields);
+  maxBindingBytes = device.limits.maxStorageBufferBindingSize;
   if (adapterReport.software) {
     // A CPU renderer compiles tfjs's tiled matrix-product shader for minutes (measured:
     // 77 s for one MatMulPackedProgram on llvmpipe); the small-output variant compiles in
