@@ -11,6 +11,7 @@ import { MODELS_DIR, NODE_MODULES, SAMPLES_DIR } from "../paths.ts";
 import { ensureChromium } from "./chromium.ts";
 import { ensureJupyter } from "./jupyter.ts";
 import { ensureFonts } from "./fonts.ts";
+import { ensureWebgpuLibraries } from "./webgpu.ts";
 import {
   DEBIAN_PREFIX,
   type Manifest,
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
   await ensureChromium();
   await ensureJupyter();
   await ensureFonts();
+  await ensureWebgpuLibraries();
   if (Deno.args.includes("--bench")) await ensureTorch();
   console.error(`setup: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
