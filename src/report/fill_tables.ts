@@ -21,6 +21,10 @@ export const REPORT_TABLES: Readonly<Record<string, (rows: StoredRow[]) => strin
       `  ${f.stoppedEarly} runs stopped early once no attacked detector found a face.`,
       `- Backend ${f.backend}; versions ${JSON.stringify(f.versions)};`,
       `  code ${f.codeVersions.join(", ")}.`,
+      `- Attack runs per photo: ${
+        Object.entries(f.unitsPerImage).map(([image, n]) => `${image.split("/").at(-1)} ${n}`)
+          .join(", ")
+      }.`,
     ].join("\n");
   },
 };

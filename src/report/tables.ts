@@ -151,6 +151,7 @@ export function sweepFacts(rows: StoredRow[]): {
   versions: unknown;
   backend: unknown;
   codeVersions: string[];
+  unitsPerImage: Record<string, number>;
 } {
   const ok = rows.filter((r) => !r.error);
   const units = new Map(rows.map((r) => [r.unit, r]));
@@ -164,5 +165,11 @@ export function sweepFacts(rows: StoredRow[]): {
     versions: ok[0]?.versions,
     backend: ok[0]?.backend,
     codeVersions: ordered(ok.map((r) => r.code_version as string)),
+    unitsPerImage: Object.fromEntries(
+      ordered([...units.values()].map((r) => r.image as string)).map((image) => [
+        image,
+        [...units.values()].filter((r) => r.image === image).length,
+      ]),
+    ),
   };
 }
