@@ -4,7 +4,7 @@
  * every detector finds before, on the output, and after JPEG q75, with image quality
  * and time per photo.
  */
-import { initBackend } from "../backend.ts";
+import { backendLabel, initBackend } from "../backend.ts";
 import { DEFAULT_SOURCE_IDS, DETECTOR_IDS } from "../detectors/registry.ts";
 import { PROJECT_ROOT, SAMPLES_DIR } from "../paths.ts";
 import { readManifest } from "../verified_files.ts";
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
         eot: PROTECT_DEFAULTS.eot,
         detectors: [...DEFAULT_SOURCE_IDS],
         judges: [...DETECTOR_IDS],
-        backend: backend.name,
+        backend: backendLabel(backend),
         onProgress: (step, _loss, facesLeft) => {
           if (step - lastStep < 10) return;
           lastStep = step;

@@ -6,7 +6,7 @@
  * A bad image is reported (with "error") and the others are still processed; the exit
  * code is non-zero if any image failed.
  */
-import { initBackend } from "../backend.ts";
+import { backendLabel, initBackend } from "../backend.ts";
 import { describeError, UserError } from "../errors.ts";
 import { readImage } from "../image/decode.ts";
 import { loadDetector, parseDetectorList } from "../detectors/registry.ts";
@@ -115,7 +115,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     console.log(
-      "usage: deno task detect <image...> [--detectors LIST|all] [--backend wasm|cpu|tensorflow] [--json]",
+      "usage: deno task detect <image...> [--detectors LIST|all] [--backend auto|wasm|cpu|webgpu|tensorflow] [--json]",
     );
     return 0;
   }
@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   const detectorIds = parseDetectorList(values.detectors as string);
   const backend = await initBackend(values.backend as string | undefined);
   if (backend.fallbackReason) console.error(`detect: ${backend.fallbackReason}`);
-  const report = await detectFiles(positionals, detectorIds, backend.name);
+  const report = await detectFiles(positionals, detectorIds, backendLabel(backend));
   for (const img of report.images) {
     if (img.error) console.error(`detect: error: ${img.error}`);
   }

@@ -4,7 +4,7 @@
  * Image quality of the protected photo and, for every detector and channel, how many of
  * the clean photo's reference faces each detector still finds.
  */
-import { initBackend } from "../backend.ts";
+import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { readImage } from "../image/decode.ts";
 import { parseChannel } from "../image/channels.ts";
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   const evaluation = await evaluatePair(clean, protectedImage, channels, detectors);
   console.log(
     values.json
-      ? JSON.stringify({ ...evaluation, backend: backend.name })
+      ? JSON.stringify({ ...evaluation, backend: backendLabel(backend) })
       : formatEvaluation(evaluation),
   );
   return 0;

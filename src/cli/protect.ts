@@ -9,7 +9,7 @@
  * message, visible badge, metadata marks; each can be switched off) and reports faces per
  * detector on the input, on the written file and after JPEG q75, and the layers read back.
  */
-import { initBackend } from "../backend.ts";
+import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES, getAttack } from "../attacks/registry.ts";
 import { DETECTOR_IDS, parseDetectorList, WHITEBOX_IDS } from "../detectors/registry.ts";
@@ -25,7 +25,7 @@ const USAGE = `usage: deno task protect <input> -o <output>
   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
   [--badge-text TEXT] [--badge-position ${BADGE_POSITIONS.join("|")}]
   [--badge-size ${BADGE_DEFAULTS.size}] [--badge-opacity ${BADGE_DEFAULTS.opacity}]
-  [--quality 95] [--backend wasm|cpu|tensorflow] [--json] [--quiet]`;
+  [--quality 95] [--backend auto|wasm|cpu|webgpu|tensorflow] [--json] [--quiet]`;
 
 /** Switches given as --no-X, which node's parser does not take. */
 const NEGATIONS = ["robust", "perturbation", "stego", "badge", "metadata"] as const;
@@ -173,7 +173,7 @@ async function main(): Promise<number> {
       opacity: badgeOpacity,
     },
     judges: [...DETECTOR_IDS],
-    backend: backend.name,
+    backend: backendLabel(backend),
     onFilterProgress: (progress) => {
       const now = performance.now();
       const stageChange = progress.stage !== "perturb";

@@ -7,7 +7,8 @@
  * On a GPU, units that differ only in their image (same attack, budget, sources, robust
  * mode and seed) and whose images have the same size are attacked together, as one
  * batch through every forward/backward pass; `batch` sets how many (default: 1 on CPU
- * backends, from memory on webgpu). A photo's result does not depend on its batch-mates.
+ * backends, from memory on webgpu). A photo gets the random start and EOT draws it would get
+ * alone; only float rounding can differ with the batch size.
  */
 import { describeError, UserError } from "../errors.ts";
 import { readImage } from "../image/decode.ts";
