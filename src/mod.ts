@@ -9,7 +9,14 @@
  * const result = await perturbPhoto(photo, { ...PROTECT_DEFAULTS, detectors: [...DEFAULT_SOURCE_IDS] });
  * ```
  */
-export { activeBackend, type BackendInfo, type BackendName, initBackend } from "./backend.ts";
+export {
+  activeBackend,
+  type BackendInfo,
+  backendLabel,
+  type BackendName,
+  type BackendRequest,
+  initBackend,
+} from "./backend.ts";
 export { describeError, SetupError, UserError } from "./errors.ts";
 export { decodeImage, MAX_PIXELS, readImage } from "./image/decode.ts";
 export { encodeImage, formatFromPath, jpegRoundTrip, writeFileAtomic } from "./image/encode.ts";
