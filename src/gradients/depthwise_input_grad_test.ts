@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
+import { WEBGPU_SKIP_REASON } from "../gpu/webgpu_testing.ts";
 import { type DepthwiseAttrs, depthwiseConv2dInputGrad } from "./depthwise_input_grad.ts";
 
 const CASES: {
@@ -50,8 +51,15 @@ const CASES: {
   },
 ];
 
-for (const backend of ["cpu", "wasm"]) {
-  Deno.test(`depthwise input gradient equals the native kernel (${backend})`, async () => {
+// webgpu too (the software adapter in CI): its strided spreading avoids rank-6 pads.
+for (const backend of ["cpu", "wasm", "webgpu"]) {
+  Deno.test({
+    name: `depthwise input gradient equals the native kernel (${backend})`,
+    ignore: backend === "webgpu" && WEBGPU_SKIP_REASON !== undefined,
+  }, async () => {
+    // These tensors are small enough for tfjs's webgpu backend to hand them to its cpu
+    // kernels; the test is about the GPU's.
+    if (backend === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
     for (const c of CASES) {
       await initBackend("cpu");
       const x = tf.randomNormal(c.x, 0, 1, "float32", 1) as tf.Tensor4D;
@@ -73,8 +81,9 @@ for (const backend of ["cpu", "wasm"]) {
       const want = await expected.data() as Float32Array;
       await initBackend(backend);
       const dx = depthwiseConv2dInputGrad(c.x, dy, filter, c.attrs);
-      const lhs = y.mul(dy).sum().dataSync()[0];
-      const rhs = x.mul(dx).sum().dataSync()[0];
+      // Asynchronous reads: webgpu cannot read synchronously under Deno.
+      const lhs = (await y.mul(dy).sum().data())[0];
+      const rhs = (await x.mul(dx).sum().data())[0];
       assert.ok(
         Math.abs(lhs - rhs) < 1e-4 * Math.max(1, Math.abs(lhs)),
         `${c.name}: ${lhs} vs ${rhs}`,
@@ -86,5 +95,6 @@ for (const backend of ["cpu", "wasm"]) {
       }
       tf.dispose([x, filter, y, dy, expected, dx]);
     }
+    if (backend === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", true);
   });
 }

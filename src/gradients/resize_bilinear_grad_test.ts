@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
+import { WEBGPU_SKIP_REASON } from "../gpu/webgpu_testing.ts";
 import { interpolationMatrix, resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
 
 const SIZES: [number, number, number, number][] = [
@@ -14,9 +15,14 @@ const SIZES: [number, number, number, number][] = [
   [5, 7, 5, 7], // identity size
 ];
 
-for (const backend of ["cpu", "wasm"]) {
-  Deno.test(`resize-bilinear gradient is the exact transpose (${backend})`, async () => {
+// webgpu too (the software adapter in CI), with its kernels rather than its cpu hand-off.
+for (const backend of ["cpu", "wasm", "webgpu"]) {
+  Deno.test({
+    name: `resize-bilinear gradient is the exact transpose (${backend})`,
+    ignore: backend === "webgpu" && WEBGPU_SKIP_REASON !== undefined,
+  }, async () => {
     await initBackend(backend);
+    if (backend === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
     for (const [inH, inW, outH, outW] of SIZES) {
       for (const alignCorners of [false, true]) {
         for (const halfPixelCenters of alignCorners ? [false] : [false, true]) {
@@ -41,13 +47,13 @@ for (const backend of ["cpu", "wasm"]) {
             alignCorners,
             halfPixelCenters,
           );
-          const forwardDiff = tf.sub(viaMatrices, viaKernel).abs().max().dataSync()[0];
+          const forwardDiff = (await tf.sub(viaMatrices, viaKernel).abs().max().data())[0];
           assert.ok(forwardDiff < 1e-5, `${label}: forward differs by ${forwardDiff}`);
           // <R x C^T, dy> = <x, R^T dy C> for random dy: the adjoint identity.
           const dy = tf.randomNormal([2, outH, outW, 3], 0, 1, "float32", 5) as tf.Tensor4D;
           const dx = resizeBilinearInputGrad(x.shape, dy, alignCorners, halfPixelCenters);
-          const lhs = viaKernel.mul(dy).sum().dataSync()[0];
-          const rhs = x.mul(dx).sum().dataSync()[0];
+          const lhs = (await viaKernel.mul(dy).sum().data())[0];
+          const rhs = (await x.mul(dx).sum().data())[0];
           assert.ok(
             Math.abs(lhs - rhs) < 1e-3 * Math.max(1, Math.abs(lhs)),
             `${label}: ${lhs} vs ${rhs}`,
@@ -58,11 +64,12 @@ for (const backend of ["cpu", "wasm"]) {
               .mul(dy).sum()
           )(x);
           assert.deepEqual(g.shape, x.shape);
-          const gradDiff = tf.sub(g, dx).abs().max().dataSync()[0];
+          const gradDiff = (await tf.sub(g, dx).abs().max().data())[0];
           assert.ok(gradDiff < 1e-5, `${label}: registered gradient differs by ${gradDiff}`);
           tf.dispose([x, rows, cols, byRows, viaMatrices, viaKernel, dy, dx, g]);
         }
       }
     }
+    if (backend === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", true);
   });
 }
