@@ -1,12 +1,18 @@
 /**
- * An attack on the webgpu backend (the software adapter in CI) does what it does on
- * wasm: robust BIM through the real-JPEG channel hides every face of a downscaled sample
- * from blazeface-front, and the written file shows no face to the detector on either
- * backend, while the clean photo shows them.
+ * Attacks on the webgpu backend (the software adapter in CI) do what they do on wasm:
+ * robust BIM through the real-JPEG channel hides every face of a downscaled sample from
+ * blazeface-front, and the written file shows no face to the detector on either backend,
+ * while the clean photo shows them; every registered attack lowers the face scores
+ * within its budget.
  */
+import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
-import { loadDetector } from "../detectors/registry.ts";
+import { loadDetector, loadWhiteBoxDetector } from "../detectors/registry.ts";
+import { ATTACKS } from "../attacks/registry.ts";
+import { detectionObjective } from "../attacks/objective.ts";
+import { Perturbation } from "../attacks/perturbation.ts";
+import { imageToTensor } from "../image/rgb_image.ts";
 import { readImage } from "../image/decode.ts";
 import { encodeImage, writeFileAtomic } from "../image/encode.ts";
 import { perturbPhoto } from "../protect/perturb_photo.ts";
@@ -52,6 +58,42 @@ Deno.test({
     assert.deepEqual(webgpuErrors(), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
+    await initBackend("wasm");
+  }
+});
+
+Deno.test({
+  name: "webgpu: every attack lowers blazeface-front's face scores within its budget",
+  ignore: WEBGPU_SKIP_REASON !== undefined,
+}, async () => {
+  await initBackend("webgpu");
+  const detector = await loadWhiteBoxDetector("blazeface-front");
+  const clean = imageToTensor(await resizeImage(await readSample(1), 192));
+  const scoreSum = async (images: tf.Tensor4D) => {
+    const sum = tf.tidy(() => tf.sigmoid(detector.faceLogits(images)).sum());
+    const value = (await sum.data())[0];
+    sum.dispose();
+    return value;
+  };
+  const before = await scoreSum(clean);
+  try {
+    for (const entry of ATTACKS) {
+      const perturbation = new Perturbation(clean.shape, { factor: 2 });
+      const result = await entry.run(
+        { clean, objective: detectionObjective([{ detector }]), perturbation },
+        { eps: 8, steps: 2, seed: 3 },
+      );
+      const after = await scoreSum(result.adversarial);
+      const linf = tf.tidy(() => result.adversarial.sub(clean).abs().max());
+      const moved = (await linf.data())[0];
+      assert.ok(after < before, `${entry.name}: face scores ${after} vs ${before} before`);
+      assert.ok(moved > 0 && moved <= 8, `${entry.name}: L-inf ${moved}`);
+      tf.dispose([result.adversarial, linf]);
+      perturbation.dispose();
+    }
+    assert.deepEqual(webgpuErrors(), []);
+  } finally {
+    clean.dispose();
     await initBackend("wasm");
   }
 });
