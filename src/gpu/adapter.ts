@@ -58,23 +58,47 @@ export type AdapterProbe = { found: GpuAdapterReport } | { unavailable: string }
 
 let probe: Promise<AdapterProbe> | undefined;
 
-/** Asks WebGPU for its preferred (high-performance) adapter, once per process. */
+/**
+ * Asks WebGPU for its preferred (high-performance) adapter, once per process. The asking
+ * happens in a child process where it may: loading GPU drivers costs a process ~60 MiB
+ * that a wasm run should not carry, and a crashing driver takes only the child down.
+ */
 export function probeGpuAdapter(): Promise<AdapterProbe> {
-  probe ??= requestInfo();
+  probe ??= probeInChild().catch(() => requestInfo());
   return probe;
 }
 
+const NO_ADAPTER = "WebGPU found no adapter (no Vulkan or EGL/GL driver; `deno task setup` " +
+  "installs Mesa's as root)";
+
+// Prints the adapter's information as JSON, or null.
+const PROBE_SCRIPT =
+  `const a = await navigator.gpu?.requestAdapter({ powerPreference: "high-performance" });
+const i = a?.info;
+console.log(JSON.stringify(i ? { vendor: i.vendor, architecture: i.architecture, device: i.device,
+  description: i.description, isFallbackAdapter: i.isFallbackAdapter } : null));`;
+
+async function probeInChild(): Promise<AdapterProbe> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", PROBE_SCRIPT],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    const reason = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
+    return { unavailable: `the WebGPU probe failed (exit ${out.code}: ${reason})` };
+  }
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as AdapterInfoFields | null;
+  return info ? { found: describeAdapterInfo(info) } : { unavailable: NO_ADAPTER };
+}
+
+// In this process: where child processes may not be started.
 async function requestInfo(): Promise<AdapterProbe> {
   const gpu = (navigator as { gpu?: GPU }).gpu;
   if (!gpu) return { unavailable: "this Deno build has no WebGPU (navigator.gpu is missing)" };
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
-    if (!adapter) {
-      return {
-        unavailable: "WebGPU found no adapter (no Vulkan or EGL/GL driver; `deno task setup` " +
-          "installs Mesa's as root)",
-      };
-    }
+    if (!adapter) return { unavailable: NO_ADAPTER };
     return { found: describeAdapterInfo(adapter.info as AdapterInfoFields) };
   } catch (error) {
     return { unavailable: `WebGPU adapter request failed: ${String(error).split("\n")[0]}` };
