@@ -72,6 +72,7 @@ async function main(): Promise<number> {
   const shard = values.shard ? parseShard(values.shard as string) : undefined;
   const backend = await initBackend(values.backend as string | undefined);
   if (backend.fallbackReason) console.error(`sweep: ${backend.fallbackReason}`);
+  if (backend.autoChoice) console.error(`sweep: backend: ${backend.autoChoice}`);
   const outDir = (values.out as string | undefined) ?? `${PROJECT_ROOT}/results/${config.name}`;
   console.error(
     `sweep: ${config.name} into ${outDir}${shard ? ` (shard ${shard.index}/${shard.count})` : ""}`,
