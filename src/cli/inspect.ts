@@ -13,7 +13,7 @@ import { inspectPhoto, type InspectReport } from "../inspect/inspect_photo.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
 
 const USAGE =
-  "usage: deno task inspect <image> [--json] [--detectors LIST|all] [--backend wasm|cpu|tensorflow]";
+  "usage: deno task inspect <image> [--json] [--detectors LIST|all] [--backend auto|wasm|cpu|webgpu|tensorflow]";
 
 /** Formats a report for people. */
 export function formatInspectReport(path: string, report: InspectReport): string {

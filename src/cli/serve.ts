@@ -14,7 +14,7 @@ const USAGE =
   `usage: deno task serve [--port 8000] [--host 127.0.0.1] [--queue ${DEFAULT_LIMITS.maxWaiting}]
   [--job-minutes ${
     DEFAULT_LIMITS.jobTimeoutMs / 60_000
-  }] [--idle-minutes 2] [--backend wasm|cpu|tensorflow]
+  }] [--idle-minutes 2] [--backend auto|wasm|cpu|webgpu|tensorflow]
   --host 0.0.0.0 serves other machines too (the default serves this machine only)`;
 
 async function main(): Promise<number | void> {
