@@ -48,23 +48,3 @@ export function projectRelative(path: string): string {
     ? absolute.slice(PROJECT_ROOT.length + 1)
     : absolute;
 }
-
-/** The git commit of the working tree, with "+dirty" when tracked files changed. */
-export async function workingTreeVersion(): Promise<string> {
-  const git = async (args: string[]) => {
-    try {
-      const out = await new Deno.Command("git", {
-        args,
-        cwd: PROJECT_ROOT,
-        stdout: "piped",
-        stderr: "null",
-      }).output();
-      return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const commit = await git(["rev-parse", "--short=12", "HEAD"]) ?? "unknown";
-  const dirty = (await git(["status", "--porcelain", "--untracked-files=no"]))?.length;
-  return dirty ? `${commit}+dirty` : commit;
-}

@@ -16,8 +16,8 @@ import {
   type FiguresManifest,
   type FigureSource,
   projectRelative,
-  workingTreeVersion,
 } from "../charts/figures_manifest.ts";
+import { workingTreeVersion } from "../experiments/code_version.ts";
 import { PAPER_FIGURES } from "../charts/paper_figures.ts";
 import { distinct, measuredRows, readResultRows } from "../charts/result_rows.ts";
 import { parseFlags, runCli } from "./run_cli.ts";

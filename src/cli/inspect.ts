@@ -8,6 +8,7 @@
  */
 import { initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
+import { readFileBytes } from "../image/decode.ts";
 import { parseDetectorList } from "../detectors/registry.ts";
 import { inspectPhoto, type InspectReport } from "../inspect/inspect_photo.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
@@ -51,14 +52,7 @@ async function main(): Promise<number> {
   if (positionals.length !== 1) throw new UserError(`give exactly one image\n${USAGE}`);
   const path = positionals[0];
   const detectors = parseDetectorList(values.detectors as string);
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new UserError(`${path}: file not found`);
-    if (error instanceof Deno.errors.IsADirectory) throw new UserError(`${path}: is a directory`);
-    throw new UserError(`${path}: cannot be read (${(error as Error).message})`);
-  }
+  const bytes = await readFileBytes(path);
   const backend = await initBackend(values.backend as string | undefined);
   if (backend.fallbackReason) console.error(`inspect: ${backend.fallbackReason}`);
   const report = await inspectPhoto(bytes, { detectors, decode: { label: path } });

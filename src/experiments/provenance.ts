@@ -2,6 +2,7 @@
  * Where a result came from: code version, library versions, backend and machine. Every
  * sweep's run.json and every result row carry it.
  */
+import { workingTreeVersion } from "./code_version.ts";
 import * as tf from "@tensorflow/tfjs";
 import { PROJECT_ROOT } from "../paths.ts";
 
@@ -17,21 +18,6 @@ export interface Provenance {
   adapter?: string;
   /** Machine facts. */
   machine: { cores: number; cpu: string; os: string; memory_gib: number };
-}
-
-async function git(args: string[]): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command("git", {
-      args,
-      cwd: PROJECT_ROOT,
-      stdout: "piped",
-      stderr: "null",
-    })
-      .output();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function packageVersion(name: string): Promise<string> {
@@ -56,12 +42,8 @@ async function cpuModel(): Promise<string> {
 
 /** Collects the provenance of the current process. */
 export async function collectProvenance(backend: string, adapter?: string): Promise<Provenance> {
-  const commit = await git(["rev-parse", "--short=12", "HEAD"]) ?? "unknown";
-  const dirty = (await git(["status", "--porcelain", "--untracked-files=no"]))?.length
-    ? "+dirty"
-    : "";
   return {
-    code_version: commit + dirty,
+    code_version: await workingTreeVersion(),
     versions: {
       deno: Deno.version.deno,
       tfjs: tf.version.tfjs,

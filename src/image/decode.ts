@@ -23,9 +23,14 @@ export interface DecodeOptions {
 
 /** Reads an image file; throws a UserError naming the file and the problem. */
 export async function readImage(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
-  let bytes: Uint8Array;
+  const bytes = await readFileBytes(path);
+  return decodeImage(bytes, { ...options, label: options.label ?? path });
+}
+
+/** Reads a file's bytes; a missing, unreadable or directory path is a UserError naming it. */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
   try {
-    bytes = await Deno.readFile(path);
+    return await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) throw new UserError(`${path}: file not found`);
     if (error instanceof Deno.errors.IsADirectory) throw new UserError(`${path}: is a directory`);
@@ -34,7 +39,6 @@ export async function readImage(path: string, options: DecodeOptions = {}): Prom
     }
     throw new UserError(`${path}: cannot be read (${(error as Error).message})`);
   }
-  return decodeImage(bytes, { ...options, label: options.label ?? path });
 }
 
 /** Decodes JPEG, PNG or WebP bytes to RGB, applying EXIF orientation. */

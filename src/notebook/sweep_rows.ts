@@ -10,7 +10,7 @@ import { sha256Hex } from "../hash.ts";
 import { PROJECT_ROOT } from "../paths.ts";
 import { runSweep, stableJson } from "../experiments/run_sweep.ts";
 import { type SweepConfig, validateConfig } from "../experiments/sweep_config.ts";
-import { workingTreeVersion } from "../charts/figures_manifest.ts";
+import { workingTreeVersion } from "../experiments/code_version.ts";
 import { measuredRows, readResultRows, type ResultRow } from "../charts/result_rows.ts";
 
 /** The environment variable that moves the small-sweep cache. */

@@ -4,6 +4,7 @@
  * format its name asks for, and report faces per detector on the written file, also after
  * a JPEG q75 re-encode, with the layers applied and read back.
  */
+import { readFileBytes } from "../image/decode.ts";
 import { formatFromPath, writeFileAtomic } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
 import type { BadgeOptions, Box } from "../marks/badge.ts";
@@ -113,20 +114,6 @@ export async function checkOutputPath(input: string, output: string): Promise<vo
   }
 }
 
-/** Reads a file for protection, with one-line errors naming the file. */
-async function readInput(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new UserError(`${path}: file not found`);
-    if (error instanceof Deno.errors.IsADirectory) throw new UserError(`${path}: is a directory`);
-    if (error instanceof Deno.errors.PermissionDenied) {
-      throw new UserError(`${path}: permission denied`);
-    }
-    throw new UserError(`${path}: cannot be read (${(error as Error).message})`);
-  }
-}
-
 /** Protects `input` into `output` and reports how well it worked. */
 export async function protectFile(
   input: string,
@@ -135,7 +122,7 @@ export async function protectFile(
 ): Promise<ProtectReport> {
   await checkOutputPath(input, output);
   const format = formatFromPath(output);
-  const bytes = await readInput(input);
+  const bytes = await readFileBytes(input);
   const {
     quality,
     judges,
