@@ -26,6 +26,18 @@ async function main(): Promise<number> {
   }
   const filled = fillTables(text, rows);
   await writeFileAtomic(values.report as string, new TextEncoder().encode(filled));
+  // The project's formatter aligns the tables as `deno fmt --check` expects of a committed report.
+  const fmt = await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", "--config", `${PROJECT_ROOT}/deno.json`, values.report as string],
+    cwd: PROJECT_ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!fmt.success) {
+    throw new UserError(
+      `deno fmt failed on ${values.report}: ${new TextDecoder().decode(fmt.stderr)}`,
+    );
+  }
   console.error(`report: tables in ${values.report} rebuilt from ${rows.length} rows`);
   return 0;
 }

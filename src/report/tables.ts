@@ -38,6 +38,20 @@ function markdownTable(header: string[], lines: string[][]): string {
   return [header, rule, ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
+/** One line per attack and eps that has rows: the two names, then `cells` of those rows. */
+function attackEpsLines(
+  selected: StoredRow[],
+  cells: (cell: StoredRow[]) => string[],
+): string[][] {
+  const epsList = ordered(selected.map((r) => r.eps as number), (a, b) => a - b);
+  return ordered(selected.map(attackLabel)).flatMap((attack) =>
+    epsList.flatMap((eps) => {
+      const cell = selected.filter((r) => attackLabel(r) === attack && r.eps === eps);
+      return cell.length === 0 ? [] : [[attack, String(eps), ...cells(cell)]];
+    })
+  );
+}
+
 /** The sources of the sweep, largest set (the full ensemble) first among equals by name. */
 function ensembleSource(rows: StoredRow[]): string {
   return rows.reduce(
@@ -64,24 +78,15 @@ export function ensembleTable(rows: StoredRow[], channel: string): string {
   const judges = ordered(selected.map((r) => r.target as string)).filter((t) =>
     !sourceIds.includes(t)
   );
-  const attacks = ordered(selected.map(attackLabel));
-  const epsList = ordered(selected.map((r) => r.eps as number), (a, b) => a - b);
-  const lines: string[][] = [];
-  for (const attack of attacks) {
-    for (const eps of epsList) {
-      const cell = selected.filter((r) => attackLabel(r) === attack && r.eps === eps);
-      if (cell.length === 0) continue;
-      const units = new Map(cell.map((r) => [r.unit, r]));
-      lines.push([
-        attack,
-        String(eps),
-        percent(pooledDetectionRate(cell.filter((r) => sourceIds.includes(r.target as string)))),
-        ...judges.map((j) => percent(pooledDetectionRate(cell.filter((r) => r.target === j)))),
-        mean([...units.values()].map((r) => r.psnr_db as number)).toFixed(1),
-        mean([...units.values()].map((r) => r.ssim_rgb as number)).toFixed(3),
-      ]);
-    }
-  }
+  const lines = attackEpsLines(selected, (cell) => {
+    const units = new Map(cell.map((r) => [r.unit, r]));
+    return [
+      percent(pooledDetectionRate(cell.filter((r) => sourceIds.includes(r.target as string)))),
+      ...judges.map((j) => percent(pooledDetectionRate(cell.filter((r) => r.target === j)))),
+      mean([...units.values()].map((r) => r.psnr_db as number)).toFixed(1),
+      mean([...units.values()].map((r) => r.ssim_rgb as number)).toFixed(3),
+    ];
+  });
   return markdownTable(
     ["attack", "eps", "attacked detectors", ...judges, "PSNR dB", "SSIM"],
     lines,
@@ -100,20 +105,10 @@ export function stepsTable(rows: StoredRow[], channel: string): string {
     sourceKey(r) === source && sourceIds.includes(r.target as string)
   );
   const steps = ordered(selected.map((r) => r.steps as number), (a, b) => a - b);
-  const attacks = ordered(selected.map(attackLabel));
-  const epsList = ordered(selected.map((r) => r.eps as number), (a, b) => a - b);
-  const lines: string[][] = [];
-  for (const attack of attacks) {
-    for (const eps of epsList) {
-      const cell = selected.filter((r) => attackLabel(r) === attack && r.eps === eps);
-      if (cell.length === 0) continue;
-      lines.push([
-        attack,
-        String(eps),
-        ...steps.map((s) => percent(pooledDetectionRate(cell.filter((r) => r.steps === s)))),
-      ]);
-    }
-  }
+  const lines = attackEpsLines(
+    selected,
+    (cell) => steps.map((n) => percent(pooledDetectionRate(cell.filter((r) => r.steps === n)))),
+  );
   return markdownTable(["attack", "eps", ...steps.map((s) => `${s} steps`)], lines);
 }
 
