@@ -115,6 +115,7 @@ export async function iterativeAttack(
     variable = next;
     stepsRun = step;
     problem.onStep?.(step, finalLoss);
+    if (problem.signal?.aborted) break;
 
     const checkpoint = problem.checkpoint;
     const due = checkpoint &&

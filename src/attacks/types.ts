@@ -58,6 +58,8 @@ export interface AttackProblem {
   perturbation: Perturbation;
   /** Optional early stop on the quantised result. */
   checkpoint?: Checkpoint;
+  /** Ends the loop after the current step when aborted (the caller decides what that means). */
+  signal?: AbortSignal;
   /** Progress callback: step number and loss. */
   onStep?: (step: number, loss: number) => void;
 }

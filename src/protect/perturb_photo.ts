@@ -160,7 +160,8 @@ export async function perturbPhoto(
       clean,
       objective,
       perturbation,
-      checkpoint: signal ? abortable(checkpoint, signal, options.steps) : checkpoint,
+      checkpoint,
+      signal,
       onStep: (step, loss) => options.onProgress?.(step, loss, facesLeft),
     }, {
       eps: options.eps,
@@ -181,22 +182,6 @@ export async function perturbPhoto(
     perturbation.dispose();
     objective.dispose?.();
   }
-}
-
-/**
- * A checkpoint consulted after every step that stops the attack once `signal` aborts,
- * and otherwise runs the real check on its own schedule. The attack loop then ends
- * normally and frees its tensors, which throwing from inside it would not.
- */
-function abortable(inner: Checkpoint, signal: AbortSignal, steps: number): Checkpoint {
-  return {
-    every: 1,
-    check(candidate, step) {
-      if (signal.aborted) return Promise.resolve(true);
-      const due = step % inner.every === 0 || step === steps;
-      return due ? inner.check(candidate, step) : Promise.resolve(false);
-    },
-  };
 }
 
 /** The error a cancelled protection throws: an AbortError naming the reason. */
