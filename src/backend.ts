@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { UserError } from "./errors.ts";
 import { registerGradientShims } from "./gradients/register.ts";
+import { registerSharingWasmIdentity } from "./kernels/wasm_identity.ts";
 import { type GpuAdapterReport, probeGpuAdapter } from "./gpu/adapter.ts";
 import { WEBGPU, webgpuAdapter } from "./gpu/webgpu_backend.ts";
 
@@ -133,6 +134,7 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
   // Silences tfjs's console advice (e.g. "install tfjs-node") that would mix with our output.
   tf.env().set("PROD", true);
   registerGradientShims();
+  registerSharingWasmIdentity();
   active = {
     name,
     requested,

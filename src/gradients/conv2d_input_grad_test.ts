@@ -1,6 +1,7 @@
 /**
  * The conv2d input-gradient shim equals tfjs's native Conv2DBackpropInput (cpu) and
- * satisfies the adjoint identity, for the strides, paddings and kernel sizes in use.
+ * satisfies the adjoint identity, for the strides, paddings and kernel sizes in use (the
+ * strided ones take the polyphase path).
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
@@ -38,6 +39,35 @@ const CASES: {
     attrs: { strides: 2, pad: "valid" },
   },
   { name: "3x3 stride 1 same", x: [1, 8, 8, 4], k: 3, out: 2, attrs: { strides: 1, pad: "same" } },
+  // Polyphase shapes: taps beyond the filter, odd sizes, more rows than dy covers.
+  {
+    name: "5x5 stride 2 same odd, batch 2",
+    x: [2, 13, 10, 3],
+    k: 5,
+    out: 6,
+    attrs: { strides: 2, pad: "same" },
+  },
+  {
+    name: "2x2 stride 2 valid",
+    x: [1, 9, 8, 4],
+    k: 2,
+    out: 3,
+    attrs: { strides: 2, pad: "valid" },
+  },
+  {
+    name: "3x3 stride 3 same",
+    x: [1, 10, 11, 2],
+    k: 3,
+    out: 2,
+    attrs: { strides: 3, pad: "same" },
+  },
+  {
+    name: "4x4 stride 3 valid",
+    x: [1, 11, 13, 2],
+    k: 4,
+    out: 3,
+    attrs: { strides: 3, pad: "valid" },
+  },
 ];
 
 // webgpu too (the software adapter in CI): its strided spreading avoids rank-6 pads.

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ConvAttrs, convInfo, spreadAndFrame } from "./conv_framing.ts";
+import { derivedFromFilter } from "./filter_cache.ts";
 
 /** Attributes of the convolution, as tfjs passes them to gradients. */
 export type DepthwiseAttrs = ConvAttrs;
@@ -26,7 +27,7 @@ export function depthwiseConv2dInputGrad(
     const { dilationHeight: dh, dilationWidth: dw } = info;
     const framed = spreadAndFrame(dy, info, inH, inW);
 
-    const flipped = tf.reverse(filter, [0, 1]);
+    const flipped = derivedFromFilter(filter, "flipped-depthwise", (f) => tf.reverse(f, [0, 1]));
     if (multiplier === 1) {
       return tf.depthwiseConv2d(framed.x, flipped as tf.Tensor4D, 1, framed.pad, "NHWC", [dh, dw]);
     }
