@@ -5,6 +5,8 @@
  *   which wasm lacks; ours uses forward depthwise convolutions only (all backends).
  * - Conv2D: wasm's Conv2DBackpropInput is a slow plain loop; ours uses XNNPACK's
  *   forward convolution and matrix product (all backends).
+ * - MaxPool: wasm's MaxPoolGrad is a slow scalar loop; BlazeFace's 2x2 stride-2 pools use
+ *   elementwise ops instead (max_pool_grad.ts), other pools the native kernel.
  * - DepthToSpace: tfjs registers no gradient; it is SpaceToDepth of the upstream gradient.
  * - ResizeBilinear: tfjs 4.22's ResizeBilinearGrad ignores `halfPixelCenters` (wrong
  *   gradients through MediaPipe's upsampling layers), and the cpu one labels its result
@@ -15,6 +17,7 @@ import { type DepthwiseAttrs, depthwiseConv2dInputGrad } from "./depthwise_input
 import { spaceToDepth } from "./space_to_depth.ts";
 import { type Conv2DAttrs, conv2dInputGrad } from "./conv2d_input_grad.ts";
 import { resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
+import { type MaxPoolAttrs, tiledMaxPoolInputGrad, tiledPoolApplies } from "./max_pool_grad.ts";
 
 let registered = false;
 
@@ -94,6 +97,25 @@ export function registerGradientShims(): void {
         filter: () => {
           throw new Error("the conv2d filter gradient is not implemented (input gradients only)");
         },
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: "MaxPool",
+    inputsToSave: ["x"],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const pool = attrs as unknown as MaxPoolAttrs;
+      return {
+        x: () =>
+          tiledPoolApplies(x.shape, pool)
+            ? tiledMaxPoolInputGrad(x, y, dy as tf.Tensor4D)
+            : tf.engine().runKernel(
+              "MaxPoolGrad",
+              { dy, input: x, output: y } as unknown as tf.NamedTensorMap,
+              attrs,
+            ) as tf.Tensor,
       };
     },
   });
