@@ -68,3 +68,27 @@ export function cachedFilterCount(): number {
   dropUnused();
   return cache.size;
 }
+
+const byShape = new Map<string, tf.Tensor>();
+
+/**
+ * A constant that depends only on a tensor shape (such as a tiled pattern), made once per
+ * `kind` and shape and kept for the life of the process.
+ */
+export function constantForShape<T extends tf.Tensor>(
+  kind: string,
+  shape: readonly number[],
+  make: () => T,
+): T {
+  const key = `${kind}:${shape.join("x")}`;
+  const found = byShape.get(key);
+  if (found && !found.isDisposed) return found as T;
+  const made = tf.keep(tf.tidy(make));
+  byShape.set(key, made);
+  return made;
+}
+
+/** Tensors the gradient caches hold (each filter entry keeps two), for leak checks. */
+export function cachedTensorCount(): number {
+  return 2 * cachedFilterCount() + byShape.size;
+}

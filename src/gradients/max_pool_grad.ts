@@ -3,11 +3,13 @@
  *
  * wasm's MaxPoolGrad kernel is a scalar loop that revisits every window per input pixel;
  * its three calls were over a tenth of a BlazeFace-back backward pass. With 2x2 windows
- * that tile the input exactly, each window's four pixels are four strided views of it:
- * the gradient goes to the first of them (row-major, as tfjs's kernels choose) that
- * equals the window's maximum. Ties are common after ReLU, so the order matters.
+ * that tile the input exactly, the gradient goes to the first pixel of each window
+ * (row-major, as tfjs's kernels choose) that equals the window's maximum, found with a
+ * few same-shape elementwise ops and a forward max pool (about 3x faster than the
+ * native kernel at BlazeFace's sizes). Ties are common after ReLU, so the order matters.
  */
 import * as tf from "@tensorflow/tfjs";
+import { constantForShape } from "./filter_cache.ts";
 
 /** Pooling attributes, as tfjs passes them to gradients. */
 export interface MaxPoolAttrs {
@@ -36,32 +38,33 @@ export function tiledPoolApplies(shape: number[], attrs: MaxPoolAttrs): boolean 
     info.inHeight === 2 * info.outHeight && info.inWidth === 2 * info.outWidth;
 }
 
+// 4, 3, 2, 1 over each 2x2 window in row-major order, every channel.
+function windowPriorities(shape: [number, number, number, number]): tf.Tensor4D {
+  return constantForShape("maxpool-priority", shape, () => {
+    const [batch, height, width, channels] = shape;
+    const window = tf.tensor4d([4, 3, 2, 1], [1, 2, 2, 1]);
+    return tf.tile(window, [batch, height / 2, width / 2, channels]) as tf.Tensor4D;
+  });
+}
+
 /** dL/dx of a 2x2 stride-2 max pool (see tiledPoolApplies) from x, its output y and dy. */
 export function tiledMaxPoolInputGrad(
   x: tf.Tensor4D,
   y: tf.Tensor4D,
   dy: tf.Tensor4D,
 ): tf.Tensor4D {
+  const priority = windowPriorities(x.shape);
   return tf.tidy(() => {
-    const [batch, height, width, channels] = x.shape;
-    const rows = batch * height / 2;
-    const half = width / 2;
-    // [(b, i), rh, j, (rw, c)]: window (i, j), pixel (rh, rw) of the window.
-    const windows = x.reshape([rows, 2, half, 2 * channels]);
-    const pixel = (rh: number, rw: number) =>
-      windows.slice([0, rh, 0, rw * channels], [rows, 1, half, channels]);
-    const max = y.reshape([rows, 1, half, channels]);
-    const upstream = dy.reshape([rows, 1, half, channels]);
-    let taken = tf.zerosLike(max).cast("bool");
-    const parts: tf.Tensor[] = [];
-    for (const [rh, rw] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
-      const isMax = tf.equal(pixel(rh, rw), max);
-      const first = tf.logicalAnd(isMax, tf.logicalNot(taken));
-      taken = tf.logicalOr(taken, isMax);
-      parts.push(tf.where(first, upstream, tf.zerosLike(upstream)));
-    }
-    const top = tf.concat([parts[0], parts[1]], 3);
-    const bottom = tf.concat([parts[2], parts[3]], 3);
-    return tf.concat([top, bottom], 1).reshape([batch, height, width, channels]) as tf.Tensor4D;
+    const [, height, width] = x.shape;
+    // Same-shape elementwise ops only: wasm's broadcasting, partial slices and Select
+    // are each slower than the native kernel this replaces.
+    const up = (t: tf.Tensor4D) => tf.image.resizeNearestNeighbor(t, [height, width]);
+    // x <= its window's max, so step(max - x) is 0 exactly at the maxima.
+    const isMax = tf.sub(1, tf.step(up(y).sub(x)));
+    // The first maximum scores highest in its window; a forward max pool finds it.
+    const score = isMax.mul(priority) as tf.Tensor4D;
+    const best = up(tf.maxPool(score, 2, 2, "valid"));
+    const first = tf.sub(1, tf.step(best.sub(score)));
+    return first.mul(up(dy)) as tf.Tensor4D;
   });
 }
