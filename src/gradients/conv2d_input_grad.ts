@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type ConvAttrs, convInfo, spreadAndFrame } from "./conv_framing.ts";
 import { derivedFromFilter } from "./filter_cache.ts";
-import { polyphaseApplies, polyphaseConv2dInputGrad } from "./polyphase_conv_grad.ts";
+import { polyphaseConv2dInputGrad, polyphasePlan } from "./polyphase_conv_grad.ts";
 
 /** Attributes of the convolution, as tfjs passes them to gradients. */
 export type Conv2DAttrs = ConvAttrs;
@@ -24,7 +24,8 @@ export function conv2dInputGrad(
   attrs: Conv2DAttrs,
 ): tf.Tensor4D {
   const info = convInfo(inputShape, filter.shape, attrs, false);
-  if (polyphaseApplies(info)) return polyphaseConv2dInputGrad(inputShape, dy, filter, info);
+  const phases = polyphasePlan(info);
+  if (phases) return polyphaseConv2dInputGrad(inputShape, dy, filter, phases);
   const flipped = derivedFromFilter(
     filter,
     "flipped",
