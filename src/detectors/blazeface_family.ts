@@ -77,7 +77,10 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
   /** Resizes 0..255 images to the model input and scales them to [-1, 1], as Human does. */
   preprocess(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const resized = tf.image.resizeBilinear(images, [this.inputSize, this.inputSize]);
+      const size = this.inputSize;
+      // A bilinear resize to the same size is the identity; attacks pass model-sized views.
+      const same = images.shape[1] === size && images.shape[2] === size;
+      const resized = same ? images : tf.image.resizeBilinear(images, [size, size]);
       return resized.div(127.5).sub(1) as tf.Tensor4D;
     });
   }
@@ -94,11 +97,15 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
     });
   }
 
-  /** Face logits of every anchor, [batch, anchors]; differentiable. */
+  /**
+   * Face logits of every anchor, [batch, anchors]; differentiable. Taken from the
+   * classifier outputs directly: slicing them out of the assembled [b, n, 17] tensor is a
+   * slow partial Slice on wasm, in the forward pass and again (as a pad) in the backward.
+   */
   faceLogits(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
-      const raw = this.rawPredictions(images, true);
-      return raw.slice([0, 0, 0], [-1, -1, 1]).squeeze([2]) as tf.Tensor2D;
+      const outputs = this.#unfused.execute(this.preprocess(images), this.#spec.outputNodes);
+      return assembleLogits(Array.isArray(outputs) ? outputs : [outputs], this.#anchors.length);
     });
   }
 
@@ -141,6 +148,30 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
     this.#fused.dispose();
     this.#unfused.dispose();
   }
+}
+
+/**
+ * The face logits [batch, anchors] from the same outputs as assemblePredictions, in the
+ * same anchor order: per-level logits [b, k, 1] joined finer map first, or column 0 of a
+ * single [b, n, 17] output, picked by a matrix product (cheaper than a Slice on wasm).
+ */
+export function assembleLogits(outputs: tf.Tensor[], anchorCount: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    let logits: tf.Tensor;
+    if (outputs.length === 1) {
+      const [batch, anchors, width] = outputs[0].shape;
+      const first = tf.oneHot(tf.tensor1d([0], "int32"), width!).reshape([width!, 1]);
+      logits = tf.matMul(outputs[0].reshape([-1, width!]), first).reshape([batch!, anchors!]);
+    } else {
+      const levels = outputs.filter((t) => t.shape[2] === 1)
+        .sort((a, b) => b.shape[1]! - a.shape[1]!);
+      logits = tf.concat(levels, 1).reshape([levels[0].shape[0]!, -1]);
+    }
+    if (logits.shape[1] !== anchorCount) {
+      throw new Error(`model has ${logits.shape[1]} anchors, expected ${anchorCount}`);
+    }
+    return logits as tf.Tensor2D;
+  });
 }
 
 /**
