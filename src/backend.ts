@@ -13,6 +13,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { UserError } from "./errors.ts";
 import { registerGradientShims } from "./gradients/register.ts";
 import { registerSharingWasmIdentity } from "./kernels/wasm_identity.ts";
+import { registerInPlaceWasmSlice } from "./kernels/wasm_slice.ts";
 import { type GpuAdapterReport, probeGpuAdapter } from "./gpu/adapter.ts";
 import { WEBGPU, webgpuAdapter } from "./gpu/webgpu_backend.ts";
 
@@ -135,6 +136,7 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
   tf.env().set("PROD", true);
   registerGradientShims();
   registerSharingWasmIdentity();
+  registerInPlaceWasmSlice();
   active = {
     name,
     requested,
