@@ -3,6 +3,7 @@
  * interleaved, with EXIF orientation already applied.
  */
 import * as tf from "@tensorflow/tfjs";
+import { wasmBytesFromTensor, wasmTensorFromBytes } from "./wasm_pixels.ts";
 
 /** An 8-bit RGB image: `data[(y * width + x) * 3 + c]`. */
 export interface RgbImage {
@@ -16,8 +17,12 @@ export interface RgbImage {
 
 /** Converts an image to a float32 tensor [1, height, width, 3] with values 0..255. */
 export function imageToTensor(image: RgbImage): tf.Tensor4D {
+  const shape = [1, image.height, image.width, 3];
+  const direct = wasmTensorFromBytes(image.data, shape);
+  if (direct) return direct as tf.Tensor4D;
   return tf.tidy(() =>
-    tf.tensor4d(image.data, [1, image.height, image.width, 3], "int32").toFloat() as tf.Tensor4D
+    tf.tensor4d(image.data, shape as [number, number, number, number], "int32")
+      .toFloat() as tf.Tensor4D
   );
 }
 
@@ -27,8 +32,10 @@ export async function tensorToImage(tensor: tf.Tensor): Promise<RgbImage> {
   if (shape.length !== 3 || shape[2] !== 3) {
     throw new RangeError(`tensorToImage: expected shape [1, H, W, 3], got [${tensor.shape}]`);
   }
-  const bytes = tf.tidy(() => tensor.clipByValue(0, 255).round().toInt());
-  const data = Uint8Array.from(await bytes.data());
-  bytes.dispose();
+  const direct = wasmBytesFromTensor(tensor);
+  if (direct) return { width: shape[1], height: shape[0], data: direct };
+  const rounded = tf.tidy(() => tensor.clipByValue(0, 255).round());
+  const data = new Uint8Array(await rounded.data());
+  rounded.dispose();
   return { width: shape[1], height: shape[0], data };
 }
