@@ -10,6 +10,9 @@ import * as tf from "@tensorflow/tfjs";
 import { type Random, seededRandom } from "../random.ts";
 import type { AttackOptions, AttackProblem, AttackResult } from "./types.ts";
 import { type AdversarialView, adversarialView, CleanResizes } from "./adversarial_view.ts";
+import { quantizedCandidate } from "./quantized_candidate.ts";
+
+export { adversarialImages, quantize } from "./quantized_candidate.ts";
 
 /** The loop's knobs: the shared options plus the hooks that distinguish the attacks. */
 export interface IterativeConfig extends AttackOptions {
@@ -21,26 +24,6 @@ export interface IterativeConfig extends AttackOptions {
   inputTransform?: (images: tf.Tensor4D, random: Random) => tf.Tensor4D;
   /** Transforms the gradient before the step (TI-FGSM smoothing). */
   gradientTransform?: (gradient: tf.Tensor4D) => tf.Tensor4D;
-}
-
-/** Clean + perturbation at photo resolution, clipped to valid pixel values. */
-export function adversarialImages(problem: AttackProblem, variable: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() =>
-    problem.clean.add(problem.perturbation.toPixels(variable)).clipByValue(0, 255) as tf.Tensor4D
-  );
-}
-
-/**
- * Rounds adversarial images to 8 bits without leaving the budget: the perturbation is
- * truncated towards zero, so each pixel moves no further than the float result did, for
- * L-inf and L2 alike.
- */
-export function quantize(clean: tf.Tensor4D, adversarial: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const delta = adversarial.sub(clean);
-    const truncated = tf.sign(delta).mul(tf.floor(tf.abs(delta).add(1e-4)));
-    return clean.add(truncated).clipByValue(0, 255) as tf.Tensor4D;
-  });
 }
 
 /** Runs the shared attack loop. */
@@ -74,9 +57,7 @@ export async function iterativeAttack(
 
   for (let step = 1; step <= config.steps; step++) {
     if (objective.prepare) {
-      const candidate = tf.tidy(() =>
-        quantize(problem.clean, adversarialImages(problem, variable))
-      );
+      const candidate = quantizedCandidate(problem, variable);
       await objective.prepare(candidate, step);
       candidate.dispose();
     }
@@ -123,9 +104,7 @@ export async function iterativeAttack(
         ? checkpoint.at.includes(step) || step === config.steps
         : step % checkpoint.every === 0 || step === config.steps);
     if (checkpoint && due) {
-      const candidate = tf.tidy(() =>
-        quantize(problem.clean, adversarialImages(problem, variable))
-      );
+      const candidate = quantizedCandidate(problem, variable);
       const done = await checkpoint.check(candidate, step);
       candidate.dispose();
       if (done) {
@@ -135,7 +114,7 @@ export async function iterativeAttack(
     }
     await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
   }
-  const adversarial = tf.tidy(() => quantize(problem.clean, adversarialImages(problem, variable)));
+  const adversarial = quantizedCandidate(problem, variable);
   variable.dispose();
   velocity?.dispose();
   cleanResizes.dispose();

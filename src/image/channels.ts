@@ -62,7 +62,7 @@ async function applyStep(image: RgbImage, step: string): Promise<RgbImage> {
 }
 
 async function reencodeJpeg(image: RgbImage, quality: number): Promise<RgbImage> {
-  return decodeImage(await encodeImage(image, "jpeg", { quality }));
+  return decodeImage(await encodeImage(image, "jpeg", { quality, transient: true }));
 }
 
 /** Downscales by 2 with a 2x2 box (area) filter, rounding half up; odd edges are dropped. */

@@ -13,7 +13,7 @@ import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { Face, WhiteBoxDetector } from "../detectors/types.ts";
 import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
 import { decodeImage } from "../image/decode.ts";
-import { encodeImage, type OutputFormat } from "../image/encode.ts";
+import { encodeImage, jpegRoundTrip, type OutputFormat } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
 
 /** Settings of the adversarial layer. */
@@ -97,12 +97,10 @@ export function detectionCheckpoint(
       const image = options.finish ? await options.finish(perturbed) : perturbed;
       // PNG is lossless: the saved file decodes to exactly these pixels.
       const saved = options.format === "png" ? image : await decodeImage(
-        await encodeImage(image, options.format, { quality: options.quality }),
+        await encodeImage(image, options.format, { quality: options.quality, transient: true }),
       );
       const variants = [saved];
-      if (options.robust) {
-        variants.push(await decodeImage(await encodeImage(saved, "jpeg", { quality: 75 })));
-      }
+      if (options.robust) variants.push(await jpegRoundTrip(saved, 75));
       let faces = 0;
       for (const variant of variants) {
         for (const detector of detectors) faces += (await detector.detect(variant)).length;

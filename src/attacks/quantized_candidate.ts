@@ -1,0 +1,66 @@
+/**
+ * The 8-bit photo an attack would write now: clean + perturbation, clipped, with the
+ * perturbation truncated towards zero (quantize in iterative.ts). Robust attacks build it
+ * every step at full resolution; as eight tfjs ops on a 1920x1280 photo it took about a
+ * quarter of a second on wasm, so there one JavaScript pass over the heap computes the
+ * same float32 arithmetic instead.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { AttackProblem } from "./types.ts";
+
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+interface TensorMaker {
+  makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
+}
+
+/** Clean + perturbation at photo resolution, clipped to valid pixel values. */
+export function adversarialImages(problem: AttackProblem, variable: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() =>
+    problem.clean.add(problem.perturbation.toPixels(variable)).clipByValue(0, 255) as tf.Tensor4D
+  );
+}
+
+/**
+ * Rounds adversarial images to 8 bits without leaving the budget: the perturbation is
+ * truncated towards zero, so each pixel moves no further than the float result did, for
+ * L-inf and L2 alike.
+ */
+export function quantize(clean: tf.Tensor4D, adversarial: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const delta = adversarial.sub(clean);
+    const truncated = tf.sign(delta).mul(tf.floor(tf.abs(delta).add(1e-4)));
+    return clean.add(truncated).clipByValue(0, 255) as tf.Tensor4D;
+  });
+}
+
+const EPSILON = Math.fround(1e-4);
+
+/** quantize(clean, adversarialImages(problem, variable)), fused on wasm. */
+export function quantizedCandidate(problem: AttackProblem, variable: tf.Tensor4D): tf.Tensor4D {
+  const clean = problem.clean;
+  if (tf.getBackend() !== "wasm" || clean.dtype !== "float32") {
+    return tf.tidy(() => quantize(clean, adversarialImages(problem, variable)));
+  }
+  const pixels = problem.perturbation.toPixels(variable);
+  const backend = tf.backend() as unknown as WasmHeapBackend;
+  const out = backend.makeOutput(clean.shape, "float32");
+  // Views after the allocation: nothing allocates while they are in use.
+  const c = backend.typedArrayFromHeap(clean as unknown as tf.TensorInfo);
+  const p = backend.typedArrayFromHeap(pixels as unknown as tf.TensorInfo);
+  const o = backend.typedArrayFromHeap(out);
+  for (let i = 0; i < o.length; i++) {
+    // The same float32 steps as the tfjs ops: add, clip, subtract, truncate, add.
+    let a = Math.fround(c[i] + p[i]);
+    a = a < 0 ? 0 : a > 255 ? 255 : a;
+    const delta = Math.fround(a - c[i]);
+    const magnitude = Math.floor(Math.fround(Math.abs(delta) + EPSILON));
+    const value = c[i] + (delta > 0 ? magnitude : delta < 0 ? -magnitude : 0);
+    o[i] = value < 0 ? 0 : value > 255 ? 255 : value;
+  }
+  if (pixels !== variable) pixels.dispose();
+  return (tf.engine() as unknown as TensorMaker).makeTensorFromTensorInfo(out) as tf.Tensor4D;
+}
