@@ -1,16 +1,19 @@
 /**
  * The adversarial layer with the recommended settings: in robust mode a protected
  * sample shows no face to any white-box detector on the output and after a real JPEG
- * q75 re-encode; an L2 budget holds on the 8-bit result.
+ * q75 re-encode; an L2 budget holds on the 8-bit result; checks make the final file only
+ * when the perturbed photo already shows no face.
  */
+import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { jpegRoundTrip } from "../image/encode.ts";
-import { DEFAULT_SOURCE_IDS, loadDetector } from "../detectors/registry.ts";
+import { DEFAULT_SOURCE_IDS, loadDetector, loadWhiteBoxDetector } from "../detectors/registry.ts";
+import { imageToTensor } from "../image/rgb_image.ts";
 import { l2, linf } from "../metrics/perturbation_norms.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { PROTECT_DEFAULTS } from "./defaults.ts";
-import { perturbPhoto } from "./perturb_photo.ts";
+import { detectionCheckpoint, perturbPhoto } from "./perturb_photo.ts";
 
 Deno.test("robust defaults: no white-box face on the output or after JPEG q75", async () => {
   await initBackend("wasm");
@@ -47,4 +50,32 @@ Deno.test("an L2 budget holds on the 8-bit result", async () => {
   const distance = l2(image, result.image);
   assert.ok(distance > 1, `the attack barely moved: L2 ${distance}`);
   assert.ok(distance <= 5, `L2 ${distance} exceeds the budget 5`);
+});
+
+Deno.test("checks mark and encode the final file only once the perturbed photo shows no face", async () => {
+  await initBackend("wasm");
+  const detector = await loadWhiteBoxDetector("blazeface-front");
+  let finished = 0;
+  const facesReported: number[] = [];
+  const checkpoint = detectionCheckpoint([detector], {
+    every: 10,
+    robust: true,
+    format: "jpeg",
+    quality: 95,
+    finish: (image) => {
+      finished++;
+      return image;
+    },
+  }, (faces) => facesReported.push(faces));
+  // A photo with faces: decided by the first stage, no marks drawn.
+  const faces = imageToTensor(await resizeImage(await readSample(1), 480));
+  assert.equal(await checkpoint.check(faces, 10), false);
+  assert.equal(finished, 0);
+  assert.ok(facesReported[0] >= 2, `faces reported: ${facesReported[0]}`);
+  // A plain grey photo: no face, so the final file is made and judged too.
+  const grey = tf.fill([1, 320, 480, 3], 128) as tf.Tensor4D;
+  assert.equal(await checkpoint.check(grey, 20), true);
+  assert.equal(finished, 1);
+  assert.equal(facesReported[1], 0);
+  tf.dispose([faces, grey]);
 });
