@@ -38,13 +38,15 @@ export async function runAnchor(
 
 /**
  * Image-steps per second of the anchor for a model and batch on "cpu" (2 threads, the
- * default) or "cuda", or the reason it is unavailable.
+ * default) or "cuda": the median of `repetitions` timings of `steps` steps, as ours is
+ * measured; or the reason it is unavailable.
  */
 export async function anchorSpeed(
   model: string,
   batch: number,
   steps: number,
   device: "cpu" | "cuda" = "cpu",
+  repetitions = 1,
 ): Promise<{ image_steps_per_s: number } | { unavailable: string }> {
   const result = await runAnchor([
     model,
@@ -54,6 +56,8 @@ export async function anchorSpeed(
     "2",
     "--steps",
     String(steps),
+    "--repetitions",
+    String(repetitions),
     ...(device === "cuda" ? ["--device", "cuda"] : []),
   ]);
   return result.ok

@@ -81,7 +81,9 @@ async function main(): Promise<number> {
     const model = ANCHOR_MODEL[id];
     if (!model || (quick && batch > 1)) continue;
     if (!flops.has(model)) flops.set(model, await anchorForwardMflop(model));
-    const result = await anchorSpeed(model, batch, quick ? 5 : 20);
+    // Timed like ours: the median of several short repetitions after a warm-up (one long
+    // timing swung by 3.5x between runs at batch 8).
+    const result = await anchorSpeed(model, batch, steps, "cpu", repetitions);
     if ("unavailable" in result) {
       anchorNote =
         `PyTorch anchor unavailable (${result.unavailable}); install Debian's python3-torch ` +
@@ -102,7 +104,7 @@ async function main(): Promise<number> {
         const model = ANCHOR_MODEL[id];
         if (!model) continue;
         if (!flops.has(model)) flops.set(model, await anchorForwardMflop(model));
-        const result = await anchorSpeed(model, batch, quick ? 5 : 20, "cuda");
+        const result = await anchorSpeed(model, batch, steps, "cuda", repetitions);
         if ("unavailable" in result) {
           gpu.notes.push(`PyTorch CUDA anchor failed (${result.unavailable})`);
           log(gpu.notes.at(-1)!);

@@ -24,7 +24,9 @@ function storageKey(filter: tf.Tensor, kind: string): string {
     id = nextStorageId++;
     storageIds.set(filter.dataId, id);
   }
-  return `${id}:${kind}`;
+  // Per backend: using a tensor of another backend moves its data, and webgpu cannot be
+  // read synchronously under Deno.
+  return `${id}:${tf.getBackend()}:${kind}`;
 }
 
 // References to a tensor's storage held by anyone (0 once it is freed).
@@ -73,14 +75,14 @@ const byShape = new Map<string, tf.Tensor>();
 
 /**
  * A constant that depends only on a tensor shape (such as a tiled pattern), made once per
- * `kind` and shape and kept for the life of the process.
+ * backend, `kind` and shape and kept for the life of the process.
  */
 export function constantForShape<T extends tf.Tensor>(
   kind: string,
   shape: readonly number[],
   make: () => T,
 ): T {
-  const key = `${kind}:${shape.join("x")}`;
+  const key = `${tf.getBackend()}:${kind}:${shape.join("x")}`;
   const found = byShape.get(key);
   if (found && !found.isDisposed) return found as T;
   const made = tf.keep(tf.tidy(make));

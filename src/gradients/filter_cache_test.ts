@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
-import { cachedFilterCount, derivedFromFilter } from "./filter_cache.ts";
+import { cachedFilterCount, constantForShape, derivedFromFilter } from "./filter_cache.ts";
 
 Deno.test("a derived filter is made once per weight, shared by its clones, and freed with it", async () => {
   await initBackend("wasm");
@@ -28,4 +28,17 @@ Deno.test("a derived filter is made once per weight, shared by its clones, and f
   assert.ok(first.isDisposed);
   // The weight, the cache's handle on it and the derived filter are gone.
   assert.equal(tf.memory().numTensors, tensorsWithEntry - 3);
+});
+
+Deno.test("shape constants are made per backend, never moved between them", async () => {
+  const make = () => tf.fill([2, 2], 7);
+  await initBackend("cpu");
+  const onCpu = constantForShape("test-per-backend", [2, 2], make);
+  await initBackend("wasm");
+  const onWasm = constantForShape("test-per-backend", [2, 2], make);
+  // A shared entry would move its data across backends on first use; webgpu cannot be read
+  // synchronously under Deno, so that move failed after a webgpu run (bench --backend webgpu).
+  assert.notEqual(onWasm, onCpu);
+  assert.equal(constantForShape("test-per-backend", [2, 2], make), onWasm);
+  assert.deepEqual(Array.from(await onWasm.data()), [7, 7, 7, 7]);
 });
