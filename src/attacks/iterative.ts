@@ -12,8 +12,6 @@ import type { AttackOptions, AttackProblem, AttackResult } from "./types.ts";
 import { type AdversarialView, adversarialView, CleanResizes } from "./adversarial_view.ts";
 import { quantizedCandidate } from "./quantized_candidate.ts";
 
-export { adversarialImages, quantize } from "./quantized_candidate.ts";
-
 /** The loop's knobs: the shared options plus the hooks that distinguish the attacks. */
 export interface IterativeConfig extends AttackOptions {
   /** Step size (required here; each attack sets its default). */
@@ -55,11 +53,23 @@ export async function iterativeAttack(
       return objective.loss(seen, step);
     });
 
+  // The quantised photo of the current variable, made once per variable: a checkpoint's
+  // candidate serves the next step's prepare and the final result too.
+  let candidate: { of: tf.Tensor4D; image: tf.Tensor4D } | undefined;
+  const candidateOf = (): tf.Tensor4D => {
+    if (candidate?.of !== variable) {
+      candidate?.image.dispose();
+      candidate = { of: variable, image: quantizedCandidate(problem, variable) };
+    }
+    return candidate.image;
+  };
+
   for (let step = 1; step <= config.steps; step++) {
     if (objective.prepare) {
-      const candidate = quantizedCandidate(problem, variable);
-      await objective.prepare(candidate, step);
-      candidate.dispose();
+      await objective.prepare(candidateOf(), step);
+      // The variable changes next: this candidate is not needed again.
+      candidate?.image.dispose();
+      candidate = undefined;
     }
     const { value, grad } = tf.valueAndGrad((v: tf.Tensor) => lossOf(v, step))(variable);
     let gradient = grad as tf.Tensor4D;
@@ -104,9 +114,7 @@ export async function iterativeAttack(
         ? checkpoint.at.includes(step) || step === config.steps
         : step % checkpoint.every === 0 || step === config.steps);
     if (checkpoint && due) {
-      const candidate = quantizedCandidate(problem, variable);
-      const done = await checkpoint.check(candidate, step);
-      candidate.dispose();
+      const done = await checkpoint.check(candidateOf(), step);
       if (done) {
         stoppedEarly = true;
         break;
@@ -114,7 +122,8 @@ export async function iterativeAttack(
     }
     await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
   }
-  const adversarial = quantizedCandidate(problem, variable);
+  const adversarial = candidateOf();
+  candidate = undefined; // the caller owns it
   variable.dispose();
   velocity?.dispose();
   cleanResizes.dispose();

@@ -7,15 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { AttackProblem } from "./types.ts";
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
-interface TensorMaker {
-  makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
-}
+import { activeWasmHeap, float32View, tensorFromHeap } from "../kernels/wasm_heap.ts";
 
 /** Clean + perturbation at photo resolution, clipped to valid pixel values. */
 export function adversarialImages(problem: AttackProblem, variable: tf.Tensor4D): tf.Tensor4D {
@@ -42,16 +34,16 @@ const EPSILON = Math.fround(1e-4);
 /** quantize(clean, adversarialImages(problem, variable)), fused on wasm. */
 export function quantizedCandidate(problem: AttackProblem, variable: tf.Tensor4D): tf.Tensor4D {
   const clean = problem.clean;
-  if (tf.getBackend() !== "wasm" || clean.dtype !== "float32") {
+  const heap = activeWasmHeap();
+  if (!heap || clean.dtype !== "float32") {
     return tf.tidy(() => quantize(clean, adversarialImages(problem, variable)));
   }
   const pixels = problem.perturbation.toPixels(variable);
-  const backend = tf.backend() as unknown as WasmHeapBackend;
-  const out = backend.makeOutput(clean.shape, "float32");
+  const out = heap.makeOutput(clean.shape, "float32");
   // Views after the allocation: nothing allocates while they are in use.
-  const c = backend.typedArrayFromHeap(clean as unknown as tf.TensorInfo);
-  const p = backend.typedArrayFromHeap(pixels as unknown as tf.TensorInfo);
-  const o = backend.typedArrayFromHeap(out);
+  const c = float32View(heap, clean);
+  const p = float32View(heap, pixels);
+  const o = float32View(heap, out);
   for (let i = 0; i < o.length; i++) {
     // The same float32 steps as the tfjs ops: add, clip, subtract, truncate, add.
     let a = Math.fround(c[i] + p[i]);
@@ -62,5 +54,5 @@ export function quantizedCandidate(problem: AttackProblem, variable: tf.Tensor4D
     o[i] = value < 0 ? 0 : value > 255 ? 255 : value;
   }
   if (pixels !== variable) pixels.dispose();
-  return (tf.engine() as unknown as TensorMaker).makeTensorFromTensorInfo(out) as tf.Tensor4D;
+  return tensorFromHeap(out) as tf.Tensor4D;
 }

@@ -44,7 +44,10 @@ export interface Checkpoint {
   every: number;
   /** Check at these steps (and the last) instead (e.g. a sweep's step counts). */
   at?: number[];
-  /** Judges the quantised candidate, e.g. by encoding it and running the detectors. */
+  /**
+   * Judges the quantised candidate, e.g. by encoding it and running the detectors. The
+   * candidate belongs to the attack loop (it may become the result): do not dispose it.
+   */
   check(candidate: tf.Tensor4D, step: number): Promise<boolean>;
 }
 

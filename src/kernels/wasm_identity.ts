@@ -6,30 +6,15 @@
  * backend counts references too (its Reshape shares storage the same way), so this
  * does the same there.
  */
-import * as tf from "@tensorflow/tfjs";
-
-interface RefCountingBackend {
-  incRef(dataId: object): void;
-}
-
-let registered = false;
+import type * as tf from "@tensorflow/tfjs";
+import { replaceWasmKernel, type WasmHeap } from "./wasm_heap.ts";
 
 /** Replaces the wasm Identity kernel with one that shares storage; safe to call again. */
 export function registerSharingWasmIdentity(): void {
-  if (registered) return;
-  registered = true;
-  const original = tf.getKernel("Identity", "wasm");
-  if (!original) return;
-  tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({
-    kernelName: "Identity",
-    backendName: "wasm",
-    kernelFunc: (args) => {
-      const { inputs, backend } = args;
-      const x = inputs.x as tf.TensorInfo;
-      if (x.dtype === "string") return original.kernelFunc(args);
-      (backend as unknown as RefCountingBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  replaceWasmKernel("Identity", (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return original(args);
+    (args.backend as unknown as WasmHeap).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
 }

@@ -6,43 +6,22 @@
  * took 35 ms. This reads the heap in place and copies short runs with a plain loop.
  */
 import * as tf from "@tensorflow/tfjs";
-
-/** A typed array over the wasm heap (float32, int32 or bool tensors). */
-export type HeapArray = Float32Array | Int32Array | Uint8Array;
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): HeapArray;
-}
-
-let registered = false;
+import { type HeapArray, replaceWasmKernel, type WasmHeap } from "./wasm_heap.ts";
 
 /** Replaces the wasm Slice kernel with one that copies in place; safe to call again. */
 export function registerInPlaceWasmSlice(): void {
-  if (registered) return;
-  registered = true;
-  const original = tf.getKernel("Slice", "wasm");
-  if (!original) return;
-  tf.unregisterKernel("Slice", "wasm");
-  tf.registerKernel({
-    kernelName: "Slice",
-    backendName: "wasm",
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === "string" || x.shape.length === 0) return original.kernelFunc(args);
-      const { begin, size } = args.attrs as unknown as {
-        begin: number | number[];
-        size: number | number[];
-      };
-      const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-      const backend = args.backend as unknown as WasmHeapBackend;
-      // Output first: allocating can grow the heap and detach earlier views.
-      const out = backend.makeOutput(extent, x.dtype);
-      const source = backend.typedArrayFromHeap(x);
-      const target = backend.typedArrayFromHeap(out);
-      copyWindow(source, x.shape, start, extent, target);
-      return out;
-    },
+  replaceWasmKernel("Slice", (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string" || x.shape.length === 0) return original(args);
+    const { begin, size } = args.attrs as unknown as {
+      begin: number | number[];
+      size: number | number[];
+    };
+    const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    const heap = args.backend as unknown as WasmHeap;
+    const out = heap.makeOutput(extent, x.dtype);
+    copyWindow(heap.typedArrayFromHeap(x), x.shape, start, extent, heap.typedArrayFromHeap(out));
+    return out;
   });
 }
 
