@@ -8,6 +8,7 @@
  * centres are anchor + offset, and sizes are in input pixels.
  */
 import * as tf from "@tensorflow/tfjs";
+import { constantForShape } from "../gradients/filter_cache.ts";
 import { type AnchorSpec, generateAnchors } from "./anchors.ts";
 import { nonMaxSuppression } from "./nms.ts";
 import type { Face, WhiteBoxDetector } from "./types.ts";
@@ -160,7 +161,11 @@ export function assembleLogits(outputs: tf.Tensor[], anchorCount: number): tf.Te
     let logits: tf.Tensor;
     if (outputs.length === 1) {
       const [batch, anchors, width] = outputs[0].shape;
-      const first = tf.oneHot(tf.tensor1d([0], "int32"), width!).reshape([width!, 1]);
+      const first = constantForShape(
+        "first-column",
+        [width!],
+        () => tf.oneHot(tf.tensor1d([0], "int32"), width!).reshape([width!, 1]),
+      );
       logits = tf.matMul(outputs[0].reshape([-1, width!]), first).reshape([batch!, anchors!]);
     } else {
       const levels = outputs.filter((t) => t.shape[2] === 1)

@@ -3,10 +3,9 @@
  * and adapter, and two photos of one size go through the attack as one batch.
  */
 import assert from "node:assert/strict";
-import { PROJECT_ROOT } from "../paths.ts";
-import { encodeImage } from "../image/encode.ts";
 import { openRows } from "../experiments/row_store.ts";
-import { readSample, resizeImage } from "../testing/fixtures.ts";
+import { runCliScript } from "../testing/run_cli_script.ts";
+import { writeFgsmConfig, writeSweepPhotos } from "../testing/tiny_sweep.ts";
 import { probeGpuAdapter } from "./adapter.ts";
 import { WEBGPU_SKIP_REASON } from "./webgpu_testing.ts";
 
@@ -17,40 +16,16 @@ Deno.test({
   const dir = await Deno.makeTempDir({ prefix: "equalais-webgpu-sweep-" });
   try {
     // Two different photos of the same size: sample1, and sample2 cropped to its shape.
-    const first = await resizeImage(await readSample(1), 192);
-    const second = await resizeImage(await readSample(2), 192);
-    const cropped = { ...first, data: second.data.subarray(0, first.data.length) };
-    await Deno.writeFile(`${dir}/a.png`, await encodeImage(first, "png"));
-    await Deno.writeFile(`${dir}/b.png`, await encodeImage(cropped, "png"));
-    const config = {
-      name: "webgpu-smoke",
-      images: [`${dir}/a.png`, `${dir}/b.png`],
-      attacks: [{ attack: "fgsm" }],
-      eps: [8],
-      steps: [1],
-      sources: [["blazeface-front"]],
-      robust: [false],
-      targets: ["blazeface-front"],
-      channels: ["identity"],
-      seeds: [1],
-    };
-    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${PROJECT_ROOT}/src/cli/sweep.ts`,
-        `${dir}/config.json`,
-        "--out",
-        `${dir}/out`,
-        "--backend",
-        "webgpu",
-      ],
-      cwd: PROJECT_ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
+    const photos = await writeSweepPhotos(dir);
+    const config = await writeFgsmConfig(dir, "webgpu-smoke", [photos.first, photos.sameSize]);
+    const out = await runCliScript("sweep.ts", [
+      config,
+      "--out",
+      `${dir}/out`,
+      "--backend",
+      "webgpu",
+    ]);
+    const stderr = out.stderr;
     assert.equal(out.code, 0, stderr);
     assert.match(stderr, /batch: up to \d+ photos of one size per forward\/backward/);
     const probe = await probeGpuAdapter();
@@ -67,7 +42,7 @@ Deno.test({
       assert.equal(row.target, "blazeface-front");
       assert.ok((row.clean_faces as number) >= 1, `${row.image}: clean faces`);
     }
-    assert.deepEqual(rows.map((r) => r.image).sort(), [`${dir}/a.png`, `${dir}/b.png`]);
+    assert.deepEqual(rows.map((r) => r.image).sort(), [photos.first, photos.sameSize].sort());
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
