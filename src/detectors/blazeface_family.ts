@@ -8,7 +8,6 @@
  * centres are anchor + offset, and sizes are in input pixels.
  */
 import * as tf from "@tensorflow/tfjs";
-import { constantForShape } from "../gradients/filter_cache.ts";
 import { type AnchorSpec, generateAnchors } from "./anchors.ts";
 import { nonMaxSuppression } from "./nms.ts";
 import type { Face, WhiteBoxDetector } from "./types.ts";
@@ -100,8 +99,7 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
 
   /**
    * Face logits of every anchor, [batch, anchors]; differentiable. Taken from the
-   * classifier outputs directly: slicing them out of the assembled [b, n, 17] tensor is a
-   * slow partial Slice on wasm, in the forward pass and again (as a pad) in the backward.
+   * classifier outputs directly, without assembling the box regressors around them.
    */
   faceLogits(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
@@ -154,19 +152,14 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
 /**
  * The face logits [batch, anchors] from the same outputs as assemblePredictions, in the
  * same anchor order: per-level logits [b, k, 1] joined finer map first, or column 0 of a
- * single [b, n, 17] output, picked by a matrix product (cheaper than a Slice on wasm).
+ * single [b, n, 17] output.
  */
 export function assembleLogits(outputs: tf.Tensor[], anchorCount: number): tf.Tensor2D {
   return tf.tidy(() => {
     let logits: tf.Tensor;
     if (outputs.length === 1) {
-      const [batch, anchors, width] = outputs[0].shape;
-      const first = constantForShape(
-        "first-column",
-        [width!],
-        () => tf.oneHot(tf.tensor1d([0], "int32"), width!).reshape([width!, 1]),
-      );
-      logits = tf.matMul(outputs[0].reshape([-1, width!]), first).reshape([batch!, anchors!]);
+      const [batch, anchors] = outputs[0].shape;
+      logits = outputs[0].slice([0, 0, 0], [-1, -1, 1]).reshape([batch!, anchors!]);
     } else {
       const levels = outputs.filter((t) => t.shape[2] === 1)
         .sort((a, b) => b.shape[1]! - a.shape[1]!);

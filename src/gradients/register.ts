@@ -7,8 +7,6 @@
  *   forward convolution and matrix product (all backends).
  * - MaxPool: wasm's MaxPoolGrad is a slow scalar loop; BlazeFace's 2x2 stride-2 pools use
  *   elementwise ops instead (max_pool_grad.ts), other pools the native kernel.
- * - PadV2: padding only channels (BlazeFace's shortcuts) takes its gradient as a matrix
- *   product instead of wasm's slow partial Slice (channel_pad_grad.ts).
  * - DepthToSpace: tfjs registers no gradient; it is SpaceToDepth of the upstream gradient.
  * - ResizeBilinear: tfjs 4.22's ResizeBilinearGrad ignores `halfPixelCenters` (wrong
  *   gradients through MediaPipe's upsampling layers), and the cpu one labels its result
@@ -19,7 +17,6 @@ import { type DepthwiseAttrs, depthwiseConv2dInputGrad } from "./depthwise_input
 import { spaceToDepth } from "./space_to_depth.ts";
 import { type Conv2DAttrs, conv2dInputGrad } from "./conv2d_input_grad.ts";
 import { resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
-import { channelPadInputGrad, padsOnlyChannels } from "./channel_pad_grad.ts";
 import { type MaxPoolAttrs, tiledMaxPoolInputGrad, tiledPoolApplies } from "./max_pool_grad.ts";
 
 let registered = false;
@@ -119,20 +116,6 @@ export function registerGradientShims(): void {
               { dy, input: x, output: y } as unknown as tf.NamedTensorMap,
               attrs,
             ) as tf.Tensor,
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: "PadV2",
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { paddings } = attrs as unknown as { paddings: [number, number][] };
-      return {
-        x: () =>
-          padsOnlyChannels(paddings)
-            ? channelPadInputGrad(dy as tf.Tensor, x.shape[x.shape.length - 1], paddings.at(-1)![0])
-            : tf.slice(dy as tf.Tensor, paddings.map(([before]) => before), x.shape),
       };
     },
   });
