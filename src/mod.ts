@@ -43,7 +43,8 @@ export type {
   Norm,
   Objective,
 } from "./attacks/types.ts";
-export { detectionObjective, hingeLoss } from "./attacks/objective.ts";
+export { detectionObjective } from "./attacks/objective.ts";
+export { hingeLoss } from "./attacks/hinge_loss.ts";
 export { DEFAULT_EOT, type EotOptions } from "./attacks/eot.ts";
 export { Perturbation } from "./attacks/perturbation.ts";
 export { faceRegionMask } from "./attacks/face_mask.ts";

@@ -73,7 +73,7 @@ export async function iterativeAttack(
     }
     const { value, grad } = tf.valueAndGrad((v: tf.Tensor) => lossOf(v, step))(variable);
     let gradient = grad as tf.Tensor4D;
-    finalLoss = (await value.data())[0];
+    finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
     value.dispose();
     if (config.gradientTransform) {
       const transformed = config.gradientTransform(gradient);

@@ -6,6 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
+import { ParallelTerms } from "../parallel/parallel_terms.ts";
+import { gradientThreads } from "../parallel/threads.ts";
 import { seededRandom } from "../random.ts";
 import { DEFAULT_EOT, type EotOptions, sampleTransform, validateEot } from "./eot.ts";
 import type { Objective } from "./types.ts";
@@ -35,68 +37,12 @@ export interface DetectionObjectiveOptions {
    * backward pass, so memory stays that of one chunk (for GPUs; see src/gpu/batch_size.ts).
    */
   batchSize?: number;
-}
-
-/**
- * Sum over anchors of max(0, logit - (threshold - margin)), averaged over the batch:
- * zero exactly when every anchor of every image is safely below the threshold.
- */
-export function hingeLoss(logits: tf.Tensor2D, logitThreshold: number, margin: number): tf.Scalar {
-  return tf.tidy(() => logits.sub(logitThreshold - margin).relu().sum(1).mean() as tf.Scalar);
-}
-
-/**
- * hingeLoss of a detector over a batch, computed `chunk` images at a time when the batch
- * is larger. Each chunk's forward pass keeps nothing for the backward pass (tfjs records
- * no tape inside a custom gradient's forward function); its gradient runs the chunk's
- * forward again, so peak memory is one chunk's at the cost of a second forward pass.
- */
-export function chunkedHingeLoss(
-  detector: WhiteBoxDetector,
-  batch: tf.Tensor4D,
-  margin: number,
-  chunk?: number,
-): tf.Scalar {
-  const total = batch.shape[0];
-  if (!chunk || total <= chunk) {
-    return hingeLoss(detector.faceLogits(batch), detector.logitThreshold, margin);
-  }
-  const hingeSum = (x: tf.Tensor4D) =>
-    tf.tidy(() =>
-      hingeLoss(detector.faceLogits(x), detector.logitThreshold, margin).mul(x.shape[0])
-    ) as tf.Scalar;
-  const recomputed = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    save([x]);
-    return {
-      value: hingeSum(x),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        gradientDuringBackprop(hingeSum, saved[0] as tf.Tensor4D).mul(dy),
-    };
-  });
-  return tf.tidy(() => {
-    const sums: tf.Tensor[] = [];
-    for (let start = 0; start < total; start += chunk) {
-      const size = Math.min(chunk, total - start);
-      sums.push(recomputed(batch.slice([start, 0, 0, 0], [size, -1, -1, -1])));
-    }
-    return tf.addN(sums).div(total) as tf.Scalar;
-  });
-}
-
-/**
- * tf.grad called from inside another gradient's backward pass. tfjs 4.22 treats it as a
- * first-order gradient (the outer tape has ended) and, when done, drops the engine's
- * active tape, which the outer pass still needs for its own clean-up: keep and restore it.
- */
-function gradientDuringBackprop(f: (x: tf.Tensor4D) => tf.Scalar, x: tf.Tensor4D): tf.Tensor {
-  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
-  const outerTape = state.activeTape;
-  try {
-    return tf.grad((input) => f(input as tf.Tensor4D))(x);
-  } finally {
-    state.activeTape = outerTape;
-  }
+  /**
+   * Threads computing the detectors' forward and backward passes, the main one included
+   * (wasm and cpu backends): default EQUALAIS_THREADS, else the machine's cores, at most 4.
+   * An ensemble is spread member by member, a single detector's batch in parts.
+   */
+  threads?: number;
 }
 
 /** Builds the ensemble objective. */
@@ -118,6 +64,12 @@ export function detectionObjective(
   const eot = options.eot ? { ...DEFAULT_EOT, ...options.eot } : undefined;
   if (eot) validateEot(eot);
   const random = seededRandom(options.seed ?? 0);
+  const terms = new ParallelTerms(members, {
+    margin,
+    chunk: batchSize,
+    threads: gradientThreads(options.threads),
+    expectedBatch: eot ? (eot.includeOriginal ? 1 : 0) + eot.samples : 1,
+  });
   // BPDA: per detector, the current photo after real channels, at the detector's input size.
   let channelled = new Map<string, tf.Tensor4D>();
   const dropChannelled = () => {
@@ -170,7 +122,7 @@ export function detectionObjective(
           ? view.resized(Math.round(H * scale), Math.round(W * scale))
           : undefined;
         const transformed = transforms.map((t) => t.apply(working!));
-        const terms = members.map((m) => {
+        const batches = members.map((m) => {
           const size = m.detector.inputSize;
           // The untransformed photo exactly as the detector's own resize sees it.
           const exact = view.resized(size, size);
@@ -183,12 +135,15 @@ export function detectionObjective(
             const copies = tf.concat(Array(samples).fill(exact)) as tf.Tensor4D;
             parts.push(straightThrough(copies, real));
           }
-          const batch = parts.length === 1 ? parts[0] : tf.concat(parts) as tf.Tensor4D;
-          return chunkedHingeLoss(m.detector, batch, margin, batchSize).mul(m.weight ?? 1);
+          return parts.length === 1 ? parts[0] : tf.concat(parts) as tf.Tensor4D;
         });
-        return tf.addN(terms) as tf.Scalar;
+        return terms.sum(batches);
       });
     },
-    dispose: dropChannelled,
+    remoteLoss: () => terms.remoteValue(),
+    dispose() {
+      terms.dispose();
+      dropChannelled();
+    },
   };
 }

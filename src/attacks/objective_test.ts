@@ -9,7 +9,8 @@ import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import { imageToTensor } from "../image/rgb_image.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
-import { chunkedHingeLoss, detectionObjective } from "./objective.ts";
+import { detectionObjective } from "./objective.ts";
+import { chunkedHingeLoss } from "./hinge_loss.ts";
 import { Perturbation } from "./perturbation.ts";
 import { getAttack } from "./registry.ts";
 

@@ -34,6 +34,12 @@ export interface Objective {
    * sending the current photo through a real JPEG encoder. Gets the 8-bit candidate.
    */
   prepare?(candidate: tf.Tensor4D, step: number): Promise<void>;
+  /**
+   * The part of the last loss() computed on worker threads, which is known only once its
+   * gradient is back (inside loss() it counts as 0): add it to loss()'s value. Waits for
+   * the workers if the gradient was not taken.
+   */
+  remoteLoss?(): number;
   /** Releases anything prepare() kept. */
   dispose?(): void;
 }

@@ -2,7 +2,8 @@
  * `deno task bench [--json] [--quick] [--backend LIST]`
  *
  * PGD image-steps per second on BlazeFace front/back (batch 1 and 8) and MediaPipe
- * full-range (batch 1) on our backends, beside the PyTorch anchor on the same weights in
+ * full-range (batch 1) on our backends, a batch split over `--threads` threads (default
+ * EQUALAIS_THREADS, else the cores, at most 4: what an attack uses), beside the PyTorch anchor on the same weights in
  * the same run; achieved GFLOP/s; memory over a long run; and protect's end-to-end
  * seconds on sample1. Ratios from one run are what count: these machines are noisy.
  *
@@ -27,6 +28,7 @@ import { protectFile } from "../protect/protect_file.ts";
 import { SAMPLES_DIR } from "../paths.ts";
 import { collectProvenance } from "../experiments/provenance.ts";
 import { UserError } from "../errors.ts";
+import { gradientThreads, parseThreads } from "../parallel/threads.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
 
 /** Detector id -> the anchor's model name (MediaPipe has no anchor). */
@@ -50,6 +52,8 @@ interface BenchRow {
   ratio: number | null;
   gflops: number | null;
   ms_per_step: number;
+  /** Threads that shared the batch (main one included). */
+  threads: number;
   peak_tensors: number;
   rss_mib: number;
 }
@@ -59,7 +63,11 @@ async function main(): Promise<number> {
     json: { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm,cpu" },
+    threads: { type: "string" },
   });
+  const threadsFlag = values.threads === undefined
+    ? undefined
+    : parseThreads(values.threads as string, "--threads");
   const quick = values.quick as boolean;
   const backends = (values.backend as string).split(",").map((b) => b.trim().toLowerCase());
   const log = (m: string) => console.error(`bench: ${m}`);
@@ -130,9 +138,10 @@ async function main(): Promise<number> {
       const detector = await loadWhiteBoxDetector(id);
       // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
       // so is a software GPU adapter.
+      const threads = gradientThreads(threadsFlag);
       const speed = backend === "cpu" || (onGpu && gpu?.software)
-        ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, onGpu ? 2 : 3))
-        : await pgdSpeed(detector, batch, steps, repetitions);
+        ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, onGpu ? 2 : 3), threads)
+        : await pgdSpeed(detector, batch, steps, repetitions, threads);
       const torch = anchor.get(`${onGpu ? "cuda|" : ""}${id}|${batch}`) ?? null;
       const mflop = ANCHOR_MODEL[id] ? flops.get(ANCHOR_MODEL[id]!) : undefined;
       rows.push({
@@ -146,10 +155,14 @@ async function main(): Promise<number> {
         ratio: torch ? Math.round((speed.image_steps_per_s / torch) * 100) / 100 : null,
         gflops: mflop ? Math.round(speed.image_steps_per_s * mflop * 2 / 1e3 * 100) / 100 : null,
         ms_per_step: speed.ms_per_step,
+        threads: speed.threads,
         peak_tensors: speed.peak_tensors,
         rss_mib: speed.rss_mib,
       });
-      log(`${info.name} ${id} batch ${batch}: ${speed.image_steps_per_s} image-steps/s`);
+      log(
+        `${info.name} ${id} batch ${batch}, ${speed.threads} thread(s): ` +
+          `${speed.image_steps_per_s} image-steps/s`,
+      );
     }
   }
 
@@ -157,8 +170,10 @@ async function main(): Promise<number> {
   await unloadDetectors();
   const front = await loadWhiteBoxDetector("blazeface-front");
   const [first, last] = quick ? [20, 100] : [20, 500];
-  log(`memory: ${last} PGD steps`);
-  const memory = await memoryGrowth(front, first, last);
+  // Batch 2, so the gradient workers' path is measured too where there are threads.
+  const memoryThreads = gradientThreads(threadsFlag);
+  log(`memory: ${last} PGD steps at batch 2, ${Math.min(2, memoryThreads)} thread(s)`);
+  const memory = await memoryGrowth(front, first, last, 2, memoryThreads);
 
   let protectSeconds: number | null = null;
   if (!quick) {
@@ -206,13 +221,13 @@ async function main(): Promise<number> {
     );
     for (const note of gpu?.notes ?? []) console.log(`gpu: ${note}`);
     console.log(
-      "model            batch  backend  ours/s   torch/s  ratio  GFLOP/s  ms/step  peak tensors  RSS MiB",
+      "model            batch  backend  threads  ours/s   torch/s  ratio  GFLOP/s  ms/step  peak tensors  RSS MiB",
     );
     for (const r of rows) {
       console.log(
         `${r.model.padEnd(16)} ${String(r.batch).padStart(5)}  ${r.backend.padEnd(7)}${
           r.torch_device === "cuda" ? "*" : " "
-        }${String(r.image_steps_per_s).padStart(7)}  ${
+        }${String(r.threads).padStart(7)}  ${String(r.image_steps_per_s).padStart(7)}  ${
           String(r.torch_image_steps_per_s ?? "-").padStart(7)
         }  ${String(r.ratio ?? "-").padStart(5)}  ${String(r.gflops ?? "-").padStart(7)}  ${
           String(r.ms_per_step).padStart(7)

@@ -1,0 +1,69 @@
+/**
+ * The per-detector loss of the detection objective: a hinge on every anchor's face logit,
+ * optionally computed a chunk of the batch at a time. Shared by the objective on the main
+ * thread and by the gradient workers (src/parallel/), so both compute the same numbers.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { WhiteBoxDetector } from "../detectors/types.ts";
+
+/**
+ * Sum over anchors of max(0, logit - (threshold - margin)), averaged over the batch:
+ * zero exactly when every anchor of every image is safely below the threshold.
+ */
+export function hingeLoss(logits: tf.Tensor2D, logitThreshold: number, margin: number): tf.Scalar {
+  return tf.tidy(() => logits.sub(logitThreshold - margin).relu().sum(1).mean() as tf.Scalar);
+}
+
+/**
+ * hingeLoss of a detector over a batch, computed `chunk` images at a time when the batch
+ * is larger. Each chunk's forward pass keeps nothing for the backward pass (tfjs records
+ * no tape inside a custom gradient's forward function); its gradient runs the chunk's
+ * forward again, so peak memory is one chunk's at the cost of a second forward pass.
+ */
+export function chunkedHingeLoss(
+  detector: WhiteBoxDetector,
+  batch: tf.Tensor4D,
+  margin: number,
+  chunk?: number,
+): tf.Scalar {
+  const total = batch.shape[0];
+  if (!chunk || total <= chunk) {
+    return hingeLoss(detector.faceLogits(batch), detector.logitThreshold, margin);
+  }
+  const hingeSum = (x: tf.Tensor4D) =>
+    tf.tidy(() =>
+      hingeLoss(detector.faceLogits(x), detector.logitThreshold, margin).mul(x.shape[0])
+    ) as tf.Scalar;
+  const recomputed = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([x]);
+    return {
+      value: hingeSum(x),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        gradientDuringBackprop(hingeSum, saved[0] as tf.Tensor4D).mul(dy),
+    };
+  });
+  return tf.tidy(() => {
+    const sums: tf.Tensor[] = [];
+    for (let start = 0; start < total; start += chunk) {
+      const size = Math.min(chunk, total - start);
+      sums.push(recomputed(batch.slice([start, 0, 0, 0], [size, -1, -1, -1])));
+    }
+    return tf.addN(sums).div(total) as tf.Scalar;
+  });
+}
+
+/**
+ * tf.grad called from inside another gradient's backward pass. tfjs 4.22 treats it as a
+ * first-order gradient (the outer tape has ended) and, when done, drops the engine's
+ * active tape, which the outer pass still needs for its own clean-up: keep and restore it.
+ */
+function gradientDuringBackprop(f: (x: tf.Tensor4D) => tf.Scalar, x: tf.Tensor4D): tf.Tensor {
+  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+  const outerTape = state.activeTape;
+  try {
+    return tf.grad((input) => f(input as tf.Tensor4D))(x);
+  } finally {
+    state.activeTape = outerTape;
+  }
+}

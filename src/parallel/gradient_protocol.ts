@@ -1,0 +1,41 @@
+/** The messages the main thread posts to a gradient worker. */
+
+/** Starts the worker's tfjs on the main thread's backend. */
+export interface InitMessage {
+  /** Message kind. */
+  kind: "init";
+  /** Backend name: "wasm" or "cpu". */
+  backend: string;
+}
+
+/** Loads detectors ahead of their first request. */
+export interface LoadMessage {
+  /** Message kind. */
+  kind: "load";
+  /** White-box detector ids. */
+  ids: string[];
+}
+
+/**
+ * Computes `scale` x the hinge loss of one detector on the batch in `buffer` (see
+ * GradientChannel) and its gradient with respect to that batch.
+ */
+export interface GradientMessage {
+  /** Message kind. */
+  kind: "gradient";
+  /** The request's shared memory. */
+  buffer: SharedArrayBuffer;
+  /** White-box detector id. */
+  detector: string;
+  /** Batch shape [n, size, size, 3]. */
+  shape: [number, number, number, number];
+  /** Hinge margin below the detector's threshold. */
+  margin: number;
+  /** Multiplies loss and gradient (member weight, or a batch part's share). */
+  scale: number;
+  /** Most images per forward/backward (see chunkedHingeLoss). */
+  chunk?: number;
+}
+
+/** Anything the main thread posts. */
+export type WorkerMessage = InitMessage | LoadMessage | GradientMessage;

@@ -1,0 +1,60 @@
+/**
+ * A gradient worker thread: its own tfjs on the main thread's backend, its own copies of
+ * the detectors, and one job: the hinge loss of a detector on a batch and its input
+ * gradient, answered through shared memory. Requests run in the order they arrive.
+ */
+import { parentPort } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend.ts";
+import { loadWhiteBoxDetector } from "../detectors/registry.ts";
+import type { WhiteBoxDetector } from "../detectors/types.ts";
+import { chunkedHingeLoss } from "../attacks/hinge_loss.ts";
+import { GradientChannel } from "./gradient_channel.ts";
+import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
+import type { GradientMessage, WorkerMessage } from "./gradient_protocol.ts";
+
+let ready: Promise<unknown> = Promise.resolve();
+const detectors = new Map<string, Promise<WhiteBoxDetector>>();
+
+function detector(id: string): Promise<WhiteBoxDetector> {
+  let found = detectors.get(id);
+  if (!found) {
+    found = ready.then(() => loadWhiteBoxDetector(id));
+    found.catch(() => {}); // reported by the request that needs it
+    detectors.set(id, found);
+  }
+  return found;
+}
+
+async function answer(request: GradientMessage): Promise<void> {
+  const channel = new GradientChannel(request.buffer);
+  try {
+    const model = await detector(request.detector);
+    const count = request.shape.reduce((a, b) => a * b, 1);
+    const data = channel.data(count);
+    const value = tf.tidy(() => {
+      const input = tensorFromShared(data, request.shape);
+      const { value, grad } = tf.valueAndGrad((x: tf.Tensor) =>
+        chunkedHingeLoss(model, x as tf.Tensor4D, request.margin, request.chunk)
+          .mul(request.scale) as tf.Scalar
+      )(input);
+      copyToShared(grad, data);
+      return value.dataSync()[0];
+    });
+    channel.finish(value);
+  } catch (error) {
+    channel.fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on("message", (message: WorkerMessage) => {
+  if (message.kind === "init") {
+    ready = initBackend(message.backend);
+    ready.catch(() => {}); // reported by the requests, which wait on it
+  } else if (message.kind === "load") {
+    for (const id of message.ids) detector(id);
+  } else {
+    queue = queue.then(() => answer(message));
+  }
+});

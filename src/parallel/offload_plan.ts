@@ -1,0 +1,60 @@
+/**
+ * Which thread computes which part of the objective. Thread 0 is the main thread; the
+ * others are gradient workers. An ensemble is spread member by member (largest first,
+ * each to the least loaded thread, workers before the main thread on ties, since the
+ * main thread also runs the resizes and the step); a single detector's batch is split
+ * into near-equal parts instead.
+ */
+
+/** What one ensemble member costs: its input side and its batch size. */
+export interface MemberLoad {
+  /** The detector's square input side. */
+  inputSize: number;
+  /** Images it sees per step. */
+  batch: number;
+}
+
+/** A slice of one member's batch and the thread that computes it. */
+export interface PlannedPart {
+  /** Index of the member. */
+  member: number;
+  /** First image of the slice. */
+  start: number;
+  /** Images in the slice. */
+  count: number;
+  /** 0: the main thread; k >= 1: worker k - 1. */
+  thread: number;
+}
+
+/** Spreads the members over at most `threads` threads (see the module note). */
+export function offloadPlan(loads: readonly MemberLoad[], threads: number): PlannedPart[] {
+  if (!(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`threads must be a whole number >= 1, got ${threads}`);
+  }
+  if (loads.length === 1 && threads > 1 && loads[0].batch > 1) {
+    const { batch } = loads[0];
+    const parts = Math.min(threads, batch);
+    return Array.from({ length: parts }, (_, p) => {
+      const start = Math.round((p * batch) / parts);
+      const end = Math.round(((p + 1) * batch) / parts);
+      return { member: 0, start, count: end - start, thread: p };
+    });
+  }
+  const busy = new Array(Math.min(threads, loads.length)).fill(0);
+  const cost = (m: number) => loads[m].inputSize ** 2 * loads[m].batch;
+  const order = loads.map((_, m) => m).sort((a, b) => cost(b) - cost(a) || a - b);
+  const plan: PlannedPart[] = [];
+  for (const m of order) {
+    let thread = busy.length - 1;
+    for (let t = busy.length - 1; t >= 0; t--) if (busy[t] < busy[thread]) thread = t;
+    busy[thread] += cost(m);
+    plan.push({ member: m, start: 0, count: loads[m].batch, thread });
+  }
+  return plan.sort((a, b) => a.member - b.member || a.start - b.start);
+}
+
+/** Threads worth using: never more than the plan has parts to give them. */
+export function usefulThreads(loads: readonly MemberLoad[], threads: number): number {
+  if (loads.length === 1) return Math.max(1, Math.min(threads, loads[0].batch));
+  return Math.max(1, Math.min(threads, loads.length));
+}

@@ -1,0 +1,122 @@
+/**
+ * The objective's sum of per-detector hinge terms, spread over threads by offloadPlan:
+ * parts on workers are recorded on the tape first (their forward pass only sends the
+ * batch), then the main thread's parts, so tfjs's backward pass reaches the workers'
+ * gradients last, after the main thread has done its own share.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { WhiteBoxDetector } from "../detectors/types.ts";
+import { chunkedHingeLoss } from "../attacks/hinge_loss.ts";
+import { type MemberLoad, offloadPlan, usefulThreads } from "./offload_plan.ts";
+import { RemoteTerm } from "./remote_term.ts";
+import { gradientWorkers } from "./gradient_workers.ts";
+
+/** One weighted detector. */
+export interface WeightedDetector {
+  /** The detector. */
+  detector: WhiteBoxDetector;
+  /** Its weight (default 1). */
+  weight?: number;
+}
+
+/** How the terms are computed. */
+export interface ParallelTermsOptions {
+  /** Hinge margin. */
+  margin: number;
+  /** Most images per detector forward/backward (see chunkedHingeLoss). */
+  chunk?: number;
+  /** Threads, main one included (1: everything on the main thread). */
+  threads: number;
+  /** Images each detector is expected to see per step, to start the right workers early. */
+  expectedBatch: number;
+}
+
+/** The weighted sum of the members' hinge losses, computed on several threads. */
+export class ParallelTerms {
+  readonly #members: readonly WeightedDetector[];
+  readonly #options: ParallelTermsOptions;
+  readonly #remote = new Map<string, RemoteTerm>();
+  #used: RemoteTerm[] = [];
+
+  /** Starts the workers (and their detector loading) the expected batch will use. */
+  constructor(members: readonly WeightedDetector[], options: ParallelTermsOptions) {
+    this.#members = members;
+    this.#options = options;
+    const expected = this.#loads(members.map(() => options.expectedBatch));
+    const threads = usefulThreads(expected, options.threads);
+    if (threads > 1) {
+      const workers = gradientWorkers(threads - 1, tf.getBackend());
+      for (const part of offloadPlan(expected, threads)) {
+        if (part.thread > 0) workers[part.thread - 1].preload([members[part.member].detector.id]);
+      }
+    }
+  }
+
+  /** The weighted sum of every member's hinge loss on its batch (`batches[m]`). */
+  sum(batches: readonly tf.Tensor4D[]): tf.Scalar {
+    const { margin, chunk } = this.#options;
+    const loads = this.#loads(batches.map((b) => b.shape[0]));
+    const threads = usefulThreads(loads, this.#options.threads);
+    const plan = threads > 1
+      ? offloadPlan(loads, threads)
+      : batches.map((b, member) => ({ member, start: 0, count: b.shape[0], thread: 0 }));
+    const workers = threads > 1 ? gradientWorkers(threads - 1, tf.getBackend()) : [];
+    this.#used = [];
+    return tf.tidy(() => {
+      // A split batch is cut with one split (its gradient is one concat) rather than
+      // slices (each slice's gradient pads to the whole batch before they are added).
+      const pieces = new Map<number, tf.Tensor4D[]>();
+      const partOf = (p: typeof plan[number]) => {
+        const batch = batches[p.member];
+        if (p.count === batch.shape[0]) return batch;
+        if (!pieces.has(p.member)) {
+          const counts = plan.filter((q) => q.member === p.member).map((q) => q.count);
+          pieces.set(p.member, tf.split(batch, counts));
+        }
+        const index = plan.filter((q) => q.member === p.member).indexOf(p);
+        return pieces.get(p.member)![index];
+      };
+      const scaleOf = (p: typeof plan[number]) =>
+        (this.#members[p.member].weight ?? 1) *
+        (p.count === batches[p.member].shape[0] ? 1 : p.count / batches[p.member].shape[0]);
+      const remoteTerms = plan.filter((p) => p.thread > 0).map((p) => {
+        const { detector } = this.#members[p.member];
+        const key = `${p.member}:${p.start}:${p.count}:${p.thread}`;
+        let term = this.#remote.get(key);
+        if (!term) {
+          term = new RemoteTerm(workers[p.thread - 1], {
+            detector: detector.id,
+            margin,
+            scale: scaleOf(p),
+            chunk,
+          });
+          this.#remote.set(key, term);
+        }
+        this.#used.push(term);
+        return term.apply(partOf(p));
+      });
+      const localTerms = plan.filter((p) => p.thread === 0).map((p) =>
+        chunkedHingeLoss(this.#members[p.member].detector, partOf(p), margin, chunk)
+          .mul(scaleOf(p))
+      );
+      const terms = [...localTerms, ...remoteTerms];
+      return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
+    });
+  }
+
+  /** The workers' share of the last sum's value (waits for any that has not answered). */
+  remoteValue(): number {
+    return this.#used.reduce((total, term) => total + term.value(), 0);
+  }
+
+  /** Waits for unanswered requests, so no worker writes into memory nobody reads. */
+  dispose(): void {
+    for (const term of this.#remote.values()) term.value();
+    this.#remote.clear();
+    this.#used = [];
+  }
+
+  #loads(batches: readonly number[]): MemberLoad[] {
+    return this.#members.map((m, i) => ({ inputSize: m.detector.inputSize, batch: batches[i] }));
+  }
+}
