@@ -72,6 +72,9 @@ export function detectionObjective(
   });
   // BPDA: per detector, the current photo after real channels, at the detector's input size.
   let channelled = new Map<string, tf.Tensor4D>();
+  // The candidate's bytes, one array per photo, reused every step: fresh full-resolution
+  // arrays cost page faults each time.
+  const photoBytes: Uint8Array[] = [];
   const dropChannelled = () => {
     for (const t of channelled.values()) t.dispose();
     channelled = new Map();
@@ -83,9 +86,13 @@ export function detectionObjective(
       dropChannelled();
       const photos = [];
       for (let b = 0; b < candidate.shape[0]; b++) {
-        const one = tf.tidy(() => candidate.slice([b, 0, 0, 0], [1, -1, -1, -1]));
-        photos.push(await tensorToImage(one));
-        one.dispose();
+        const one = candidate.shape[0] === 1
+          ? candidate
+          : tf.tidy(() => candidate.slice([b, 0, 0, 0], [1, -1, -1, -1]));
+        const photo = await tensorToImage(one, photoBytes[b]);
+        photoBytes[b] = photo.data;
+        photos.push(photo);
+        if (one !== candidate) one.dispose();
       }
       // Sample-major, like the copies of the clean view in loss(): every photo of a batch
       // goes through the same channels, as each would alone with the same seed.

@@ -52,7 +52,12 @@ export async function applyRealChannel(image: RgbImage, channel: RealChannel): P
   if (info.width !== image.width || info.height !== image.height) {
     throw new Error(`channel changed the size to ${info.width}x${info.height}`);
   }
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+  // A view, not a copy: the decoded buffer is ours alone (a 7 MB copy took up to 50 ms).
+  return {
+    width: info.width,
+    height: info.height,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 }
 
 /**

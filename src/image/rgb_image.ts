@@ -26,13 +26,16 @@ export function imageToTensor(image: RgbImage): tf.Tensor4D {
   );
 }
 
-/** Converts a [1, H, W, 3] or [H, W, 3] tensor of 0..255 floats to an image, rounding to 8 bits. */
-export async function tensorToImage(tensor: tf.Tensor): Promise<RgbImage> {
+/**
+ * Converts a [1, H, W, 3] or [H, W, 3] tensor of 0..255 floats to an image, rounding to 8
+ * bits; into `target`'s memory when it has the right size (see wasmBytesFromTensor).
+ */
+export async function tensorToImage(tensor: tf.Tensor, target?: Uint8Array): Promise<RgbImage> {
   const shape = tensor.shape.length === 4 ? tensor.shape.slice(1) : tensor.shape;
   if (shape.length !== 3 || shape[2] !== 3) {
     throw new RangeError(`tensorToImage: expected shape [1, H, W, 3], got [${tensor.shape}]`);
   }
-  const direct = wasmBytesFromTensor(tensor);
+  const direct = wasmBytesFromTensor(tensor, target);
   if (direct) return { width: shape[1], height: shape[0], data: direct };
   const rounded = tf.tidy(() => tensor.clipByValue(0, 255).round());
   const data = new Uint8Array(await rounded.data());

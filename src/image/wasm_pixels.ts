@@ -22,11 +22,18 @@ export function wasmTensorFromBytes(bytes: Uint8Array, shape: number[]): tf.Tens
 /**
  * A float32 tensor's values clipped to 0..255 and rounded (halves to even, as tf.round),
  * as bytes: Uint8ClampedArray's conversion does exactly that, straight from the heap.
+ * Writes into `target` when it has the tensor's size (a caller converting every step
+ * reuses one array), else into a new array.
  */
-export function wasmBytesFromTensor(tensor: tf.Tensor): Uint8Array | undefined {
+export function wasmBytesFromTensor(
+  tensor: tf.Tensor,
+  target?: Uint8Array,
+): Uint8Array | undefined {
   const heap = activeWasmHeap();
   if (!heap || tensor.dtype !== "float32") return undefined;
-  const bytes = new Uint8ClampedArray(tensor.size);
+  const bytes = target?.length === tensor.size
+    ? new Uint8ClampedArray(target.buffer, target.byteOffset, target.length)
+    : new Uint8ClampedArray(tensor.size);
   bytes.set(float32View(heap, tensor));
-  return new Uint8Array(bytes.buffer);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
