@@ -81,13 +81,15 @@ async function main(): Promise<number> {
   const steps = quick ? 2 : 5;
   const repetitions = quick ? 2 : 5;
 
-  // The anchor first, so both sides run on the same machine state in this run.
+  // The anchor is timed right before our first row of the same model and batch, so both
+  // sides see the same machine state (these machines drift by 1.5x within minutes).
   const anchor = new Map<string, number | null>();
   const flops = new Map<string, number | undefined>();
   let anchorNote: string | undefined;
-  for (const [id, batch] of plan) {
+  const measureAnchor = async (id: string, batch: number) => {
     const model = ANCHOR_MODEL[id];
-    if (!model || (quick && batch > 1)) continue;
+    const key = `${id}|${batch}`;
+    if (!model || anchorNote || anchor.has(key)) return;
     if (!flops.has(model)) flops.set(model, await anchorForwardMflop(model));
     // Timed like ours: the median of several short repetitions after a warm-up (one long
     // timing swung by 3.5x between runs at batch 8).
@@ -96,12 +98,12 @@ async function main(): Promise<number> {
       anchorNote =
         `PyTorch anchor unavailable (${result.unavailable}); install Debian's python3-torch ` +
         `(deno task setup --bench does it as root) or set EQUALAIS_TORCH_PYTHON`;
-      break;
+      log(anchorNote);
+      return;
     }
-    anchor.set(`${id}|${batch}`, result.image_steps_per_s);
+    anchor.set(key, result.image_steps_per_s);
     log(`anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
-  }
-  if (anchorNote) log(anchorNote);
+  };
 
   // The GPU side: which adapter, which batches, and PyTorch on CUDA where present.
   const gpu = backends.includes("webgpu") ? await gpuPlan(quick) : undefined;
@@ -135,6 +137,7 @@ async function main(): Promise<number> {
         continue;
       }
       if (!onGpu && quick && batch > 1 && id === "blazeface-back") continue;
+      if (!onGpu && !(quick && batch > 1)) await measureAnchor(id, batch);
       const detector = await loadWhiteBoxDetector(id);
       // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
       // so is a software GPU adapter.

@@ -52,7 +52,10 @@ Deno.test("bench --quick without the anchor: rows, memory, and the reason", asyn
     "blazeface-back/1",
     "mediapipe-full/1",
   ]);
+  // Batch 8 is split over the threads an attack would use; batch 1 cannot be.
+  const cores = Math.max(1, Math.min(4, navigator.hardwareConcurrency));
   for (const row of report.rows) {
+    assert.equal(row.threads, row.batch === 1 ? 1 : Math.min(cores, row.batch), row.model);
     assert.equal(row.backend, "wasm");
     assert.ok(row.image_steps_per_s > 0);
     assert.equal(row.torch_image_steps_per_s, null);

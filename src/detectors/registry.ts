@@ -88,6 +88,16 @@ export function parseDetectorList(spec: string): string[] {
 
 // Keyed by backend and id: weights live on the backend that loaded them.
 const loaded = new Map<string, Promise<Detector>>();
+// Every instance this registry made: a gradient worker can load the same one by its id.
+const made = new WeakSet<Detector>();
+
+/**
+ * Whether the registry made this detector, so that loading its id anywhere (a gradient
+ * worker's own tfjs, say) gives the same model. Detectors built by hand are not.
+ */
+export function isRegistryDetector(detector: Detector): boolean {
+  return made.has(detector);
+}
 
 /** Loads a detector once per process and backend, and returns the shared instance. */
 export function loadDetector(id: string): Promise<Detector> {
@@ -96,7 +106,11 @@ export function loadDetector(id: string): Promise<Detector> {
   const key = `${tf.getBackend()}|${id}`;
   let promise = loaded.get(key);
   if (!promise) {
-    promise = entry!.hostDetect && needsHostBackend() ? loadWithHostDetect(entry!) : entry!.load();
+    promise = (entry!.hostDetect && needsHostBackend() ? loadWithHostDetect(entry!) : entry!.load())
+      .then((detector) => {
+        made.add(detector);
+        return detector;
+      });
     loaded.set(key, promise);
     promise.catch(() => loaded.delete(key));
   }

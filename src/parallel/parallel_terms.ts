@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
+import { isRegistryDetector } from "../detectors/registry.ts";
 import { chunkedHingeLoss } from "../attacks/hinge_loss.ts";
 import { type MemberLoad, offloadPlan, usefulThreads } from "./offload_plan.ts";
 import { RemoteTerm } from "./remote_term.ts";
@@ -41,7 +42,10 @@ export class ParallelTerms {
   /** Starts the workers (and their detector loading) the expected batch will use. */
   constructor(members: readonly WeightedDetector[], options: ParallelTermsOptions) {
     this.#members = members;
-    this.#options = options;
+    // A worker loads its detectors by id: one built by hand stays on the main thread.
+    const loadable = members.every((m) => isRegistryDetector(m.detector));
+    this.#options = { ...options, threads: loadable ? options.threads : 1 };
+    options = this.#options;
     const expected = this.#loads(members.map(() => options.expectedBatch));
     const threads = usefulThreads(expected, options.threads);
     if (threads > 1) {

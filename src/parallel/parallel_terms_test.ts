@@ -13,6 +13,7 @@ import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { detectionObjective, type EnsembleMember } from "../attacks/objective.ts";
 import { adversarialView, CleanResizes } from "../attacks/adversarial_view.ts";
 import { Perturbation } from "../attacks/perturbation.ts";
+import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { ParallelTerms } from "./parallel_terms.ts";
 import { RemoteTerm } from "./remote_term.ts";
 import { gradientWorkers } from "./gradient_workers.ts";
@@ -122,4 +123,34 @@ Deno.test("a worker's failure is a clear error, and the worker serves the next r
   working.apply(batch).dispose();
   assert.ok(Number.isFinite(working.value()));
   batch.dispose();
+});
+
+Deno.test("detectors built by hand stay on the main thread (a worker could not load them)", async () => {
+  await initBackend("wasm");
+  const front = await loadWhiteBoxDetector("blazeface-front");
+  // Same model under an id no registry knows: a worker asked for it would fail.
+  const handBuilt = {
+    id: "hand-built-front",
+    inputSize: front.inputSize,
+    logitThreshold: front.logitThreshold,
+    faceLogits: (images: tf.Tensor4D) => front.faceLogits(images),
+  } as WhiteBoxDetector;
+  const batch = tf.tidy(() =>
+    tf.image.resizeBilinear(imageToTensor({ width: 2, height: 2, data: new Uint8Array(12) }), [
+      128,
+      128,
+    ]).add(100)
+  ) as tf.Tensor4D;
+  const terms = new ParallelTerms([{ detector: handBuilt }, { detector: front }], {
+    margin: 2,
+    threads: 2,
+    expectedBatch: 1,
+  });
+  const { value, grad } = tf.valueAndGrad((x: tf.Tensor) =>
+    terms.sum([x as tf.Tensor4D, x as tf.Tensor4D])
+  )(batch);
+  assert.ok(Number.isFinite(value.dataSync()[0] + terms.remoteValue()));
+  assert.equal(grad.shape.join(), batch.shape.join());
+  tf.dispose([value, grad, batch]);
+  terms.dispose();
 });
