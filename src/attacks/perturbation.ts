@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { interpolationMatrix } from "../gradients/resize_bilinear_grad.ts";
 import type { Norm } from "./types.ts";
-import { SeparableMap } from "./separable_map.ts";
+import { type Matrix, SeparableMap } from "../image/separable_map.ts";
 
 /** Shape and weighting of a perturbation. */
 export interface PerturbationOptions {
@@ -142,10 +142,7 @@ export class Perturbation {
     if (!found) {
       const [, H, W] = this.imageShape;
       const [, h, w] = this.variableShape;
-      const rows = composite(h, H, height);
-      const cols = composite(w, W, width);
-      found = new SeparableMap(rows, cols);
-      tf.dispose([rows, cols]);
+      found = new SeparableMap(composite(h, H, height), composite(w, W, width));
       this.#maps.set(key, found);
     }
     return found;
@@ -160,12 +157,22 @@ export class Perturbation {
 }
 
 // The matrix of "upsample small -> full, then resize full -> out" along one axis.
-function composite(small: number, full: number, out: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const up = tf.tensor2d(interpolationMatrix(small, full, false, false), [full, small]);
-    const down = tf.tensor2d(interpolationMatrix(full, out, false, false), [out, full]);
-    return tf.matMul(down, up);
-  });
+function composite(small: number, full: number, out: number): Matrix {
+  const up = interpolationMatrix(small, full, false, false); // [full, small]
+  const down = interpolationMatrix(full, out, false, false); // [out, full]
+  const values = new Float32Array(out * small);
+  // down · up, skipping zeros: each row of either reads at most two inputs.
+  for (let o = 0; o < out; o++) {
+    for (let f = 0; f < full; f++) {
+      const d = down[o * full + f];
+      if (d === 0) continue;
+      for (let s = 0; s < small; s++) {
+        const u = up[f * small + s];
+        if (u !== 0) values[o * small + s] += d * u;
+      }
+    }
+  }
+  return { values, shape: [out, small] };
 }
 
 /** Resizes with interpolation matrices; `area` averages (for masks) instead of sampling. */
@@ -177,11 +184,10 @@ export function resizeByMatrices(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [, H, W] = x.shape;
-    const matrix = (from: number, to: number) =>
-      area ? tf.tensor2d(areaMatrix(from, to), [to, from]) : tf.tensor2d(
-        interpolationMatrix(from, to, false, false),
-        [to, from],
-      );
+    const matrix = (from: number, to: number): Matrix => ({
+      values: area ? areaMatrix(from, to) : interpolationMatrix(from, to, false, false),
+      shape: [to, from],
+    });
     const map = new SeparableMap(matrix(H, height), matrix(W, width));
     const out = map.apply(x);
     map.dispose();

@@ -3,9 +3,11 @@
  * matrices. tfjs 4.22's ResizeBilinearGrad kernels (cpu and wasm) ignore
  * `halfPixelCenters`, which MediaPipe's detector uses inside its graph, so their
  * gradients are wrong there; resizing is separable and linear, so
- * dx = Rᵀ · dy · C with small dense row (R) and column (C) matrices is exact.
+ * dx = Rᵀ · dy · C with its row (R) and column (C) interpolation matrices is exact
+ * (applied sparsely by SeparableMap: each output reads at most a few inputs).
  */
 import * as tf from "@tensorflow/tfjs";
+import { SeparableMap, transposed } from "../image/separable_map.ts";
 
 /**
  * Weights of the 1-D bilinear interpolation that TensorFlow's ResizeBilinear applies
@@ -31,6 +33,9 @@ export function interpolationMatrix(
   return weights;
 }
 
+// The transposed maps, per backend (a dense map holds tensors) and geometry.
+const transposedMaps = new Map<string, SeparableMap>();
+
 /** dL/dimages of `resizeBilinear(images)` given dL/dy; exact for every attribute combination. */
 export function resizeBilinearInputGrad(
   imagesShape: number[],
@@ -38,22 +43,20 @@ export function resizeBilinearInputGrad(
   alignCorners: boolean,
   halfPixelCenters: boolean,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [batch, inH, inW, channels] = imagesShape;
-    const [, outH, outW] = dy.shape;
-    const rows = tf.tensor2d(
-      interpolationMatrix(inH, outH, alignCorners, halfPixelCenters),
-      [outH, inH],
+  const [, inH, inW] = imagesShape;
+  const [, outH, outW] = dy.shape;
+  const key =
+    `${tf.getBackend()}|${inH}x${inW}|${outH}x${outW}|${alignCorners}|${halfPixelCenters}`;
+  let map = transposedMaps.get(key);
+  if (!map) {
+    // dx = Rᵀ · dy · C: the separable map whose factors are the transposes.
+    const rows = interpolationMatrix(inH, outH, alignCorners, halfPixelCenters);
+    const cols = interpolationMatrix(inW, outW, alignCorners, halfPixelCenters);
+    map = new SeparableMap(
+      transposed({ values: rows, shape: [outH, inH] }),
+      transposed({ values: cols, shape: [outW, inW] }),
     );
-    const cols = tf.tensor2d(
-      interpolationMatrix(inW, outW, alignCorners, halfPixelCenters),
-      [outW, inW],
-    );
-    // Rows: [inH, outH] x [outH, outW*C] per image.
-    const byRows = tf.matMul(rows, dy.reshape([batch, outH, outW * channels]), true, false);
-    // Columns: move width last, then [.., outW] x [outW, inW].
-    const widthLast = byRows.reshape([batch * inH, outW, channels]).transpose([0, 2, 1]);
-    const byCols = tf.matMul(widthLast.reshape([-1, outW]), cols);
-    return byCols.reshape([batch, inH, channels, inW]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
-  });
+    transposedMaps.set(key, map);
+  }
+  return map.apply(dy);
 }
