@@ -159,31 +159,34 @@ class SparseAxisMap implements AxisMap {
     const K = this.#width;
     const index = this.#index;
     const weight = this.#weight;
+    // Accumulate weight x input row by row: contiguous inner loops, padding skipped.
     if (axis === 1) {
       const inner = w * c;
       for (let b = 0; b < batch; b++) {
         for (let o = 0; o < this.#outputs; o++) {
           const to = (b * this.#outputs + o) * inner;
-          for (let j = 0; j < inner; j++) {
-            let sum = 0;
-            for (let k = 0; k < K; k++) {
-              sum += weight[o * K + k] * input[(b * h + index[o * K + k]) * inner + j];
-            }
-            output[to + j] = sum;
+          output.fill(0, to, to + inner);
+          for (let k = 0; k < K; k++) {
+            const wk = weight[o * K + k];
+            if (wk === 0) continue;
+            const from = (b * h + index[o * K + k]) * inner;
+            for (let j = 0; j < inner; j++) output[to + j] += wk * input[from + j];
           }
         }
       }
     } else {
+      const outputs = this.#outputs;
       for (let row = 0; row < batch * h; row++) {
         const from = row * w * c;
-        const to = row * this.#outputs * c;
-        for (let o = 0; o < this.#outputs; o++) {
-          for (let ch = 0; ch < c; ch++) {
-            let sum = 0;
-            for (let k = 0; k < K; k++) {
-              sum += weight[o * K + k] * input[from + index[o * K + k] * c + ch];
-            }
-            output[to + o * c + ch] = sum;
+        const to = row * outputs * c;
+        for (let o = 0; o < outputs; o++) {
+          const at = to + o * c;
+          for (let ch = 0; ch < c; ch++) output[at + ch] = 0;
+          for (let k = 0; k < K; k++) {
+            const wk = weight[o * K + k];
+            if (wk === 0) continue;
+            const source = from + index[o * K + k] * c;
+            for (let ch = 0; ch < c; ch++) output[at + ch] += wk * input[source + ch];
           }
         }
       }
