@@ -5,6 +5,7 @@
 import { workingTreeVersion } from "./code_version.ts";
 import * as tf from "@tensorflow/tfjs";
 import { PROJECT_ROOT } from "../paths.ts";
+import { gradientThreads } from "../parallel/threads.ts";
 
 /** Versions and environment of a run. */
 export interface Provenance {
@@ -16,6 +17,11 @@ export interface Provenance {
   backend: string;
   /** The WebGPU adapter it ran on (webgpu only), e.g. "NVIDIA H200". */
   adapter?: string;
+  /**
+   * Threads the attack objective's detector passes ran on (see src/parallel/threads.ts).
+   * Only a single detector's batch split over threads can change results, by float rounding.
+   */
+  threads: number;
   /** Machine facts. */
   machine: { cores: number; cpu: string; os: string; memory_gib: number };
 }
@@ -52,6 +58,7 @@ export async function collectProvenance(backend: string, adapter?: string): Prom
     },
     backend,
     ...(adapter ? { adapter } : {}),
+    threads: gradientThreads(),
     machine: {
       cores: navigator.hardwareConcurrency,
       cpu: await cpuModel(),

@@ -298,6 +298,7 @@ function errorRow(unit: WorkUnit, error: string, provenance: Provenance): Stored
     versions: provenance.versions,
     backend: provenance.backend,
     ...(provenance.adapter ? { adapter: provenance.adapter } : {}),
+    threads: provenance.threads,
   };
 }
 
@@ -400,6 +401,7 @@ async function runBatch(
           versions: provenance.versions,
           backend: provenance.backend,
           ...(provenance.adapter ? { adapter: provenance.adapter } : {}),
+          threads: provenance.threads,
         });
       }
     }

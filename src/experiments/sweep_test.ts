@@ -47,6 +47,7 @@ Deno.test("sweep: kill -9 and rerun equals an uninterrupted run; shards merge to
     const run = JSON.parse(await Deno.readTextFile(`${dir}/whole/run.json`));
     assert.equal(run.backend, "wasm");
     assert.ok(run.code_version && run.versions.tfjs === "4.22.0" && run.machine.cores >= 1);
+    assert.ok(Number.isInteger(run.threads) && run.threads >= 1, `threads ${run.threads}`);
     for (const row of whole) {
       for (
         const key of ["image", "attack", "eps", "steps", "source", "target", "channel", "seed"]
@@ -54,6 +55,7 @@ Deno.test("sweep: kill -9 and rerun equals an uninterrupted run; shards merge to
         assert.ok(key in row, `row lacks ${key}`);
       }
       assert.ok(["code_version", "versions", "backend"].every((k) => k in row));
+      assert.equal(row.threads, run.threads);
     }
 
     // Killed as soon as the first unit is on disk, then rerun.
