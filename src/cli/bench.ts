@@ -175,8 +175,11 @@ async function main(): Promise<number> {
   const [first, last] = quick ? [20, 100] : [20, 500];
   // Batch 2, so the gradient workers' path is measured too where there are threads.
   const memoryThreads = gradientThreads(threadsFlag);
-  log(`memory: ${last} PGD steps at batch 2, ${Math.min(2, memoryThreads)} thread(s)`);
-  const memory = await memoryGrowth(front, first, last, 2, memoryThreads);
+  log(
+    `memory: ${last} PGD steps at batch 2, ${Math.min(2, memoryThreads)} thread(s), ` +
+      "after a warm-up",
+  );
+  const memory = await memoryGrowth(front, first, last, 2, memoryThreads, quick ? 10 : 200);
 
   let protectSeconds: number | null = null;
   if (!quick) {
