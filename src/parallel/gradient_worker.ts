@@ -16,10 +16,28 @@ import type { GradientMessage, WorkerMessage } from "./gradient_protocol.ts";
 let ready: Promise<unknown> = Promise.resolve();
 const detectors = new Map<string, Promise<WhiteBoxDetector>>();
 
+/**
+ * One gradient at the detector's input size, so the first real request does not pay for
+ * kernel set-up and compilation (about a second); it runs while the main thread sets up.
+ */
+function warmUp(model: WhiteBoxDetector): WhiteBoxDetector {
+  const size = model.inputSize;
+  try {
+    tf.tidy(() => {
+      tf.grad((x: tf.Tensor) => chunkedHingeLoss(model, x as tf.Tensor4D, 0))(
+        tf.zeros([1, size, size, 3]),
+      ).dataSync();
+    });
+  } catch {
+    // Only a head start: a real request reports whatever went wrong here.
+  }
+  return model;
+}
+
 function detector(id: string): Promise<WhiteBoxDetector> {
   let found = detectors.get(id);
   if (!found) {
-    found = ready.then(() => loadWhiteBoxDetector(id));
+    found = ready.then(() => loadWhiteBoxDetector(id)).then(warmUp);
     found.catch(() => {}); // reported by the request that needs it
     detectors.set(id, found);
   }

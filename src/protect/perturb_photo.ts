@@ -136,6 +136,14 @@ export async function perturbPhoto(
   if (options.detectors.length === 0) throw new UserError("no white-box detectors given");
   const detectors: WhiteBoxDetector[] = [];
   for (const id of options.detectors) detectors.push(await loadWhiteBoxDetector(id));
+  // Made first: its gradient workers start and warm up while the clean photo is judged.
+  // (Disposing it only waits for unanswered requests, so an error before the attack
+  // loses nothing.)
+  const objective = detectionObjective(detectors.map((detector) => ({ detector })), {
+    eot: options.robust ? options.eot ?? {} : undefined,
+    seed: options.seed,
+    margin: options.margin,
+  });
   const cleanFaces: Record<string, Face[]> = {};
   for (const d of detectors) cleanFaces[d.id] = await d.detect(image);
 
@@ -150,11 +158,6 @@ export async function perturbPhoto(
   const factor = options.factor ?? Math.max(1, longSide / (options.variableSide ?? 320));
   const perturbation = new Perturbation(clean.shape, { factor, mask });
   mask?.dispose();
-  const objective = detectionObjective(detectors.map((detector) => ({ detector })), {
-    eot: options.robust ? options.eot ?? {} : undefined,
-    seed: options.seed,
-    margin: options.margin,
-  });
   let facesLeft = -1;
   const checkpoint = detectionCheckpoint(detectors, {
     every: options.checkEvery ?? 10,
