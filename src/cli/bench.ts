@@ -1,11 +1,12 @@
 /**
- * `deno task bench [--json] [--quick] [--backend LIST]`
+ * `deno task bench [--json] [--quick] [--backend LIST] [--threads N]`
  *
  * PGD image-steps per second on BlazeFace front/back (batch 1 and 8) and MediaPipe
  * full-range (batch 1) on our backends, a batch split over `--threads` threads (default
- * EQUALAIS_THREADS, else the cores, at most 4: what an attack uses), beside the PyTorch anchor on the same weights in
- * the same run; achieved GFLOP/s; memory over a long run; and protect's end-to-end
- * seconds on sample1. Ratios from one run are what count: these machines are noisy.
+ * EQUALAIS_THREADS, else the cores, at most 4: what an attack uses), timed in three rounds
+ * alternating with the PyTorch anchor on the same weights (medians of each side); achieved
+ * GFLOP/s; memory over a long run; and protect's end-to-end seconds on sample1. Ratios
+ * from one run are what count: these machines are noisy.
  *
  * `--backend webgpu` adds GPU rows at batch 1, 8, 32 and 128, each against PyTorch on
  * CUDA (`torch_graph.py --device cuda`) where that is present. On a software adapter
@@ -15,7 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector, unloadDetectors } from "../detectors/registry.ts";
 import { DEFAULT_SOURCE_IDS, DETECTOR_IDS } from "../detectors/registry.ts";
-import { memoryGrowth, pgdSpeed } from "../bench/pgd_speed.ts";
+import { memoryGrowth, pgdSpeed, type SpeedResult } from "../bench/pgd_speed.ts";
 import {
   anchorForwardMflop,
   anchorSpeed,
@@ -81,15 +82,17 @@ async function main(): Promise<number> {
   const steps = quick ? 2 : 5;
   const repetitions = quick ? 2 : 5;
 
-  // The anchor is timed right before our first row of the same model and batch, so both
-  // sides see the same machine state (these machines drift by 1.5x within minutes).
+  // Anchor and ours alternate, `rounds` times per row, and each side's median counts: both
+  // see the same machine state, and one fast or slow spell cannot decide a ratio (these
+  // machines drift by 1.5x within minutes; one anchor ran 2.3x faster than in three
+  // reruns right after it).
+  const rounds = quick ? 1 : 3;
   const anchor = new Map<string, number | null>();
   const flops = new Map<string, number | undefined>();
   let anchorNote: string | undefined;
-  const measureAnchor = async (id: string, batch: number) => {
+  const timeAnchor = async (id: string, batch: number): Promise<number | undefined> => {
     const model = ANCHOR_MODEL[id];
-    const key = `${id}|${batch}`;
-    if (!model || anchorNote || anchor.has(key)) return;
+    if (!model || anchorNote) return undefined;
     if (!flops.has(model)) flops.set(model, await anchorForwardMflop(model));
     // Timed like ours: the median of several short repetitions after a warm-up (one long
     // timing swung by 3.5x between runs at batch 8).
@@ -99,10 +102,10 @@ async function main(): Promise<number> {
         `PyTorch anchor unavailable (${result.unavailable}); install Debian's python3-torch ` +
         `(deno task setup --bench does it as root) or set EQUALAIS_TORCH_PYTHON`;
       log(anchorNote);
-      return;
+      return undefined;
     }
-    anchor.set(key, result.image_steps_per_s);
     log(`anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
+    return result.image_steps_per_s;
   };
 
   // The GPU side: which adapter, which batches, and PyTorch on CUDA where present.
@@ -137,14 +140,31 @@ async function main(): Promise<number> {
         continue;
       }
       if (!onGpu && quick && batch > 1 && id === "blazeface-back") continue;
-      if (!onGpu && !(quick && batch > 1)) await measureAnchor(id, batch);
       const detector = await loadWhiteBoxDetector(id);
-      // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
-      // so is a software GPU adapter.
       const threads = gradientThreads(threadsFlag);
-      const speed = backend === "cpu" || (onGpu && gpu?.software)
-        ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, onGpu ? 2 : 3), threads)
-        : await pgdSpeed(detector, batch, steps, repetitions, threads);
+      const key = `${id}|${batch}`;
+      // The first CPU backend's row of a model and batch times the anchor beside it.
+      const paired = !onGpu && !(quick && batch > 1) && ANCHOR_MODEL[id] !== undefined &&
+        !anchor.has(key) && !anchorNote;
+      const torchRuns: number[] = [];
+      const ourRuns: SpeedResult[] = [];
+      for (let round = 0; round < (paired ? rounds : 1); round++) {
+        if (paired) {
+          const torch = await timeAnchor(id, batch);
+          if (torch !== undefined) torchRuns.push(torch);
+        }
+        // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
+        // so is a software GPU adapter.
+        ourRuns.push(
+          backend === "cpu" || (onGpu && gpu?.software)
+            ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, onGpu ? 2 : 3), threads)
+            : await pgdSpeed(detector, batch, steps, repetitions, threads),
+        );
+        if (anchorNote) break; // no anchor to pair with: one timing of ours is enough
+      }
+      if (paired) anchor.set(key, torchRuns.length ? median(torchRuns) : null);
+      ourRuns.sort((a, b) => a.image_steps_per_s - b.image_steps_per_s);
+      const speed = ourRuns[Math.floor(ourRuns.length / 2)];
       const torch = anchor.get(`${onGpu ? "cuda|" : ""}${id}|${batch}`) ?? null;
       const mflop = ANCHOR_MODEL[id] ? flops.get(ANCHOR_MODEL[id]!) : undefined;
       rows.push({
@@ -256,6 +276,13 @@ async function main(): Promise<number> {
   }
   if (rows.length === 0) throw new UserError("no benchmark rows ran");
   return 0;
+}
+
+/** The middle value (the mean of the middle two for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Batches on a hardware GPU: the issue's table. */
