@@ -1,6 +1,6 @@
 /**
  * The 8-bit photo an attack would write now: clean + perturbation, clipped, with the
- * perturbation truncated towards zero (quantize in iterative.ts). Robust attacks build it
+ * perturbation truncated towards zero (quantize below). Robust attacks build it
  * every step at full resolution; as eight tfjs ops on a 1920x1280 photo it took about a
  * quarter of a second on wasm, so there one JavaScript pass over the heap computes the
  * same float32 arithmetic instead.

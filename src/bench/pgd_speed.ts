@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { ParallelTerms } from "../parallel/parallel_terms.ts";
-import { usefulThreads } from "../parallel/offload_plan.ts";
+import { offloadPlan, threadsUsed } from "../parallel/offload_plan.ts";
 
 /** One timing. */
 export interface SpeedResult {
@@ -73,7 +73,7 @@ export async function pgdSpeed(
     image_steps_per_s: Math.round((batch * 1000 / ms) * 10) / 10,
     peak_tensors: peak,
     rss_mib: Math.round(Deno.memoryUsage().rss / 2 ** 20),
-    threads: usefulThreads([{ inputSize: size, batch }], threads),
+    threads: threadsUsed(offloadPlan([{ inputSize: size, batch }], threads)),
   };
 }
 

@@ -6,7 +6,7 @@
  * dx = Rᵀ · dy · C with its row (R) and column (C) interpolation matrices is exact
  * (applied sparsely by SeparableMap: each output reads at most a few inputs).
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { SeparableMap, transposed } from "../image/separable_map.ts";
 
 /**
@@ -33,7 +33,7 @@ export function interpolationMatrix(
   return weights;
 }
 
-// The transposed maps, per backend (a dense map holds tensors) and geometry.
+// The transposed maps, per geometry (a map makes its tensors per backend itself).
 const transposedMaps = new Map<string, SeparableMap>();
 
 /** dL/dimages of `resizeBilinear(images)` given dL/dy; exact for every attribute combination. */
@@ -45,8 +45,7 @@ export function resizeBilinearInputGrad(
 ): tf.Tensor4D {
   const [, inH, inW] = imagesShape;
   const [, outH, outW] = dy.shape;
-  const key =
-    `${tf.getBackend()}|${inH}x${inW}|${outH}x${outW}|${alignCorners}|${halfPixelCenters}`;
+  const key = `${inH}x${inW}|${outH}x${outW}|${alignCorners}|${halfPixelCenters}`;
   let map = transposedMaps.get(key);
   if (!map) {
     // dx = Rᵀ · dy · C: the separable map whose factors are the transposes.

@@ -3,7 +3,8 @@
  * interleaved, with EXIF orientation already applied.
  */
 import * as tf from "@tensorflow/tfjs";
-import { wasmBytesFromTensor, wasmTensorFromBytes } from "./wasm_pixels.ts";
+import { wasmBytesFromTensor } from "./wasm_pixels.ts";
+import { heapTensorFrom } from "../kernels/wasm_heap.ts";
 
 /** An 8-bit RGB image: `data[(y * width + x) * 3 + c]`. */
 export interface RgbImage {
@@ -18,7 +19,8 @@ export interface RgbImage {
 /** Converts an image to a float32 tensor [1, height, width, 3] with values 0..255. */
 export function imageToTensor(image: RgbImage): tf.Tensor4D {
   const shape = [1, image.height, image.width, 3];
-  const direct = wasmTensorFromBytes(image.data, shape);
+  // Straight into the wasm heap (a fresh full-size Int32Array costs page faults).
+  const direct = heapTensorFrom(image.data, shape);
   if (direct) return direct as tf.Tensor4D;
   return tf.tidy(() =>
     tf.tensor4d(image.data, shape as [number, number, number, number], "int32")

@@ -105,9 +105,9 @@ function axisMap(matrix: Matrix, transpose: Matrix): AxisMap {
     entries.push(row);
   }
   const width = Math.max(1, ...entries.map((row) => row.length));
-  const dense = () => new DenseAxisMap(matrix, transpose);
+  const dense = new DenseAxisMap(matrix, transpose);
   const sparse = width <= SPARSE_WIDTH || width * 8 <= inputs;
-  return sparse ? new SparseAxisMap(entries, width, dense) : dense();
+  return sparse ? new SparseAxisMap(entries, width, dense) : dense;
 }
 
 /**
@@ -120,14 +120,12 @@ class SparseAxisMap implements AxisMap {
   readonly #weight: Float64Array; // [outputs * width]
   readonly #width: number;
   readonly #outputs: number;
-  readonly #dense: () => DenseAxisMap;
-  // Dense fallbacks hold tensors: one per backend, so a map outlives backend switches.
-  readonly #denseMaps = new Map<string, DenseAxisMap>();
+  readonly #dense: DenseAxisMap;
 
   constructor(
     entries: { index: number; weight: number }[][],
     width: number,
-    dense: () => DenseAxisMap,
+    dense: DenseAxisMap,
   ) {
     this.#width = width;
     this.#outputs = entries.length;
@@ -144,12 +142,7 @@ class SparseAxisMap implements AxisMap {
 
   along(x: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D {
     const heap = activeWasmHeap();
-    if (!heap || x.dtype !== "float32") {
-      const backend = tf.getBackend();
-      let dense = this.#denseMaps.get(backend);
-      if (!dense) this.#denseMaps.set(backend, dense = this.#dense());
-      return dense.along(x, axis);
-    }
+    if (!heap || x.dtype !== "float32") return this.#dense.along(x, axis);
     const [batch, h, w, c] = x.shape;
     const shape = axis === 1 ? [batch, this.#outputs, w, c] : [batch, h, this.#outputs, c];
     const info = heap.makeOutput(shape, "float32");
@@ -195,30 +188,46 @@ class SparseAxisMap implements AxisMap {
   }
 
   dispose(): void {
-    for (const dense of this.#denseMaps.values()) dense.dispose();
-    this.#denseMaps.clear();
+    this.#dense.dispose();
   }
 }
 
-/** out = matrix · x along the axis, as untransposed matrix products. */
+/**
+ * out = matrix · x along the axis, as untransposed matrix products. The matrices become
+ * tensors on first use on each backend, so a map (a cached one too) outlives backend
+ * switches.
+ */
 class DenseAxisMap implements AxisMap {
-  readonly #matrix: tf.Tensor2D; // [out, in]
-  readonly #transposed: tf.Tensor2D; // [in, out]
+  readonly #values: [Matrix, Matrix]; // [out, in] and its transpose
+  readonly #tensors = new Map<string, [tf.Tensor2D, tf.Tensor2D]>();
 
   constructor(matrix: Matrix, transpose: Matrix) {
-    this.#matrix = tf.keep(tf.tensor2d(matrix.values, matrix.shape));
-    this.#transposed = tf.keep(tf.tensor2d(transpose.values, transpose.shape));
+    this.#values = [matrix, transpose];
+  }
+
+  #onBackend(): [tf.Tensor2D, tf.Tensor2D] {
+    const backend = tf.getBackend();
+    let found = this.#tensors.get(backend);
+    if (!found) {
+      found = this.#values.map((m) => tf.keep(tf.tensor2d(m.values, m.shape))) as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+      ];
+      this.#tensors.set(backend, found);
+    }
+    return found;
   }
 
   along(x: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D {
+    const [matrix, transposed] = this.#onBackend();
     return tf.tidy(() => {
       const [batch, h, w, c] = x.shape;
-      const outputs = this.#matrix.shape[0];
+      const outputs = matrix.shape[0];
       if (axis === 1) {
         const heightFirst = batch === 1
           ? x.reshape([h, w * c])
           : x.transpose([1, 0, 2, 3]).reshape([h, batch * w * c]);
-        const mapped = tf.matMul(this.#matrix, heightFirst).reshape([outputs, batch, w, c]);
+        const mapped = tf.matMul(matrix, heightFirst).reshape([outputs, batch, w, c]);
         return (batch === 1 ? mapped.reshape([1, outputs, w, c]) : mapped.transpose([
           1,
           0,
@@ -227,12 +236,13 @@ class DenseAxisMap implements AxisMap {
         ])) as tf.Tensor4D;
       }
       const widthLast = x.transpose([0, 1, 3, 2]).reshape([batch * h * c, w]);
-      return tf.matMul(widthLast, this.#transposed).reshape([batch, h, c, outputs])
+      return tf.matMul(widthLast, transposed).reshape([batch, h, c, outputs])
         .transpose([0, 1, 3, 2]) as tf.Tensor4D;
     });
   }
 
   dispose(): void {
-    tf.dispose([this.#matrix, this.#transposed]);
+    for (const tensors of this.#tensors.values()) tf.dispose(tensors);
+    this.#tensors.clear();
   }
 }

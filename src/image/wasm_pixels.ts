@@ -1,5 +1,5 @@
 /**
- * Moving 8-bit pixels in and out of the wasm backend's heap directly.
+ * Moving 8-bit pixels out of the wasm backend's heap directly (in: heapTensorFrom).
  *
  * The generic path allocates full-size JavaScript arrays on the way (an Int32Array for
  * tf.tensor, a copy of the heap for data()), and fresh allocations of tens of megabytes
@@ -8,16 +8,7 @@
  * tensor's own heap memory, converting with TypedArray.set.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { activeWasmHeap, float32View, tensorFromHeap } from "../kernels/wasm_heap.ts";
-
-/** A float32 tensor of `shape` holding `bytes`, written straight into the wasm heap. */
-export function wasmTensorFromBytes(bytes: Uint8Array, shape: number[]): tf.Tensor | undefined {
-  const heap = activeWasmHeap();
-  if (!heap) return undefined;
-  const info = heap.makeOutput(shape, "float32");
-  float32View(heap, info).set(bytes);
-  return tensorFromHeap(info);
-}
+import { activeWasmHeap, float32View } from "../kernels/wasm_heap.ts";
 
 /**
  * A float32 tensor's values clipped to 0..255 and rounded (halves to even, as tf.round),

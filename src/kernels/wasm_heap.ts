@@ -38,6 +38,22 @@ export function tensorFromHeap(info: tf.TensorInfo): tf.Tensor {
   return engine.makeTensorFromTensorInfo(info);
 }
 
+/**
+ * A float32 tensor holding a copy of `values` (floats or bytes), written straight into
+ * the wasm heap: one copy, no intermediate JavaScript array. Undefined when wasm is not
+ * the active backend.
+ */
+export function heapTensorFrom(
+  values: Float32Array | Uint8Array,
+  shape: number[],
+): tf.Tensor | undefined {
+  const heap = activeWasmHeap();
+  if (!heap) return undefined;
+  const info = heap.makeOutput(shape, "float32");
+  float32View(heap, info).set(values);
+  return tensorFromHeap(info);
+}
+
 const replaced = new Set<string>();
 
 /**

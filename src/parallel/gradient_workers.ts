@@ -26,9 +26,8 @@ export class GradientWorker {
     if (fresh.length) this.#worker.postMessage({ kind: "load", ids: fresh });
   }
 
-  /** Posts a request; its answer arrives in the request's channel. */
+  /** Posts a request (the worker loads its detector if need be); the answer comes in its channel. */
   post(request: GradientMessage): void {
-    this.preload([request.detector]);
     this.#worker.postMessage(request);
   }
 
@@ -48,11 +47,4 @@ export function gradientWorkers(count: number, backend: string): GradientWorker[
   }
   while (pool.length < count) pool.push(new GradientWorker(backend));
   return pool.slice(0, count);
-}
-
-/** Stops every worker (tests, and hosts that want their memory back). */
-export async function stopGradientWorkers(): Promise<void> {
-  const stopping = pool;
-  pool = [];
-  await Promise.all(stopping.map((worker) => worker.terminate()));
 }

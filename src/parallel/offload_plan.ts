@@ -53,8 +53,7 @@ export function offloadPlan(loads: readonly MemberLoad[], threads: number): Plan
   return plan.sort((a, b) => a.member - b.member || a.start - b.start);
 }
 
-/** Threads worth using: never more than the plan has parts to give them. */
-export function usefulThreads(loads: readonly MemberLoad[], threads: number): number {
-  if (loads.length === 1) return Math.max(1, Math.min(threads, loads[0].batch));
-  return Math.max(1, Math.min(threads, loads.length));
+/** Threads a plan keeps busy, the main one included (never more than it has parts). */
+export function threadsUsed(plan: readonly PlannedPart[]): number {
+  return 1 + Math.max(0, ...plan.map((part) => part.thread));
 }

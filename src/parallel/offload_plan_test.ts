@@ -1,6 +1,6 @@
 /** The plan: whole members by cost over threads, a lone detector's batch in parts. */
 import assert from "node:assert/strict";
-import { offloadPlan, usefulThreads } from "./offload_plan.ts";
+import { offloadPlan, threadsUsed } from "./offload_plan.ts";
 
 const ensemble = [
   { inputSize: 256, batch: 1 }, // blazeface-back
@@ -19,13 +19,13 @@ Deno.test("one thread: every member whole on the main thread", () => {
 Deno.test("two threads: the largest member to the worker, the rest to the main thread", () => {
   const plan = offloadPlan(ensemble, 2);
   assert.deepEqual(plan.map((p) => p.thread), [1, 0, 0]);
-  assert.equal(usefulThreads(ensemble, 2), 2);
+  assert.equal(threadsUsed(plan), 2);
 });
 
 Deno.test("more threads than members: one member per thread, no idle workers", () => {
   const plan = offloadPlan(ensemble, 4);
   assert.deepEqual(plan.map((p) => p.thread).sort(), [0, 1, 2]);
-  assert.equal(usefulThreads(ensemble, 4), 3);
+  assert.equal(threadsUsed(plan), 3);
 });
 
 Deno.test("a lone detector's batch is split into near-equal parts covering it once", () => {
@@ -45,7 +45,7 @@ Deno.test("a lone detector's batch is split into near-equal parts covering it on
   assert.deepEqual(offloadPlan([{ inputSize: 128, batch: 1 }], 4), [
     { member: 0, start: 0, count: 1, thread: 0 },
   ]);
-  assert.equal(usefulThreads([{ inputSize: 128, batch: 1 }], 4), 1);
+  assert.equal(threadsUsed(offloadPlan([{ inputSize: 128, batch: 1 }], 4)), 1);
 });
 
 Deno.test("a thread count that is not a whole number >= 1 is refused", () => {

@@ -8,9 +8,9 @@ import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { isRegistryDetector } from "../detectors/registry.ts";
 import { chunkedHingeLoss } from "../attacks/hinge_loss.ts";
-import { type MemberLoad, offloadPlan, usefulThreads } from "./offload_plan.ts";
+import { offloadPlan, type PlannedPart, threadsUsed } from "./offload_plan.ts";
 import { RemoteTerm } from "./remote_term.ts";
-import { gradientWorkers } from "./gradient_workers.ts";
+import { type GradientWorker, gradientWorkers } from "./gradient_workers.ts";
 
 /** One weighted detector. */
 export interface WeightedDetector {
@@ -45,51 +45,42 @@ export class ParallelTerms {
     // A worker loads its detectors by id: one built by hand stays on the main thread.
     const loadable = members.every((m) => isRegistryDetector(m.detector));
     this.#options = { ...options, threads: loadable ? options.threads : 1 };
-    options = this.#options;
-    const expected = this.#loads(members.map(() => options.expectedBatch));
-    const threads = usefulThreads(expected, options.threads);
-    if (threads > 1) {
-      const workers = gradientWorkers(threads - 1, tf.getBackend());
-      for (const part of offloadPlan(expected, threads)) {
-        if (part.thread > 0) workers[part.thread - 1].preload([members[part.member].detector.id]);
-      }
+    const plan = this.#plan(members.map(() => options.expectedBatch));
+    const workers = this.#workers(plan);
+    for (const part of plan) {
+      if (part.thread > 0) workers[part.thread - 1].preload([members[part.member].detector.id]);
     }
   }
 
   /** The weighted sum of every member's hinge loss on its batch (`batches[m]`). */
   sum(batches: readonly tf.Tensor4D[]): tf.Scalar {
     const { margin, chunk } = this.#options;
-    const loads = this.#loads(batches.map((b) => b.shape[0]));
-    const threads = usefulThreads(loads, this.#options.threads);
-    const plan = threads > 1
-      ? offloadPlan(loads, threads)
-      : batches.map((b, member) => ({ member, start: 0, count: b.shape[0], thread: 0 }));
-    const workers = threads > 1 ? gradientWorkers(threads - 1, tf.getBackend()) : [];
+    const plan = this.#plan(batches.map((b) => b.shape[0]));
+    const workers = this.#workers(plan);
     this.#used = [];
     return tf.tidy(() => {
-      // A split batch is cut with one split (its gradient is one concat) rather than
-      // slices (each slice's gradient pads to the whole batch before they are added).
-      const pieces = new Map<number, tf.Tensor4D[]>();
-      const partOf = (p: typeof plan[number]) => {
-        const batch = batches[p.member];
-        if (p.count === batch.shape[0]) return batch;
-        if (!pieces.has(p.member)) {
-          const counts = plan.filter((q) => q.member === p.member).map((q) => q.count);
-          pieces.set(p.member, tf.split(batch, counts));
-        }
-        const index = plan.filter((q) => q.member === p.member).indexOf(p);
-        return pieces.get(p.member)![index];
+      // Each part's images and its share of its member's mean. A split batch is cut with
+      // one split (its gradient is one concat), not slices (each slice's gradient pads to
+      // the whole batch before they are added).
+      const inputs = new Map<PlannedPart, tf.Tensor4D>();
+      batches.forEach((batch, member) => {
+        const parts = plan.filter((p) => p.member === member);
+        const pieces = parts.length === 1
+          ? [batch]
+          : tf.split(batch, parts.map((p) => p.count)) as tf.Tensor4D[];
+        parts.forEach((p, i) => inputs.set(p, pieces[i]));
+      });
+      const scaleOf = (p: PlannedPart) => {
+        const weight = this.#members[p.member].weight ?? 1;
+        const total = batches[p.member].shape[0];
+        return p.count === total ? weight : weight * p.count / total;
       };
-      const scaleOf = (p: typeof plan[number]) =>
-        (this.#members[p.member].weight ?? 1) *
-        (p.count === batches[p.member].shape[0] ? 1 : p.count / batches[p.member].shape[0]);
       const remoteTerms = plan.filter((p) => p.thread > 0).map((p) => {
-        const { detector } = this.#members[p.member];
         const key = `${p.member}:${p.start}:${p.count}:${p.thread}`;
         let term = this.#remote.get(key);
         if (!term) {
           term = new RemoteTerm(workers[p.thread - 1], {
-            detector: detector.id,
+            detector: this.#members[p.member].detector.id,
             margin,
             scale: scaleOf(p),
             chunk,
@@ -97,10 +88,10 @@ export class ParallelTerms {
           this.#remote.set(key, term);
         }
         this.#used.push(term);
-        return term.apply(partOf(p));
+        return term.apply(inputs.get(p)!);
       });
       const localTerms = plan.filter((p) => p.thread === 0).map((p) =>
-        chunkedHingeLoss(this.#members[p.member].detector, partOf(p), margin, chunk)
+        chunkedHingeLoss(this.#members[p.member].detector, inputs.get(p)!, margin, chunk)
           .mul(scaleOf(p))
       );
       const terms = [...localTerms, ...remoteTerms];
@@ -120,7 +111,17 @@ export class ParallelTerms {
     this.#used = [];
   }
 
-  #loads(batches: readonly number[]): MemberLoad[] {
-    return this.#members.map((m, i) => ({ inputSize: m.detector.inputSize, batch: batches[i] }));
+  #plan(batches: readonly number[]): PlannedPart[] {
+    const loads = this.#members.map((m, i) => ({
+      inputSize: m.detector.inputSize,
+      batch: batches[i],
+    }));
+    return offloadPlan(loads, this.#options.threads);
+  }
+
+  // The workers a plan uses (none when it keeps everything on the main thread).
+  #workers(plan: readonly PlannedPart[]): GradientWorker[] {
+    const threads = threadsUsed(plan);
+    return threads > 1 ? gradientWorkers(threads - 1, tf.getBackend()) : [];
   }
 }

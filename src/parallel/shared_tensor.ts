@@ -4,15 +4,11 @@
  * typed arrays cost page faults and garbage collection on every step).
  */
 import * as tf from "@tensorflow/tfjs";
-import { activeWasmHeap, float32View, tensorFromHeap } from "../kernels/wasm_heap.ts";
+import { activeWasmHeap, float32View, heapTensorFrom } from "../kernels/wasm_heap.ts";
 
 /** A float32 tensor holding a copy of `values`. */
 export function tensorFromShared(values: Float32Array, shape: number[]): tf.Tensor {
-  const heap = activeWasmHeap();
-  if (!heap) return tf.tensor(values.slice(), shape, "float32");
-  const info = heap.makeOutput(shape, "float32");
-  float32View(heap, info).set(values);
-  return tensorFromHeap(info);
+  return heapTensorFrom(values, shape) ?? tf.tensor(values.slice(), shape, "float32");
 }
 
 /** Copies a float32 tensor's values into `target`. */
