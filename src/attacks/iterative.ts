@@ -1,8 +1,10 @@
 /**
- * The loop every gradient attack here shares: optional random start, a gradient of the
- * objective with respect to the perturbation variable, optional input diversity,
- * gradient smoothing and momentum, a signed (L-inf) or normalised (L2) step, projection
- * back into the budget, progress, and early stopping on the quantised image.
+ * The loop every gradient attack here shares: optional random start (or a given start),
+ * a gradient of the objective with respect to the perturbation variable, optional input
+ * diversity, gradient smoothing and momentum, a signed (L-inf) or normalised (L2) step
+ * (or an attack's own step rule), projection back into the budget, progress, and early
+ * stopping on the quantised image. When the checkpoint counts faces, the best checked
+ * iterate is returned, not the last.
  *
  * Each named attack (fgsm.ts, pgd.ts, ...) is this loop with its paper's settings.
  */
@@ -11,6 +13,18 @@ import { type Random, seededRandom } from "../random.ts";
 import type { AttackOptions, AttackProblem, AttackResult } from "./types.ts";
 import { type AdversarialView, adversarialView, CleanResizes } from "./adversarial_view.ts";
 import { quantizedCandidate } from "./quantized_candidate.ts";
+import { BestIterate } from "./best_iterate.ts";
+
+/**
+ * An attack's own update, replacing the loop's fixed signed step (Auto-PGD's schedule).
+ * Made fresh for each run: it may keep state between steps.
+ */
+export interface StepRule {
+  /** The next variable, inside the budget, from the current one, its gradient and loss. */
+  next(variable: tf.Tensor4D, gradient: tf.Tensor4D, loss: number, step: number): tf.Tensor4D;
+  /** Releases what the rule kept. */
+  dispose(): void;
+}
 
 /** The loop's knobs: the shared options plus the hooks that distinguish the attacks. */
 export interface IterativeConfig extends AttackOptions {
@@ -22,6 +36,8 @@ export interface IterativeConfig extends AttackOptions {
   inputTransform?: (images: tf.Tensor4D, random: Random) => tf.Tensor4D;
   /** Transforms the gradient before the step (TI-FGSM smoothing). */
   gradientTransform?: (gradient: tf.Tensor4D) => tf.Tensor4D;
+  /** Makes the update rule of one run; default: signed (L-inf) or normalised (L2) steps. */
+  stepRule?: () => StepRule;
 }
 
 /** Runs the shared attack loop. */
@@ -34,13 +50,18 @@ export async function iterativeAttack(
   const seed = config.seed ?? 0;
   const random = seededRandom(seed);
   const { perturbation, objective } = problem;
-  let variable: tf.Tensor4D = config.randomStart
+  const start = problem.start;
+  let variable: tf.Tensor4D = start
+    ? perturbation.project(start, config.eps, norm)
+    : config.randomStart
     ? perturbation.randomStart(config.eps, norm, random.seed())
     : tf.zeros(perturbation.variableShape);
   let velocity: tf.Tensor4D | undefined;
   let finalLoss = Number.NaN;
   let stepsRun = 0;
   let stoppedEarly = false;
+  const best = new BestIterate();
+  const rule = config.stepRule?.();
 
   const cleanResizes = new CleanResizes(problem.clean);
   const lossOf = (v: tf.Tensor, step: number) =>
@@ -93,7 +114,7 @@ export async function iterativeAttack(
       gradient = tf.clone(next);
     }
     const g = gradient;
-    const next = tf.tidy(() => {
+    const next = rule ? rule.next(variable, g, finalLoss, step) : tf.tidy(() => {
       const direction = norm === "linf"
         ? tf.sign(g)
         : g.div(g.square().sum([1, 2, 3], true).sqrt().add(1e-12));
@@ -114,20 +135,46 @@ export async function iterativeAttack(
         ? checkpoint.at.includes(step) || step === config.steps
         : step % checkpoint.every === 0 || step === config.steps);
     if (checkpoint && due) {
-      const done = await checkpoint.check(candidateOf(), step);
-      if (done) {
+      const verdict = await checkpoint.check(candidateOf(), step);
+      if (typeof verdict === "number") {
+        best.offer({ image: candidateOf(), variable, faces: verdict, loss: finalLoss, step });
+      }
+      if (verdict === true || verdict === 0) {
         stoppedEarly = true;
         break;
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
   }
-  const adversarial = candidateOf();
-  candidate = undefined; // the caller owns it
-  variable.dispose();
+  rule?.dispose();
   velocity?.dispose();
   cleanResizes.dispose();
-  return { adversarial, stepsRun, finalLoss, stoppedEarly };
+  const kept = best.take();
+  if (kept) {
+    candidate?.image.dispose();
+    variable.dispose();
+    if (!problem.keepVariable) kept.variable.dispose();
+    return {
+      adversarial: kept.image,
+      stepsRun,
+      finalLoss,
+      stoppedEarly,
+      facesLeft: kept.faces,
+      resultStep: kept.step,
+      ...(problem.keepVariable ? { variable: kept.variable } : {}),
+    };
+  }
+  const adversarial = candidateOf();
+  candidate = undefined; // the caller owns it
+  if (!problem.keepVariable) variable.dispose();
+  return {
+    adversarial,
+    stepsRun,
+    finalLoss,
+    stoppedEarly,
+    resultStep: stepsRun,
+    ...(problem.keepVariable ? { variable } : {}),
+  };
 }
 
 function validate(config: IterativeConfig): void {

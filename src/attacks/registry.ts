@@ -3,6 +3,7 @@
  * one line here.
  */
 import { UserError } from "../errors.ts";
+import { apgd } from "./apgd.ts";
 import { bim } from "./bim.ts";
 import { difgsm } from "./difgsm.ts";
 import { fgsm } from "./fgsm.ts";
@@ -33,6 +34,12 @@ export const ATTACKS: readonly AttackEntry[] = [
     name: "tifgsm",
     run: tifgsm,
     description: "translation-invariant, smoothed gradients (Dong et al. 2019)",
+  },
+  {
+    name: "apgd",
+    run: apgd,
+    description:
+      "Auto-PGD: momentum, step halving and restarts from the best point (Croce and Hein 2020)",
   },
   {
     name: "jnd-pgd",

@@ -44,7 +44,11 @@ export interface Objective {
   dispose?(): void;
 }
 
-/** Called every `every` steps with the current 8-bit candidate; returns true to stop early. */
+/**
+ * Called every `every` steps with the current 8-bit candidate. It answers either whether to
+ * stop (a boolean), or how many faces are still found on it (a number; 0 stops): then the
+ * attack returns the best candidate it checked (fewest faces, then lowest loss), not the last.
+ */
 export interface Checkpoint {
   /** How often (in steps) to check. */
   every: number;
@@ -54,7 +58,7 @@ export interface Checkpoint {
    * Judges the quantised candidate, e.g. by encoding it and running the detectors. The
    * candidate belongs to the attack loop (it may become the result): do not dispose it.
    */
-  check(candidate: tf.Tensor4D, step: number): Promise<boolean>;
+  check(candidate: tf.Tensor4D, step: number): Promise<boolean | number>;
 }
 
 /** Everything an attack needs besides its options. */
@@ -71,6 +75,13 @@ export interface AttackProblem {
   signal?: AbortSignal;
   /** Progress callback: step number and loss. */
   onStep?: (step: number, loss: number) => void;
+  /**
+   * Starting variable (e.g. the result of a smaller budget), projected into this budget;
+   * replaces the random start. The attack does not dispose it.
+   */
+  start?: tf.Tensor4D;
+  /** Return the variable of the result too (`AttackResult.variable`), e.g. to warm-start. */
+  keepVariable?: boolean;
 }
 
 /** What an attack returns. */
@@ -83,6 +94,12 @@ export interface AttackResult {
   finalLoss: number;
   /** True when a checkpoint reported success. */
   stoppedEarly: boolean;
+  /** Faces the checkpoint found on the returned candidate, when it counts faces. */
+  facesLeft?: number;
+  /** Step whose candidate was returned (the best checked one, when the checkpoint counts faces). */
+  resultStep?: number;
+  /** The attack variable of the returned candidate, when `keepVariable` was asked; caller disposes. */
+  variable?: tf.Tensor4D;
 }
 
 /** An attack: a function of the problem and its options. */

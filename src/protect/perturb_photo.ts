@@ -1,8 +1,11 @@
 /**
  * The adversarial layer of a protection: attack the photo with an ensemble of white-box
  * detectors, check the encoded result (and, in robust mode, its JPEG re-encode) with the
- * real detectors every few steps, and stop once no face is found.
+ * real detectors every few steps, and stop once no face is found. With a budget ladder it
+ * tries the smallest budget first and raises it only while faces remain, each budget
+ * warm-started from the previous one's best perturbation.
  */
+import type * as tf from "@tensorflow/tfjs";
 import { getAttack } from "../attacks/registry.ts";
 import { detectionObjective } from "../attacks/objective.ts";
 import { Perturbation } from "../attacks/perturbation.ts";
@@ -15,15 +18,21 @@ import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.
 import { decodeImage } from "../image/decode.ts";
 import { encodeImage, jpegRoundTrip, type OutputFormat } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
+import type { BudgetRung } from "./budget_ladder.ts";
 
 /** Settings of the adversarial layer. */
 export interface PerturbOptions {
   /** Attack name from the registry. */
   attack: string;
-  /** Budget (L-inf grey levels, or L2 over the 0..1 image). */
+  /** Budget (L-inf grey levels, or L2 over the 0..1 image); the ceiling when `ladder` is given. */
   eps: number;
-  /** Most steps to take. */
+  /** Most steps to take (in all, when `ladder` is given). */
   steps: number;
+  /**
+   * Budgets to try in order, smallest first, until no face is left (see budget_ladder.ts);
+   * default: the single budget `eps` with `steps` steps.
+   */
+  ladder?: BudgetRung[];
   /** White-box detector ids to fool together. */
   detectors: string[];
   /** Average the loss over JPEG/resize/shift transforms and check the JPEG q75 re-encode. */
@@ -66,14 +75,28 @@ export interface PerturbOptions {
   signal?: AbortSignal;
 }
 
+/** What one budget of the ladder did. */
+export interface RungOutcome {
+  /** Budget tried. */
+  eps: number;
+  /** Steps run at it. */
+  stepsRun: number;
+  /** Faces its best candidate still showed to the attacked detectors (checked file and q75 copy). */
+  facesLeft: number;
+}
+
 /** The protected photo and how it was made. */
 export interface PerturbResult {
   /** The 8-bit adversarial photo. */
   image: RgbImage;
-  /** Steps actually run. */
+  /** Steps actually run, over every budget tried. */
   stepsRun: number;
-  /** Faces the white-box detectors still found at the last check. */
+  /** Faces the white-box detectors still found on the returned photo's check (0: protected). */
   facesLeft: number;
+  /** Budget of the returned photo (0 when nothing needed hiding). */
+  eps: number;
+  /** Each budget tried, in order. */
+  rungs: RungOutcome[];
   /** Faces the white-box detectors found in the clean photo, per detector. */
   cleanFaces: Record<string, Face[]>;
 }
@@ -83,7 +106,8 @@ export interface PerturbResult {
  * mode); only when no face is left there, the final file: finish, encode, decode, q75.
  * The first stage is a fraction of the cost (hiding the message alone takes up to a
  * second at full size) and, while faces remain, decides the same: the marks do not
- * undo the attack. The attack stops only when both stages find no face.
+ * undo the attack. It answers the faces found (on the stage that decided), so the attack
+ * keeps the best candidate; it stops only when both stages find no face.
  */
 export function detectionCheckpoint(
   detectors: WhiteBoxDetector[],
@@ -113,7 +137,7 @@ export function detectionCheckpoint(
       // Without marks, a PNG file decodes to exactly these pixels: nothing more to check.
       if (plain > 0 || (!options.finish && options.format === "png")) {
         onResult(plain);
-        return plain === 0;
+        return plain;
       }
       const image = options.finish ? await options.finish(perturbed) : perturbed;
       // PNG is lossless: the saved file decodes to exactly these pixels.
@@ -122,7 +146,7 @@ export function detectionCheckpoint(
       );
       const faces = await facesIn(saved);
       onResult(faces);
-      return faces === 0;
+      return faces;
     },
   };
 }
@@ -167,34 +191,63 @@ export async function perturbPhoto(
     finish: options.finish,
   }, (n) => facesLeft = n);
   const signal = options.signal;
+  const ladder = options.ladder ?? [{ eps: options.eps, steps: options.steps }];
+  const rungs: RungOutcome[] = [];
+  let best: { image: tf.Tensor4D; facesLeft: number; eps: number } | undefined;
+  let start: tf.Tensor4D | undefined;
+  let stepsBefore = 0;
   try {
     if (allFaces.length === 0) {
       // Nothing to hide: the photo goes out unchanged rather than perturbed for nothing.
-      return { image, stepsRun: 0, facesLeft: 0, cleanFaces };
+      return { image, stepsRun: 0, facesLeft: 0, eps: 0, rungs, cleanFaces };
     }
-    if (signal?.aborted) throw abortError(signal);
-    const result = await attack.run({
-      clean,
-      objective,
-      perturbation,
-      checkpoint,
-      signal,
-      onStep: (step, loss) => options.onProgress?.(step, loss, facesLeft),
-    }, {
-      eps: options.eps,
-      steps: options.steps,
-      norm: options.norm,
-      seed: options.seed,
-      stepSize: options.stepSize,
-    });
-    if (signal?.aborted) {
-      result.adversarial.dispose();
-      throw abortError(signal);
+    for (const rung of ladder) {
+      if (signal?.aborted) throw abortError(signal);
+      facesLeft = -1;
+      const result = await attack.run({
+        clean,
+        objective,
+        perturbation,
+        checkpoint,
+        signal,
+        start,
+        keepVariable: true,
+        onStep: (step, loss) => options.onProgress?.(stepsBefore + step, loss, facesLeft),
+      }, {
+        eps: rung.eps,
+        steps: rung.steps,
+        norm: options.norm,
+        seed: options.seed,
+        stepSize: options.stepSize,
+      });
+      start?.dispose();
+      start = result.variable;
+      stepsBefore += result.stepsRun;
+      const faces = result.facesLeft ?? facesLeft;
+      rungs.push({ eps: rung.eps, stepsRun: result.stepsRun, facesLeft: faces });
+      // A larger budget wins only by hiding more: the smaller change is kept on a tie.
+      if (!best || faces < best.facesLeft) {
+        best?.image.dispose();
+        best = { image: result.adversarial, facesLeft: faces, eps: rung.eps };
+      } else {
+        result.adversarial.dispose();
+      }
+      if (signal?.aborted) throw abortError(signal);
+      if (faces === 0) break;
     }
-    const protectedImage = await tensorToImage(result.adversarial);
-    result.adversarial.dispose();
-    return { image: protectedImage, stepsRun: result.stepsRun, facesLeft, cleanFaces };
+    const chosen = best!;
+    const protectedImage = await tensorToImage(chosen.image);
+    return {
+      image: protectedImage,
+      stepsRun: stepsBefore,
+      facesLeft: chosen.facesLeft,
+      eps: chosen.eps,
+      rungs,
+      cleanFaces,
+    };
   } finally {
+    best?.image.dispose();
+    start?.dispose();
     clean.dispose();
     perturbation.dispose();
     objective.dispose?.();

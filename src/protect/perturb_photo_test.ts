@@ -69,12 +69,13 @@ Deno.test("checks mark and encode the final file only once the perturbed photo s
   }, (faces) => facesReported.push(faces));
   // A photo with faces: decided by the first stage, no marks drawn.
   const faces = imageToTensor(await resizeImage(await readSample(1), 480));
-  assert.equal(await checkpoint.check(faces, 10), false);
+  const found = await checkpoint.check(faces, 10);
+  assert.ok(typeof found === "number" && found >= 2, `faces found: ${found}`);
   assert.equal(finished, 0);
   assert.ok(facesReported[0] >= 2, `faces reported: ${facesReported[0]}`);
   // A plain grey photo: no face, so the final file is made and judged too.
   const grey = tf.fill([1, 320, 480, 3], 128) as tf.Tensor4D;
-  assert.equal(await checkpoint.check(grey, 20), true);
+  assert.equal(await checkpoint.check(grey, 20), 0);
   assert.equal(finished, 1);
   assert.equal(facesReported[1], 0);
   tf.dispose([faces, grey]);

@@ -1,0 +1,68 @@
+/**
+ * Budget escalation: the budgets a protection tries, smallest first, up to a ceiling. A
+ * person chooses how visible the change may be (the ceiling); the photo gets the smallest
+ * budget of the ladder that hides every face, so easy photos are changed least and
+ * finish soonest. Each rung warm-starts from the previous rung's best perturbation, so the
+ * steps of a failed rung are not lost.
+ */
+import { UserError } from "../errors.ts";
+
+/** One budget of the ladder and the steps it may take. */
+export interface BudgetRung {
+  /** L-inf budget in grey levels. */
+  eps: number;
+  /** Most steps at this budget (checks stop it early once the photo is protected). */
+  steps: number;
+}
+
+/** How a ladder is built. */
+export interface LadderOptions {
+  /** Smallest budget tried (grey levels). */
+  start: number;
+  /** Each rung's budget is the previous one times this (> 1). */
+  ratio: number;
+  /** Most steps at each rung. */
+  stepsPerRung: number;
+}
+
+/**
+ * The rungs from `start` up to `ceiling`, multiplying by `ratio` (rounded to a quarter grey
+ * level), the last rung exactly the ceiling. Each rung takes at most `stepsPerRung` steps
+ * (fewer when `totalSteps` cannot give every rung that many); steps left of `totalSteps`
+ * go to the ceiling, where the hardest photos end up.
+ */
+export function budgetLadder(
+  ceiling: number,
+  totalSteps: number,
+  options: LadderOptions,
+): BudgetRung[] {
+  const { start, ratio, stepsPerRung } = options;
+  if (!(ceiling > 0 && ceiling <= 64)) {
+    throw new UserError(`the budget ceiling must be above 0 and at most 64, got ${ceiling}`);
+  }
+  if (!(start > 0) || !(ratio > 1) || !(Number.isInteger(stepsPerRung) && stepsPerRung >= 1)) {
+    throw new RangeError(
+      `ladder needs start > 0, ratio > 1 and whole stepsPerRung >= 1, got ${start}, ${ratio}, ${stepsPerRung}`,
+    );
+  }
+  if (ceiling < start) {
+    throw new UserError(
+      `the budget ceiling ${ceiling} is below the smallest budget the ladder tries (${start})`,
+    );
+  }
+  const budgets: number[] = [];
+  for (let eps = start; eps < ceiling - 1e-9; eps = Math.round(eps * ratio * 4) / 4) {
+    budgets.push(eps);
+  }
+  budgets.push(ceiling);
+  if (!(Number.isInteger(totalSteps) && totalSteps >= budgets.length)) {
+    throw new UserError(
+      `${totalSteps} steps cannot try the ${budgets.length} budgets up to ${ceiling} ` +
+        `(${budgets.join(", ")}); allow at least ${budgets.length}`,
+    );
+  }
+  const each = Math.min(stepsPerRung, Math.floor(totalSteps / budgets.length));
+  const rungs = budgets.map((eps) => ({ eps, steps: each }));
+  rungs[rungs.length - 1].steps += totalSteps - each * budgets.length;
+  return rungs;
+}
