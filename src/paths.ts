@@ -16,5 +16,8 @@ export const MODELS_DIR = `${PROJECT_ROOT}/models`;
 /** The folder that set-up fills with the bundled sample photos. */
 export const SAMPLES_DIR = `${PROJECT_ROOT}/data/samples`;
 
+/** The folder that set-up fills with the development set of photos (see data/README.md). */
+export const DEV_DIR = `${PROJECT_ROOT}/data/dev`;
+
 /** The npm packages folder that `deno install` creates. */
 export const NODE_MODULES = `${PROJECT_ROOT}/node_modules`;

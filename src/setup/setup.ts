@@ -3,11 +3,12 @@
  * Idempotent and quick when already done. npm packages come from `deno install`
  * (run by the task before this script); Debian packages a manifest names (`debian:`
  * entries, e.g. opencv-data for the Haar cascade) are installed with apt-get when running
- * as root; this copies model files and sample photos out of the pinned packages and
+ * as root; this copies model files, sample photos and the development set out of the pinned
+ * packages (making the development set's crops and downscales with the pinned sharp) and
  * verifies every SHA-256.
  */
 import { describeError, UserError } from "../errors.ts";
-import { MODELS_DIR, NODE_MODULES, SAMPLES_DIR } from "../paths.ts";
+import { DEV_DIR, MODELS_DIR, NODE_MODULES, SAMPLES_DIR } from "../paths.ts";
 import { ensureChromium } from "./chromium.ts";
 import { ensureJupyter } from "./jupyter.ts";
 import { ensureFonts } from "./fonts.ts";
@@ -147,6 +148,43 @@ async function ensureTorch(): Promise<void> {
   await aptInstall(["python3-torch", "python3-numpy"]);
 }
 
+/** How a manifest file is made from another file of the same manifest. */
+export interface Derivation {
+  /** The manifest file it is made from (copied and verified first). */
+  from: string;
+  /** Region cut out first, in the source's pixels. */
+  extract?: { left: number; top: number; width: number; height: number };
+  /** Width to scale down to; the height keeps the aspect ratio. */
+  width?: number;
+  /** JPEG quality of the result. */
+  quality: number;
+}
+
+/** Writes `dir/file` from `dir/derived.from` with the pinned sharp (reproducible bytes). */
+export async function writeDerived(dir: string, file: string, derived: Derivation): Promise<void> {
+  const { default: sharp } = await import("sharp");
+  let image = sharp(`${dir}/${derived.from}`);
+  if (derived.extract) image = image.extract(derived.extract);
+  if (derived.width) image = image.resize({ width: derived.width });
+  await image.jpeg({ quality: derived.quality }).toFile(`${dir}/${file}`);
+}
+
+/**
+ * Makes each entry of a manifest that has a `derived` field (a crop or downscale of another of
+ * its files) unless a verified copy is there, then verifies it. Returns the names made.
+ */
+async function deriveFiles(manifest: Manifest, dir: string): Promise<string[]> {
+  const made: string[] = [];
+  for (const entry of manifest.files) {
+    const derived = entry.derived as Derivation | undefined;
+    if (!derived || await verifyFile(dir, entry).then(() => true, () => false)) continue;
+    await writeDerived(dir, entry.file, derived);
+    await verifyFile(dir, entry);
+    made.push(entry.file);
+  }
+  return made;
+}
+
 function lastLines(output: string): string {
   return output.trim().split("\n").slice(-3).join(" | ");
 }
@@ -154,11 +192,19 @@ function lastLines(output: string): string {
 async function main(): Promise<void> {
   checkDenoVersion();
   const start = performance.now();
-  for (const [what, dir] of [["models", MODELS_DIR], ["sample photos", SAMPLES_DIR]] as const) {
+  const sets = [
+    ["models", MODELS_DIR],
+    ["sample photos", SAMPLES_DIR],
+    ["development set", DEV_DIR],
+  ] as const;
+  for (const [what, dir] of sets) {
     const manifest = await readManifest(`${dir}/manifest.json`);
     await installDebianPackages(manifest, dir);
-    const copied = await materialize(manifest, dir, NODE_MODULES);
-    const note = copied.length ? `copied ${copied.length}` : "already in place";
+    const copies = { ...manifest, files: manifest.files.filter((entry) => !entry.derived) };
+    const copied = await materialize(copies, dir, NODE_MODULES);
+    const made = await deriveFiles(manifest, dir);
+    const note = [copied.length && `copied ${copied.length}`, made.length && `made ${made.length}`]
+      .filter(Boolean).join(", ") || "already in place";
     console.error(`setup: ${what}: ${manifest.files.length} files verified (${note})`);
   }
   await ensureChromium();
