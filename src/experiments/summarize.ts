@@ -1,6 +1,8 @@
 /**
  * Summaries of a sweep's rows: the transfer matrix (source sets x targets, mean
- * detection rate per channel) and a quality table (mean PSNR/SSIM per attack and eps).
+ * detection rate per channel) and a table per attack and eps of the share of photos fully
+ * protected (the headline: no attacked detector finds a face on the photo nor after JPEG
+ * q75) beside mean PSNR/SSIM.
  */
 import type { StoredRow } from "./row_store.ts";
 import { attackLabel } from "./attack_label.ts";
@@ -31,8 +33,25 @@ export interface QualityLine {
   psnr_db: number;
   /** Mean RGB SSIM. */
   ssim_rgb: number;
+  /**
+   * Share of runs (photo x source set x seed) whose photo no attacked detector finds a face
+   * on, nor after JPEG q75 where the sweep has that channel.
+   */
+  fully_protected: number;
   /** Units averaged. */
   n: number;
+}
+
+/**
+ * Whether a unit's rows (at one step count) show the photo fully protected: every attacked
+ * detector (a source) finds no face at all on the identity and jpeg75 channels.
+ */
+export function unitFullyProtected(rows: StoredRow[]): boolean {
+  const judged = rows.filter((r) =>
+    (r.source as string[]).includes(r.target as string) &&
+    (r.channel === "identity" || r.channel === "jpeg75")
+  );
+  return judged.length > 0 && judged.every((r) => r.protected_faces === 0);
 }
 
 /** The whole summary. */
@@ -70,18 +89,21 @@ export function summarize(rows: StoredRow[]): SweepSummary {
     n: rates.length,
     transfer: !(row.source as string[]).includes(row.target as string),
   }));
-  const perUnit = new Map<string, StoredRow>();
-  for (const r of final) perUnit.set(r.unit, r);
+  const perUnit = new Map<string, StoredRow[]>();
+  for (const r of final) perUnit.set(r.unit, [...(perUnit.get(r.unit) ?? []), r]);
   const quality = new Map<
     string,
-    { psnr: number[]; ssim: number[]; attack: string; eps: number }
+    { psnr: number[]; ssim: number[]; protected: number[]; attack: string; eps: number }
   >();
-  for (const r of perUnit.values()) {
+  for (const unitRows of perUnit.values()) {
+    const r = unitRows[0];
     const attack = attackLabel(r);
     const key = `${attack}|${r.eps}`;
-    const q = quality.get(key) ?? { psnr: [], ssim: [], attack, eps: r.eps as number };
+    const q = quality.get(key) ??
+      { psnr: [], ssim: [], protected: [], attack, eps: r.eps as number };
     q.psnr.push(r.psnr_db as number);
     q.ssim.push(r.ssim_rgb as number);
+    q.protected.push(unitFullyProtected(unitRows) ? 1 : 0);
     quality.set(key, q);
   }
   return {
@@ -91,6 +113,7 @@ export function summarize(rows: StoredRow[]): SweepSummary {
       eps: q.eps,
       psnr_db: mean(q.psnr),
       ssim_rgb: mean(q.ssim),
+      fully_protected: mean(q.protected),
       n: q.psnr.length,
     })),
     failures: rows.filter((r) => r.error).map((r) => ({
@@ -121,12 +144,12 @@ export function formatSummary(summary: SweepSummary): string {
     }
     out.push("");
   }
-  out.push("attack        eps   PSNR dB   SSIM    n");
+  out.push("attack        eps  photos fully protected   PSNR dB   SSIM    n");
   for (const q of summary.quality) {
     out.push(
-      `${q.attack.padEnd(12)} ${String(q.eps).padStart(4)}  ${q.psnr_db.toFixed(2).padStart(8)}  ${
-        q.ssim_rgb.toFixed(4)
-      }  ${String(q.n).padStart(3)}`,
+      `${q.attack.padEnd(12)} ${String(q.eps).padStart(4)}  ${
+        `${Math.round(q.fully_protected * q.n)} of ${q.n}`.padStart(22)
+      }  ${q.psnr_db.toFixed(2).padStart(8)}  ${q.ssim_rgb.toFixed(4)}  ${String(q.n).padStart(3)}`,
     );
   }
   for (const f of summary.failures) out.push(`failed: ${f.image}: ${f.error}`);

@@ -5,6 +5,7 @@
  */
 import type { StoredRow } from "../experiments/row_store.ts";
 import { attackLabel } from "../experiments/attack_label.ts";
+import { unitFullyProtected } from "../experiments/summarize.ts";
 
 /** Pooled detection rate of rows: sum of matched faces over sum of clean faces (null if none). */
 export function pooledDetectionRate(rows: StoredRow[]): number | null {
@@ -63,9 +64,10 @@ function ensembleSource(rows: StoredRow[]): string {
 }
 
 /**
- * Table per channel: for the full-ensemble source at the largest step count, the pooled
- * detection rate of the attacked detectors together and of every other target, with mean
- * PSNR/SSIM, for each attack and eps.
+ * Table per channel: for the full-ensemble source at the largest step count, the photos
+ * fully protected (no attacked detector finds a face on the photo nor after JPEG q75: the
+ * same column in every channel's table), the pooled detection rate of the attacked
+ * detectors together and of every other target, with mean PSNR/SSIM, for each attack and eps.
  */
 export function ensembleTable(rows: StoredRow[], channel: string): string {
   const ok = rows.filter((r) => !r.error);
@@ -80,7 +82,10 @@ export function ensembleTable(rows: StoredRow[], channel: string): string {
   );
   const lines = attackEpsLines(selected, (cell) => {
     const units = new Map(cell.map((r) => [r.unit, r]));
+    const unitRows = (unit: string) => ok.filter((r) => r.unit === unit && r.steps === maxSteps);
+    const protectedUnits = [...units.keys()].filter((u) => unitFullyProtected(unitRows(u)));
     return [
+      `${protectedUnits.length} of ${units.size}`,
       percent(pooledDetectionRate(cell.filter((r) => sourceIds.includes(r.target as string)))),
       ...judges.map((j) => percent(pooledDetectionRate(cell.filter((r) => r.target === j)))),
       mean([...units.values()].map((r) => r.psnr_db as number)).toFixed(1),
@@ -88,7 +93,7 @@ export function ensembleTable(rows: StoredRow[], channel: string): string {
     ];
   });
   return markdownTable(
-    ["attack", "eps", "attacked detectors", ...judges, "PSNR dB", "SSIM"],
+    ["attack", "eps", "photos fully protected", "attacked detectors", ...judges, "PSNR dB", "SSIM"],
     lines,
   );
 }

@@ -16,7 +16,8 @@ function row(fields: Record<string, unknown>): StoredRow {
     psnr_db: 40,
     ssim_rgb: 0.98,
   };
-  const all = { ...base, ...fields };
+  // Boxes found: the matched faces (no false positives in these rows).
+  const all = { ...base, protected_faces: fields.matched, ...fields };
   return {
     unit: JSON.stringify([all.image, all.attack, all.robust, all.eps, all.source]),
     unit_rows: 0,
@@ -49,10 +50,15 @@ Deno.test("pooled detection rate is matched faces over clean faces, null without
 Deno.test("the ensemble table pools attacked detectors and lists each judge, per attack", () => {
   const table = ensembleTable(ROWS, "jpeg75");
   const lines = table.split("\n");
-  assert.equal(lines[0], "| attack | eps | attacked detectors | j | PSNR dB | SSIM |");
-  // pgd: x and y found 2 of 8 faces (25%); j found 3 of 4 (75%); PSNR mean of 40 and 38.
-  assert.equal(lines[2], "| pgd | 8 | 25% | 75% | 39.0 | 0.980 |");
-  assert.equal(lines[3], "| pgd+robust | 8 | 0% | – | 40.0 | 0.980 |");
+  assert.equal(
+    lines[0],
+    "| attack | eps | photos fully protected | attacked detectors | j | PSNR dB | SSIM |",
+  );
+  // pgd: y still finds a face in a.jpg, x one in b.jpg: no photo fully protected; x and y
+  // found 2 of 8 faces (25%); j found 3 of 4 (75%); PSNR mean of 40 and 38.
+  assert.equal(lines[2], "| pgd | 8 | 0 of 2 | 25% | 75% | 39.0 | 0.980 |");
+  // pgd+robust: neither x nor y finds a face in a.jpg.
+  assert.equal(lines[3], "| pgd+robust | 8 | 1 of 1 | 0% | – | 40.0 | 0.980 |");
   assert.equal(ensembleTable(ROWS, "identity").split("\n").length, 2);
 });
 
