@@ -56,10 +56,17 @@ export { l2, linf } from "./metrics/perturbation_norms.ts";
 export { PROTECT_DEFAULTS } from "./protect/defaults.ts";
 export { type PerturbOptions, perturbPhoto, type PerturbResult } from "./protect/perturb_photo.ts";
 export { protectFile, type ProtectReport } from "./protect/protect_file.ts";
-export { DEFAULT_STEGO_MESSAGE } from "./stego/message.ts";
+export {
+  DEFAULT_STATEMENT,
+  DEFAULT_STEGO_MESSAGE,
+  DO_NOT_PROCESS_VERSION,
+  doNotProcessMeaning,
+  doNotProcessText,
+  parseDoNotProcess,
+} from "./stego/message.ts";
 export { DEFAULT_REPETITIONS, embedMessage, type StegoOptions } from "./stego/embed.ts";
 export { extractMessage, type ExtractOptions, type StegoReading } from "./stego/extract.ts";
-export { DEFAULT_STEGO_KEY, messageCapacity } from "./stego/layout.ts";
+export { codeFits, DEFAULT_STEGO_KEY, messageCapacity } from "./stego/layout.ts";
 export { MAX_MESSAGE_BYTES } from "./stego/frame.ts";
 export {
   DEFAULT_LAYERS,
@@ -68,9 +75,14 @@ export {
   type FilterReport,
   type FilterResult,
   type LayerSwitches,
+  MIN_PHOTO_SIDE,
   protectPhotoBytes,
 } from "./protect/filter.ts";
 export { DEFAULT_PRESET_ID, getPreset, type Preset, PRESETS } from "./protect/presets.ts";
 export { BADGE_DEFAULTS, type BadgeOptions, drawBadge } from "./marks/badge.ts";
 export { marksExif, type MarksFound, marksXmp, readMarks } from "./marks/metadata.ts";
-export { inspectPhoto, type InspectReport } from "./inspect/inspect_photo.ts";
+export {
+  type DoNotProcessCode,
+  inspectPhoto,
+  type InspectReport,
+} from "./inspect/inspect_photo.ts";

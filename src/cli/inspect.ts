@@ -3,7 +3,7 @@
  *
  * Shows whether a photo carries EqualAIs' protection: the metadata marks, the hidden message
  * with its confidence (or "none"), the faces each detector finds, and a one-line verdict.
- * `--json` prints `{"metadata": {...}, "stego": {"message", "confidence"},
+ * `--json` prints `{"metadata": {...}, "stego": {"message", "confidence", "code"},
  * "detectors": {"<id>": n}, "verdict": "..."}`.
  */
 import { initBackend } from "../backend.ts";
@@ -25,10 +25,13 @@ export function formatInspectReport(path: string, report: InspectReport): string
       (metadata.usageTerms ? `; usage terms "${metadata.usageTerms}"` : "") +
       (metadata.identifying.length ? `; identifying: ${metadata.identifying.join(", ")}` : ""),
   );
+  const confidence = `(confidence ${stego.confidence.toFixed(2)})`;
   lines.push(
     stego.message === null
-      ? `hidden message: none (confidence ${stego.confidence.toFixed(2)})`
-      : `hidden message: "${stego.message}" (confidence ${stego.confidence.toFixed(2)})`,
+      ? `hidden message: none ${confidence}`
+      : stego.code
+      ? `hidden message: do-not-process code ${stego.message}, ${stego.code.meaning} ${confidence}`
+      : `hidden message: "${stego.message}" ${confidence}`,
   );
   lines.push("faces:");
   for (const [id, n] of Object.entries(report.detectors)) {

@@ -7,7 +7,7 @@ import sharp from "sharp";
 import { initBackend } from "../backend.ts";
 import { DETECTOR_IDS } from "../detectors/registry.ts";
 import { protectPhotoBytes } from "../protect/filter.ts";
-import { DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
+import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
 import { makeBadInputs } from "../testing/bad_inputs.ts";
 import { runCliScript } from "../testing/run_cli_script.ts";
 import { SAMPLE_PATHS } from "../testing/fixtures.ts";
@@ -19,7 +19,7 @@ function runInspect(args: string[]) {
 
 function checkShape(report: InspectReport): void {
   assert.deepEqual(Object.keys(report), ["metadata", "stego", "detectors", "verdict"]);
-  assert.deepEqual(Object.keys(report.stego), ["message", "confidence"]);
+  assert.deepEqual(Object.keys(report.stego), ["message", "confidence", "code"]);
   assert.ok(report.stego.confidence >= 0 && report.stego.confidence <= 1);
   assert.equal(typeof report.verdict, "string");
   assert.ok(!report.verdict.includes("\n"));
@@ -60,19 +60,23 @@ Deno.test("inspect --json on a marked and on an unmarked photo", async () => {
     checkShape(report);
     assert.deepEqual(Object.keys(report.detectors), ["blazeface-back", "haar"]);
     assert.equal(report.stego.message, DEFAULT_STEGO_MESSAGE);
+    assert.equal(report.stego.code?.version, 1);
     assert.ok(report.stego.confidence > 0.5);
     assert.equal(report.metadata.dataMining, "DMI-PROHIBITED");
-    assert.equal(report.metadata.usageTerms, DEFAULT_STEGO_MESSAGE);
+    assert.equal(report.metadata.usageTerms, DEFAULT_STATEMENT);
     assert.deepEqual(report.metadata.identifying, []);
     assert.match(
       report.verdict,
-      /^marked, but faces still found; marks: hidden message, metadata \(DMI-PROHIBITED\)/,
+      /^marked, but faces still found; marks: do-not-process code found \(.+\), metadata \(DMI-PROHIBITED\)/,
     );
 
     // The human-readable form.
     const text = await runInspect([path, "--detectors", "blazeface-front"]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /hidden message: "No consent/);
+    assert.match(
+      text.stdout,
+      /hidden message: do-not-process code EQAI-DNP\/1, no consent to automated face detection/,
+    );
     assert.match(text.stdout, /metadata: Data Mining DMI-PROHIBITED/);
     assert.match(text.stdout, /^verdict: marked, but faces still found/m);
   } finally {

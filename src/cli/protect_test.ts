@@ -116,6 +116,8 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
     const input = await smallSample(dir);
     const text = `${dir}/notes.jpg`;
     await Deno.writeTextFile(text, "not a photo");
+    const tiny = `${dir}/tiny.jpg`;
+    await sharp(SAMPLE_PATHS[0]).resize({ width: 60 }).jpeg().toFile(tiny);
     const out = `${dir}/out.png`;
     const cases: [string[], RegExp][] = [
       [[input, "-o", out, "--eps", "0"], /--eps must be greater than 0 and at most 64/],
@@ -139,6 +141,10 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       [[input], /no output path given/],
       [[`${dir}/nope.jpg`, "-o", out], /file not found/],
       [[text, "-o", out], /not a JPEG, PNG or WebP image/],
+      [
+        [tiny, "-o", out],
+        /tiny\.jpg: photo is 60x40; the short side must be at least 64 px to hold a face$/m,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const { code, stdout, stderr } = await runProtect([...args, "--quiet"]);
@@ -149,9 +155,9 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       assert.ok(!/^\s+at /m.test(stderr));
       assert.ok(!(await exists(out)), `${args.join(" ")} left ${out}`);
     }
-    // Nothing but the input and the text file: no temporary files left either.
+    // Nothing but the inputs: no temporary files left either.
     const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-    assert.deepEqual(left, ["notes.jpg", "sample1-small.jpg"]);
+    assert.deepEqual(left, ["notes.jpg", "sample1-small.jpg", "tiny.jpg"]);
     // The input itself is untouched.
     assert.ok(await exists(input));
   } finally {

@@ -1,23 +1,43 @@
 /**
  * "How do I know my photo is protected?": reads a photo's metadata marks (with exifr), its
  * hidden message and confidence, and the faces each registered detector finds, and sums
- * them up in one line.
+ * them up in one line. The hidden message is either the do-not-process code (shown as
+ * "EQAI-DNP/1" with what it means) or a text, such as the long statement that photos
+ * protected before the code carry.
  */
 import { DEFAULT_SOURCE_IDS, DETECTOR_IDS, loadDetector } from "../detectors/registry.ts";
 import { decodeImage, type DecodeOptions } from "../image/decode.ts";
 import { type MarksFound, readMarks } from "../marks/metadata.ts";
 import { extractMessage } from "../stego/extract.ts";
+import { doNotProcessMeaning, parseDoNotProcess } from "../stego/message.ts";
 
 /** What `inspect --json` prints. */
 export interface InspectReport {
   /** Metadata marks and identifying fields found. */
   metadata: MarksFound;
-  /** The hidden message (null when none decodes) and the mark's signal strength 0..1. */
-  stego: { message: string | null; confidence: number };
+  /**
+   * The hidden message (null when none decodes), the mark's signal strength 0..1, and the
+   * do-not-process code it is, if it is one (its version and meaning), else null.
+   */
+  stego: { message: string | null; confidence: number; code: DoNotProcessCode | null };
   /** Faces per detector id. */
   detectors: Record<string, number>;
   /** One line summing it up. */
   verdict: string;
+}
+
+/** A do-not-process code found in a photo. */
+export interface DoNotProcessCode {
+  /** Code version (1 so far). */
+  version: number;
+  /** What it means, e.g. "no consent to automated face detection or recognition". */
+  meaning: string;
+}
+
+/** The do-not-process code a hidden message is, or null. */
+export function readDoNotProcess(message: string | null): DoNotProcessCode | null {
+  const version = message === null ? null : parseDoNotProcess(message);
+  return version === null ? null : { version, meaning: doNotProcessMeaning(version) };
 }
 
 /** Options of an inspection. */
@@ -37,7 +57,11 @@ export async function inspectPhoto(
   const image = await decodeImage(bytes, options.decode);
   const metadata = await readMarks(bytes);
   const reading = extractMessage(image);
-  const stego = { message: reading.message, confidence: round(reading.confidence, 3) };
+  const stego = {
+    message: reading.message,
+    confidence: round(reading.confidence, 3),
+    code: readDoNotProcess(reading.message),
+  };
   const detectors: Record<string, number> = {};
   for (const id of options.detectors ?? DETECTOR_IDS) {
     detectors[id] = (await (await loadDetector(id)).detect(image)).length;
@@ -52,7 +76,9 @@ export function verdict(
   detectors: Record<string, number>,
 ): string {
   const marks: string[] = [];
-  if (message !== null) marks.push("hidden message");
+  const code = readDoNotProcess(message);
+  if (code) marks.push(`do-not-process code found (${code.meaning})`);
+  else if (message !== null) marks.push("hidden message");
   if (metadata.dataMiningProhibited) marks.push(`metadata (${metadata.dataMining})`);
   const ids = Object.keys(detectors);
   const seeing = ids.filter((id) => detectors[id] > 0);

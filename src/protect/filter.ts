@@ -30,8 +30,8 @@ import { ssim } from "../metrics/ssim.ts";
 import { linf } from "../metrics/perturbation_norms.ts";
 import { embedMessage, messageBytes, type StegoOptions } from "../stego/embed.ts";
 import { extractMessage, type StegoReading } from "../stego/extract.ts";
-import { DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
-import { messageCapacity } from "../stego/layout.ts";
+import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE, parseDoNotProcess } from "../stego/message.ts";
+import { codeFits, messageCapacity } from "../stego/layout.ts";
 import { abortError, type PerturbOptions, perturbPhoto } from "./perturb_photo.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions } from "./presets.ts";
 
@@ -46,6 +46,9 @@ export interface LayerSwitches {
   /** XMP/EXIF marks: Data Mining prohibited, rights statement, description. */
   metadata: boolean;
 }
+
+/** Shortest side, in pixels, of a photo the filter accepts: smaller ones hold no face. */
+export const MIN_PHOTO_SIDE = 64;
 
 /** Every layer is on unless switched off. */
 export const DEFAULT_LAYERS: Readonly<LayerSwitches> = {
@@ -74,7 +77,11 @@ export interface FilterOptions {
   preset?: string;
   /** Layers to switch off (or on). */
   layers?: Partial<LayerSwitches>;
-  /** Hidden message and metadata statement (default DEFAULT_STEGO_MESSAGE). */
+  /**
+   * Hidden message and metadata statement at once. Default: the do-not-process code
+   * (DEFAULT_STEGO_MESSAGE, "EQAI-DNP/1") hidden in the pixels, and the long DEFAULT_STATEMENT
+   * in the metadata.
+   */
   message?: string;
   /** Badge text, corner, size, opacity. */
   badge?: BadgeOptions;
@@ -210,6 +217,7 @@ export async function protectPhotoBytes(
   const preset = getPreset(presetId);
   const layers: LayerSwitches = { ...DEFAULT_LAYERS, ...stripUndefined(options.layers ?? {}) };
   const message = options.message ?? DEFAULT_STEGO_MESSAGE;
+  const statement = options.message ?? DEFAULT_STATEMENT;
   if (layers.stego || layers.metadata) messageBytes(message);
   const badgeOptions = resolveBadgeOptions(options.badge);
   const perturbOptions: PerturbOptions = {
@@ -222,7 +230,7 @@ export async function protectPhotoBytes(
   if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
     throw new UserError(`quality must be a whole number from 1 to 100, got ${quality}`);
   }
-  const metadataMarks = { message, rights: options.rights };
+  const metadataMarks = { message: statement, rights: options.rights };
   const exif = layers.metadata ? marksExif(metadataMarks) : undefined;
   const xmp = layers.metadata ? marksXmp(metadataMarks) : undefined;
 
@@ -230,6 +238,13 @@ export async function protectPhotoBytes(
   progress("decode", 0, "reading the photo");
   const inputFormat = sniffFormat(input);
   const image = await decodeImage(input, options.decode);
+  if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
+    const label = options.decode?.label;
+    throw new UserError(
+      `${label ? `${label}: ` : ""}photo is ${image.width}x${image.height}; ` +
+        `the short side must be at least ${MIN_PHOTO_SIDE} px to hold a face`,
+    );
+  }
   const format = options.format ?? inputFormat ?? "jpeg";
   const inputMarks = await readMarks(input).catch(() => undefined);
 
@@ -246,7 +261,15 @@ export async function protectPhotoBytes(
     // without it (and says so) rather than not at all.
     const length = messageBytes(message).length;
     const capacity = messageCapacity(image.width, image.height);
-    if (capacity < length) {
+    if (parseDoNotProcess(message) !== null) {
+      if (!codeFits(image.width, image.height)) {
+        layers.stego = false;
+        notes.push(
+          `hidden message skipped: a ${image.width}x${image.height} photo is too small to ` +
+            "hide the do-not-process code robustly (it needs about 96x96 pixels)",
+        );
+      }
+    } else if (capacity < length) {
       layers.stego = false;
       notes.push(
         `hidden message skipped: a ${image.width}x${image.height} photo is too small to hide ` +

@@ -14,7 +14,7 @@ import { encodeImage, jpegRoundTrip } from "../image/encode.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { readMarks } from "../marks/metadata.ts";
 import { extractMessage } from "../stego/extract.ts";
-import { DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
+import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
 import { inspectPhoto } from "../inspect/inspect_photo.ts";
 import { makeBadInputs } from "../testing/bad_inputs.ts";
 import { readSample, resizeImage, SAMPLE_PATHS } from "../testing/fixtures.ts";
@@ -83,7 +83,7 @@ Deno.test("the final file hides the faces and carries the message and the marks,
     assert.deepEqual(report.faces[id], { clean: before[id], output: 0, after_jpeg75: 0 }, id);
   }
 
-  // The hidden message survives the output, and JPEG q75 and q85 re-encodes of it.
+  // The hidden do-not-process code survives the output, and JPEG q75 and q85 re-encodes of it.
   assert.equal(extractMessage(written).message, DEFAULT_STEGO_MESSAGE);
   assert.equal(extractMessage(q75).message, DEFAULT_STEGO_MESSAGE);
   assert.equal(extractMessage(await jpegRoundTrip(written, 85)).message, DEFAULT_STEGO_MESSAGE);
@@ -92,8 +92,8 @@ Deno.test("the final file hides the faces and carries the message and the marks,
   // Metadata marks, read by exifr; the input's GPS position and serial number are gone.
   const marks = await readMarks(bytes);
   assert.equal(marks.dataMining, "DMI-PROHIBITED");
-  assert.equal(marks.usageTerms, DEFAULT_STEGO_MESSAGE);
-  assert.equal(marks.imageDescription, DEFAULT_STEGO_MESSAGE);
+  assert.equal(marks.usageTerms, DEFAULT_STATEMENT);
+  assert.equal(marks.imageDescription, DEFAULT_STATEMENT);
   assert.deepEqual(marks.identifying, []);
   assert.deepEqual(report.removed_metadata, [
     "GPS position",
@@ -116,7 +116,10 @@ Deno.test("the final file hides the faces and carries the message and the marks,
 
   // What `inspect` says about it.
   const inspected = await inspectPhoto(bytes, { detectors: SOURCES });
-  assert.match(inspected.verdict, /^protected; marks: hidden message, metadata \(DMI-PROHIBITED\)/);
+  assert.match(
+    inspected.verdict,
+    /^protected; marks: do-not-process code found \(.+\), metadata \(DMI-PROHIBITED\)/,
+  );
 });
 
 Deno.test("each layer can be switched off", async () => {
@@ -178,7 +181,7 @@ Deno.test("each layer can be switched off", async () => {
 
 Deno.test("a photo too small for the message or the badge goes out without them, and says so", async () => {
   await initBackend("wasm");
-  const tiny = await encodeImage(await resizeImage(await readSample(1), 40), "png");
+  const tiny = await encodeImage(await resizeImage(await readSample(1), 96), "png");
   const { bytes, report } = await protectPhotoBytes(tiny, {
     layers: { perturbation: false },
     judges: ["blazeface-front"],

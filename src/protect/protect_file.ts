@@ -77,7 +77,10 @@ export interface ProtectFileOptions extends Omit<PerturbOptions, "outputFormat">
   preset?: string;
   /** Layers to switch off (all on by default). */
   layers?: Partial<LayerSwitches>;
-  /** Hidden message and metadata statement (default: the stego module's). */
+  /**
+   * Hidden message and metadata statement at once (default: the do-not-process code hidden,
+   * the long statement in the metadata).
+   */
   message?: string;
   /** Badge text, corner, size and opacity. */
   badge?: BadgeOptions;

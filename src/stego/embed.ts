@@ -8,18 +8,26 @@ import { UserError } from "../errors.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { addBlockLuma, readBlockLuma } from "./block_luma.ts";
 import { basisPattern, BLOCK_SIZE, project } from "./dct.ts";
-import { encodeFrame, MAX_MESSAGE_BYTES, MAX_REPETITIONS } from "./frame.ts";
+import {
+  CODE_CODED_BITS,
+  encodeCodeFrame,
+  encodeFrame,
+  MAX_MESSAGE_BYTES,
+  MAX_REPETITIONS,
+} from "./frame.ts";
 import {
   blocksNeeded,
   bodySlotCount,
+  codeSlotCount,
   DEFAULT_STEGO_KEY,
+  fitsCode,
   fitsMessage,
   MIN_REPETITIONS,
   type SlotLayout,
   slotLayout,
   STEGO_COEFFICIENTS,
 } from "./layout.ts";
-import { DEFAULT_STEGO_MESSAGE } from "./message.ts";
+import { DEFAULT_STEGO_MESSAGE, parseDoNotProcess } from "./message.ts";
 import { DEFAULT_QIM_STEP, ditherFor, headerStepFor, qimTarget } from "./qim.ts";
 
 /** Settings of the hidden message. */
@@ -31,7 +39,8 @@ export interface StegoOptions {
   strength?: number;
   /**
    * Slots per coded bit of the message when the photo has room (default 24; 0 uses every
-   * slot: most robust, most visible). Small photos use all they have, at least 6.
+   * slot: most robust, most visible). Small photos use all they have, at least 6. The
+   * do-not-process code always uses up to CODE_REPETITIONS (48) per coded bit.
    */
   repetitions?: number;
   /**
@@ -61,6 +70,16 @@ function planSlots(
     plan[permutation.backward(at)] = at < headerSlots
       ? HEADER_BIT | header[at % header.length]
       : BODY_BIT | body[(at - headerSlots) % body.length];
+  }
+  return plan;
+}
+
+/** The do-not-process code's plan: its codeword cycled over the first permuted slots. */
+function planCode(layout: SlotLayout, code: Uint8Array): Uint8Array {
+  const plan = new Uint8Array(layout.slots);
+  const end = codeSlotCount(layout.slots);
+  for (let at = 0; at < end; at++) {
+    plan[layout.permutation.backward(at)] = HEADER_BIT | code[at % code.length];
   }
   return plan;
 }
@@ -114,9 +133,11 @@ export function messageBytes(message: string): Uint8Array {
 }
 
 /**
- * Returns a copy of `image` carrying `message` (default DEFAULT_STEGO_MESSAGE). Deterministic:
- * the same image, message and options give the same bytes. Throws a UserError when the
- * message is empty or too long, or the photo too small to carry it robustly.
+ * Returns a copy of `image` carrying `message` (default DEFAULT_STEGO_MESSAGE, the
+ * do-not-process code; a code's text "EQAI-DNP/<version>" is hidden as the code, any other
+ * text as a text frame). Deterministic: the same image, message and options give the same
+ * bytes. Throws a UserError when the message is empty or too long, or the photo too small to
+ * carry it robustly.
  */
 export function embedMessage(
   image: RgbImage,
@@ -132,6 +153,21 @@ export function embedMessage(
   const repetitions = checkRepetitions(options.repetitions ?? DEFAULT_REPETITIONS);
   const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
   const layout = slotLayout(width, height, key);
+  const codeVersion = parseDoNotProcess(message);
+  if (codeVersion !== null) {
+    if (!fitsCode(layout.slots)) {
+      const blocks = Math.ceil(CODE_CODED_BITS * MIN_REPETITIONS / STEGO_COEFFICIENTS.length);
+      const side = Math.ceil(Math.sqrt(blocks)) * BLOCK_SIZE;
+      throw new UserError(
+        `a ${width}x${height} photo is too small to hide the do-not-process code robustly: ` +
+          `it needs at least ${blocks} full 8x8 blocks, e.g. ${side}x${side} pixels`,
+      );
+    }
+    // Every slot of the code uses the header's step: it has to be found without a header.
+    const codeStep = headerStepFor(step);
+    const plan = planCode(layout, encodeCodeFrame(codeVersion));
+    return applyPlan(image, layout, plan, codeStep, codeStep, key);
+  }
   if (!fitsMessage(layout.slots, bytes.length)) {
     const blocks = blocksNeeded(bytes.length);
     const side = Math.ceil(Math.sqrt(blocks)) * BLOCK_SIZE;
@@ -142,14 +178,26 @@ export function embedMessage(
     );
   }
   const frame = encodeFrame(bytes, step, repetitions);
-  const headerStep = headerStepFor(step);
+  const plan = planSlots(layout, frame.header, frame.body, repetitions);
+  return applyPlan(image, layout, plan, headerStepFor(step), step, key);
+}
+
+/** Moves every planned slot's coefficient onto its bit's QIM lattice; returns the copy. */
+function applyPlan(
+  image: RgbImage,
+  layout: SlotLayout,
+  plan: Uint8Array,
+  headerStep: number,
+  step: number,
+  key: number,
+): RgbImage {
+  const { width, height } = image;
   const patterns = STEGO_COEFFICIENTS.map(([v, u]) => basisPattern(v, u));
   const count = patterns.length;
   const data = image.data.slice();
   const luma = new Float32Array(64), delta = new Float32Array(64);
   const targets = new Float64Array(count), misses = new Float64Array(count);
   const { blocksX, blocksY } = layout;
-  const plan = planSlots(layout, frame.header, frame.body, repetitions);
   for (let by = 0; by < blocksY; by++) {
     for (let bx = 0; bx < blocksX; bx++) {
       const firstSlot = (by * blocksX + bx) * count;

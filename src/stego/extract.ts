@@ -9,6 +9,9 @@
  * it; the message still decodes down to about 0.2-0.35 (the more repetitions, the lower).
  * When the header decodes but the message does not (a badly damaged mark) it is the header
  * slots' strength; when not even the header decodes (a photo without a mark) it is 0.
+ *
+ * A photo carries either a text frame or the do-not-process code (message.ts); the reader
+ * tries the text frame first, then the code, which reads as its text form "EQAI-DNP/1".
  */
 import type { RgbImage } from "../image/rgb_image.ts";
 import { readBlockLuma } from "./block_luma.ts";
@@ -17,20 +20,27 @@ import { basisPattern, project } from "./dct.ts";
 import {
   bodyBits,
   bodyCodedBits,
+  CODE_BITS,
+  CODE_CODED_BITS,
+  encodeCodeFrame,
   type FrameHeader,
   HEADER_BITS,
   HEADER_CODED_BITS,
   packHeader,
   unpackBody,
+  unpackCode,
   unpackHeader,
 } from "./frame.ts";
 import {
   bodySlotCount,
+  codeSlotCount,
   DEFAULT_STEGO_KEY,
+  fitsCode,
   type SlotLayout,
   slotLayout,
   STEGO_COEFFICIENTS,
 } from "./layout.ts";
+import { doNotProcessText } from "./message.ts";
 import { ditherFor, HEADER_QIM_STEPS, headerStepFor, qimSoft } from "./qim.ts";
 
 /** What a photo's hidden message reads as. */
@@ -97,8 +107,16 @@ export function extractMessage(image: RgbImage, options: ExtractOptions = {}): S
   }
   const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
   const layout = slotLayout(width, height, key);
-  if (layout.headerSlots < HEADER_CODED_BITS) return { message: null, confidence: 0 };
   const readings = new Readings(image, layout, key);
+  const text = readText(readings);
+  if (text.message !== null) return text;
+  return readCode(readings) ?? text;
+}
+
+/** The text frame's reading (none when its header does not decode). */
+function readText(readings: Readings): StegoReading {
+  const layout = readings.layout;
+  if (layout.headerSlots < HEADER_CODED_BITS) return { message: null, confidence: 0 };
   readings.load(layout.headerSlots);
 
   const header = readHeader(readings);
@@ -118,6 +136,36 @@ export function extractMessage(image: RgbImage, options: ExtractOptions = {}): S
   if (text === null) return damaged;
   const codedBody = convEncode(bodyInfo);
   return { message: text, confidence: strength(readings, header, codedHeader, codedBody, end) };
+}
+
+/**
+ * The do-not-process code, trying each header step (the code uses one of them); null when
+ * none decodes with the magic and the CRC matching.
+ */
+function readCode(readings: Readings): StegoReading | null {
+  const slots = readings.layout.slots;
+  // Below the embedder's minimum a reading would be mostly noise: nothing was hidden there.
+  if (!fitsCode(slots)) return null;
+  const end = codeSlotCount(slots);
+  readings.load(end);
+  for (const step of HEADER_QIM_STEPS) {
+    const version = unpackCode(
+      viterbiDecode(sumSoft(readings, step, 0, end, CODE_CODED_BITS), CODE_BITS),
+    );
+    if (version === null) continue;
+    const coded = encodeCodeFrame(version);
+    let agree = 0, disagree = 0;
+    for (let at = 0; at < end; at++) {
+      const soft = qimSoft(readings.values[at], step, readings.dithers[at]);
+      const signed = coded[at % coded.length] ? -soft : soft;
+      if (signed > 0) agree++;
+      else if (signed < 0) disagree++;
+    }
+    const total = agree + disagree;
+    const confidence = total === 0 ? 0 : Math.max(0, (agree - disagree) / total);
+    return { message: doNotProcessText(version), confidence };
+  }
+  return null;
 }
 
 /** The header, trying each header step; null when none decodes with a valid CRC and fields. */

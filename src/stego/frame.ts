@@ -3,6 +3,9 @@
  * repetition count and its length, guarded by CRC-16) tells the reader how to read the message
  * body (UTF-8 bytes guarded by CRC-32). Both are convolutionally coded; a reader accepts a
  * message only when both checks pass, so a false message needs a 48-bit coincidence.
+ *
+ * The do-not-process code (message.ts) has a second, headerless frame of its own, at the end
+ * of this file: six bytes in one short codeword, so it fits photos far too small for a header.
  */
 import { bitsToBytes, bytesToBits, readBits, writeBits } from "./bits.ts";
 import { codedLength, convEncode } from "./conv_code.ts";
@@ -106,4 +109,52 @@ export function encodeFrame(
 ): { header: Uint8Array; body: Uint8Array } {
   const header = { version: FRAME_VERSION, step, repetitions, length: bytes.length };
   return { header: convEncode(packHeader(header)), body: convEncode(packBody(bytes)) };
+}
+
+/**
+ * The do-not-process code's frame (see message.ts): no header, one short codeword of the
+ * magic "DNP", the code version (1..255) and a CRC-16 of those four bytes. A reader accepts it
+ * only when the magic and the CRC match, so a false code needs a 40-bit coincidence.
+ */
+const CODE_MAGIC = [0x44, 0x4e, 0x50]; // "DNP"
+/** Information bits of the code frame: magic, version, CRC-16. */
+export const CODE_BITS = (CODE_MAGIC.length + 1) * 8 + CRC16_BITS;
+/** Coded bits of the code frame. */
+export const CODE_CODED_BITS = codedLength(CODE_BITS);
+/** Largest code version the frame can carry. */
+export const MAX_CODE_VERSION = 255;
+
+/** The four bytes the code frame carries: "DNP" and the version. */
+function codeBytes(version: number): Uint8Array {
+  return Uint8Array.of(...CODE_MAGIC, version);
+}
+
+/** Code frame information bits (before coding) for a code version. */
+export function packCode(version: number): Uint8Array {
+  if (!(Number.isInteger(version) && version >= 1 && version <= MAX_CODE_VERSION)) {
+    throw new RangeError(`packCode: version ${version} is not 1..${MAX_CODE_VERSION}`);
+  }
+  const bytes = codeBytes(version);
+  const bits = new Uint8Array(CODE_BITS);
+  bits.set(bytesToBits(bytes));
+  writeBits(bits, bytes.length * 8, crc16(bytes), CRC16_BITS);
+  return bits;
+}
+
+/** The code version of decoded code frame bits; null when the magic or the CRC fails. */
+export function unpackCode(bits: Uint8Array): number | null {
+  const bytes = bitsToBytes(bits.subarray(0, CODE_BITS - CRC16_BITS));
+  const magic = CODE_MAGIC.every((b, i) => bytes[i] === b);
+  const version = bytes[CODE_MAGIC.length];
+  if (
+    !magic || version === 0 || readBits(bits, CODE_BITS - CRC16_BITS, CRC16_BITS) !== crc16(bytes)
+  ) {
+    return null;
+  }
+  return version;
+}
+
+/** The coded code frame of a code version. */
+export function encodeCodeFrame(version: number): Uint8Array {
+  return convEncode(packCode(version));
 }

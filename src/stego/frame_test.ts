@@ -1,14 +1,19 @@
-/** Frame packing: header and body round trips, and any corruption is refused. */
+/** Frame packing: header, body and code round trips, and any corruption is refused. */
 import assert from "node:assert/strict";
+import { bitsToBytes } from "./bits.ts";
 import {
   bodyCodedBits,
+  CODE_BITS,
+  CODE_CODED_BITS,
   FRAME_VERSION,
   HEADER_BITS,
   HEADER_CODED_BITS,
   MAX_MESSAGE_BYTES,
   packBody,
+  packCode,
   packHeader,
   unpackBody,
+  unpackCode,
   unpackHeader,
 } from "./frame.ts";
 
@@ -48,4 +53,24 @@ Deno.test("bodies round trip and a flipped bit is refused", () => {
     bad[i] ^= 1;
     assert.equal(unpackBody(bad), null);
   }
+});
+
+Deno.test("the do-not-process code frame round trips and a flipped bit anywhere is refused", () => {
+  assert.equal(CODE_BITS, 48);
+  assert.equal(CODE_CODED_BITS, 162);
+  for (const version of [1, 2, 255]) {
+    const bits = packCode(version);
+    assert.equal(bits.length, CODE_BITS);
+    assert.equal(unpackCode(bits), version);
+    for (let i = 0; i < bits.length; i++) {
+      const bad = bits.slice();
+      bad[i] ^= 1;
+      assert.equal(unpackCode(bad), null, `version ${version} bit ${i}`);
+    }
+  }
+  // "DNP", version 1, then CRC-16/CCITT-FALSE of those four bytes.
+  assert.deepEqual([...bitsToBytes(packCode(1))].slice(0, 4), [0x44, 0x4e, 0x50, 1]);
+  assert.equal(unpackCode(new Uint8Array(CODE_BITS)), null);
+  assert.throws(() => packCode(0), RangeError);
+  assert.throws(() => packCode(256), RangeError);
 });

@@ -7,9 +7,15 @@
  * large photo pays for the message it carries, not for its size. Every coded bit is thus
  * repeated at places spread across the image: losing a corner (a badge) or a flat sky only
  * thins each bit's repetitions.
+ *
+ * The do-not-process code (message.ts) has no header: its one short codeword takes the first
+ * permuted slots, cycled, up to CODE_REPETITIONS per coded bit, at the header's QIM step. A
+ * text needs at least 7200 slots (900 for six looks at its header, an eighth of the slots: about
+ * 240x240 pixels), the code 972 (96x96). A photo carries one or the other; a reader tries the
+ * text frame first, then the code.
  */
 import { BLOCK_SIZE } from "./dct.ts";
-import { bodyCodedBits, HEADER_CODED_BITS, MAX_MESSAGE_BYTES } from "./frame.ts";
+import { bodyCodedBits, CODE_CODED_BITS, HEADER_CODED_BITS, MAX_MESSAGE_BYTES } from "./frame.ts";
 import { KeyedPermutation } from "./permutation.ts";
 
 /**
@@ -102,4 +108,25 @@ export function blocksNeeded(length: number): number {
     Math.ceil(bodyCodedBits(length) * MIN_REPETITIONS * HEADER_SHARE / (HEADER_SHARE - 1)),
   );
   return Math.ceil(slots / STEGO_COEFFICIENTS.length);
+}
+
+/** Slots per coded bit of the do-not-process code when the photo has room. */
+export const CODE_REPETITIONS = 48;
+
+/** Slots of the do-not-process code in a photo with `slots` slots (permuted 0 .. count - 1). */
+export function codeSlotCount(slots: number): number {
+  return Math.min(slots, CODE_REPETITIONS * CODE_CODED_BITS);
+}
+
+/** Whether a photo with `slots` slots carries the do-not-process code with MIN_REPETITIONS. */
+export function fitsCode(slots: number): boolean {
+  return slots >= CODE_CODED_BITS * MIN_REPETITIONS;
+}
+
+/** Whether a width x height photo carries the do-not-process code robustly. */
+export function codeFits(width: number, height: number): boolean {
+  return fitsCode(
+    Math.floor(width / BLOCK_SIZE) * Math.floor(height / BLOCK_SIZE) *
+      STEGO_COEFFICIENTS.length,
+  );
 }

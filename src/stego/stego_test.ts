@@ -1,7 +1,8 @@
 /**
  * The hidden message on real sample photos: round trips raw and through real JPEG (libjpeg via
  * sharp) at q95/q85/q75, with a corner badge painted over, unmarked photos and noise read as
- * none, visual cost, and the user errors.
+ * none, visual cost, and the user errors. The default message is the short do-not-process
+ * code; texts such as the long statement (the default before the code) use the text frame.
  */
 import assert from "node:assert/strict";
 import { UserError } from "../errors.ts";
@@ -15,7 +16,7 @@ import { embedMessage } from "./embed.ts";
 import { extractMessage } from "./extract.ts";
 import { MAX_MESSAGE_BYTES } from "./frame.ts";
 import { messageCapacity } from "./layout.ts";
-import { DEFAULT_STEGO_MESSAGE } from "./message.ts";
+import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE } from "./message.ts";
 
 /** Paints a flat rectangle of `wShare` x `hShare` of the image into its bottom-right corner. */
 function paintCorner(image: RgbImage, wShare: number, hShare: number): RgbImage {
@@ -64,31 +65,30 @@ Deno.test("full-size sample: the default message survives raw, JPEG q95/q85/q75 
 });
 
 Deno.test("full-size sample: the mark costs little; repetitions 0 fills every slot for more robustness", async () => {
-  // The default uses 24 slots per coded bit: a large photo pays for its message, not its size.
-  const db = psnr(fullSample1, marked), similarity = ssim(fullSample1, marked);
+  // The code takes at most 48 x 162 slots: a large photo pays for its message, not its size.
+  assert.ok(psnr(fullSample1, marked) > 60, `PSNR ${psnr(fullSample1, marked)}`);
+  // A text uses 24 slots per coded bit by default.
+  const text = embedMessage(fullSample1, DEFAULT_STATEMENT);
+  const db = psnr(fullSample1, text), similarity = ssim(fullSample1, text);
   assert.ok(db > 50, `PSNR ${db}`);
   assert.ok(similarity > 0.99, `SSIM ${similarity}`);
-  const everywhere = embedMessage(fullSample1, undefined, { repetitions: 0 });
+  const everywhere = embedMessage(fullSample1, DEFAULT_STATEMENT, { repetitions: 0 });
   const dense = psnr(fullSample1, everywhere);
   assert.ok(dense < db - 4 && dense > 44, `PSNR ${dense} vs ${db}`);
-  assert.equal(extractMessage(await jpegRoundTrip(everywhere, 60)).message, DEFAULT_STEGO_MESSAGE);
+  assert.equal(extractMessage(await jpegRoundTrip(everywhere, 60)).message, DEFAULT_STATEMENT);
   assert.ok(extractMessage(everywhere).confidence > 0.99);
 });
 
-Deno.test("every sample at 640 px: the message survives JPEG q75 with a badge over 5% of the photo", async () => {
+Deno.test("every sample at 640 px: the statement survives JPEG q75 with a badge over 5% of the photo", async () => {
   for (let index = 1; index <= SAMPLE_PATHS.length; index++) {
     const photo = await resizeImage(await readSample(index), 640);
-    const withMark = embedMessage(photo);
+    const withMark = embedMessage(photo, DEFAULT_STATEMENT);
     assert.ok(psnr(photo, withMark) > 44, `sample ${index}`);
     for (const quality of [85, 75]) {
       // A 20% x 8% badge as the visible layer draws, and a larger 25% x 20% one (5% of the area).
       for (const [w, h] of [[0.2, 0.08], [0.25, 0.2]]) {
         const reading = extractMessage(await jpegRoundTrip(paintCorner(withMark, w, h), quality));
-        assert.equal(
-          reading.message,
-          DEFAULT_STEGO_MESSAGE,
-          `sample ${index} q${quality} ${w}x${h}`,
-        );
+        assert.equal(reading.message, DEFAULT_STATEMENT, `sample ${index} q${quality} ${w}x${h}`);
         assert.ok(reading.confidence > 0.3, `sample ${index} q${quality}: ${reading.confidence}`);
       }
     }
@@ -139,13 +139,13 @@ Deno.test("UTF-8 text, strength, re-marking and a 256-byte message round trip", 
     extractMessage(await jpegRoundTrip(embedMessage(photo, unicode), 75)).message,
     unicode,
   );
-  // The default message fills this photo, so the strength acts on (nearly) every slot.
-  const strong = embedMessage(photo, DEFAULT_STEGO_MESSAGE, { strength: 2 });
-  const gentle = embedMessage(photo, DEFAULT_STEGO_MESSAGE, { strength: 0.5 });
-  const usual = psnr(photo, embedMessage(photo));
+  // The statement fills this photo, so the strength acts on (nearly) every slot.
+  const strong = embedMessage(photo, DEFAULT_STATEMENT, { strength: 2 });
+  const gentle = embedMessage(photo, DEFAULT_STATEMENT, { strength: 0.5 });
+  const usual = psnr(photo, embedMessage(photo, DEFAULT_STATEMENT));
   assert.ok(psnr(photo, strong) < usual - 3 && psnr(photo, gentle) > usual + 3);
-  assert.equal(extractMessage(await jpegRoundTrip(strong, 50)).message, DEFAULT_STEGO_MESSAGE);
-  assert.equal(extractMessage(await jpegRoundTrip(gentle, 95)).message, DEFAULT_STEGO_MESSAGE);
+  assert.equal(extractMessage(await jpegRoundTrip(strong, 50)).message, DEFAULT_STATEMENT);
+  assert.equal(extractMessage(await jpegRoundTrip(gentle, 95)).message, DEFAULT_STATEMENT);
   // Marking a marked photo again replaces the message.
   assert.equal(extractMessage(embedMessage(strong, "second")).message, "second");
   const longest = "é".repeat(MAX_MESSAGE_BYTES / 2);
@@ -191,7 +191,7 @@ Deno.test("too long, empty or oversized-for-the-photo messages and bad strengths
   }
   const small = await resizeImage(photo, 200);
   let side = 0;
-  assert.throws(() => embedMessage(small, DEFAULT_STEGO_MESSAGE), (error: Error) => {
+  assert.throws(() => embedMessage(small, DEFAULT_STATEMENT), (error: Error) => {
     assert.ok(error instanceof UserError);
     assert.match(error.message, /200x133 photo is too small to hide a 86-byte message/);
     side = Number(error.message.match(/e\.g\. (\d+)x\1 pixels/)?.[1]);
@@ -199,8 +199,12 @@ Deno.test("too long, empty or oversized-for-the-photo messages and bad strengths
   });
   // The size the error names is enough.
   const square = cropSquare(await resizeImage(fullSample1, 2 * side), side);
-  assert.equal(
-    extractMessage(embedMessage(square, DEFAULT_STEGO_MESSAGE)).message,
-    DEFAULT_STEGO_MESSAGE,
+  assert.equal(extractMessage(embedMessage(square, DEFAULT_STATEMENT)).message, DEFAULT_STATEMENT);
+  // The code's error names a size that is enough, too.
+  assert.throws(
+    () => embedMessage(cropSquare(photo, 88), DEFAULT_STEGO_MESSAGE),
+    userError(/88x88 photo is too small to hide the do-not-process code.*e\.g\. 96x96 pixels/),
   );
+  const code = cropSquare(photo, 96);
+  assert.equal(extractMessage(embedMessage(code)).message, DEFAULT_STEGO_MESSAGE);
 });

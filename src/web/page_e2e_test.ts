@@ -5,7 +5,7 @@ import { DEFAULT_SOURCE_IDS, loadDetector } from "../detectors/registry.ts";
 import { decodeImage } from "../image/decode.ts";
 import { readMarks } from "../marks/metadata.ts";
 import { extractMessage } from "../stego/extract.ts";
-import { DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
+import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE } from "../stego/message.ts";
 import { makeBadInputs } from "../testing/bad_inputs.ts";
 import { startServer } from "./server.ts";
 import { writeSmallSample } from "./test_support.ts";
@@ -112,7 +112,7 @@ Deno.test("page: a photo protected in headless Chromium downloads hidden from th
       }
       const marks = await readMarks(bytes);
       assert.equal(marks.dataMining, "DMI-PROHIBITED");
-      assert.equal(marks.imageDescription, DEFAULT_STEGO_MESSAGE);
+      assert.equal(marks.imageDescription, DEFAULT_STATEMENT);
       assert.deepEqual(marks.identifying, []);
       const reading = extractMessage(image);
       assert.equal(reading.message, DEFAULT_STEGO_MESSAGE);
