@@ -11,8 +11,9 @@
  * improved since. Here the loss is minimised (no face seen), so "best" is lowest.
  *
  * Distance: L-inf (signed steps) or L2 (normalised steps). Options: `alpha` (momentum
- * weight of the new step, default 0.75), `rho` (default 0.75), `stepSize` (initial step,
- * default 2 * eps), `randomStart` (default true, as AutoAttack's implementation).
+ * weight of the new step, default 0.75), `rho` (default 0.75), `initialStep` (initial
+ * step as a multiple of eps, default 2 as in the paper; `stepSize` gives it in grey levels
+ * instead), `randomStart` (default true, as AutoAttack's implementation).
  */
 import * as tf from "@tensorflow/tfjs";
 import { iterativeAttack, type StepRule } from "./iterative.ts";
@@ -24,6 +25,8 @@ export interface AutoPgdOptions extends AttackOptions {
   alpha?: number;
   /** Share of improving steps below which a checkpoint halves the step (paper: 0.75). */
   rho?: number;
+  /** Initial step as a multiple of eps (paper: 2); `stepSize` overrides it. */
+  initialStep?: number;
 }
 
 /** The paper's checkpoint steps w_j = ceil(p_j * steps) that lie inside the run, w_0 = 0 first. */
@@ -153,7 +156,11 @@ export function apgd(problem: AttackProblem, options: AutoPgdOptions): Promise<A
   const rho = options.rho ?? 0.75;
   if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${alpha}`);
   if (!(rho > 0 && rho <= 1)) throw new RangeError(`rho must be in (0, 1], got ${rho}`);
-  const stepSize = options.stepSize ?? 2 * options.eps;
+  const initialStep = options.initialStep ?? 2;
+  if (!(initialStep > 0 && initialStep <= 4)) {
+    throw new RangeError(`initialStep must be in (0, 4] times eps, got ${initialStep}`);
+  }
+  const stepSize = options.stepSize ?? initialStep * options.eps;
   return iterativeAttack(problem, {
     ...options,
     stepSize,

@@ -54,6 +54,21 @@ export function chunkedHingeLoss(
 }
 
 /**
+ * One ensemble member's term: its hinge loss, or with `balanced` log(1 + hinge loss). The
+ * logarithm divides the member's gradient by 1 + its loss, so a detector that still sees
+ * one face near its threshold is not drowned out by one that sees many: the sign of the
+ * summed gradient then serves every member, and the step goes where faces are left.
+ */
+export function memberLoss(
+  detector: WhiteBoxDetector,
+  batch: tf.Tensor4D,
+  options: { margin: number; chunk?: number; balanced?: boolean },
+): tf.Scalar {
+  const hinge = chunkedHingeLoss(detector, batch, options.margin, options.chunk);
+  return options.balanced ? tf.tidy(() => tf.log1p(hinge) as tf.Scalar) : hinge;
+}
+
+/**
  * tf.grad called from inside another gradient's backward pass. tfjs 4.22 treats it as a
  * first-order gradient (the outer tape has ended) and, when done, drops the engine's
  * active tape, which the outer pass still needs for its own clean-up: keep and restore it.

@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { pgd } from "./pgd.ts";
+import { localContrast } from "./contrast_budget.ts";
 import type { AttackOptions, AttackProblem, AttackResult } from "./types.ts";
 
 /** JND-PGD options. */
@@ -32,13 +33,9 @@ export function textureBudget(
   floor: number,
   window: number,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const luma = clean.mul(tf.tensor1d([0.299, 0.587, 0.114])).sum(3, true) as tf.Tensor4D;
-    const mean = tf.avgPool(luma, window, 1, "same");
-    const meanOfSquares = tf.avgPool(luma.square() as tf.Tensor4D, window, 1, "same");
-    const std = meanOfSquares.sub(mean.square()).relu().sqrt();
-    return std.div(reference).clipByValue(floor, 1) as tf.Tensor4D;
-  });
+  return tf.tidy(() =>
+    localContrast(clean, window).div(reference).clipByValue(floor, 1) as tf.Tensor4D
+  );
 }
 
 /** Runs JND-PGD. */

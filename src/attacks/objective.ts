@@ -27,6 +27,8 @@ export interface EnsembleMember {
 export interface DetectionObjectiveOptions {
   /** Logits this far below a detector's threshold count as safe (default 2). */
   margin?: number;
+  /** Balance the ensemble: each member's term is log(1 + its hinge loss) (see memberLoss). */
+  balanced?: boolean;
   /** Robustness: average over random transforms (undefined = off). */
   eot?: Partial<EotOptions>;
   /** Seed of the transform sampling. */
@@ -66,6 +68,7 @@ export function detectionObjective(
   const random = seededRandom(options.seed ?? 0);
   const terms = new ParallelTerms(members, {
     margin,
+    balanced: options.balanced,
     chunk: batchSize,
     threads: gradientThreads(options.threads),
     expectedBatch: eot ? (eot.includeOriginal ? 1 : 0) + eot.samples : 1,

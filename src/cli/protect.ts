@@ -1,6 +1,6 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong] [--attack NAME]
- *   [--eps 10] [--steps 200] [--detectors LIST|all-whitebox] [--robust|--no-robust]
+ *   [--eps 10] [--no-escalation] [--steps 200] [--detectors LIST|all-whitebox] [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
  *   [--badge-text TEXT] [--badge-position CORNER] [--badge-size 0.05] [--badge-opacity 0.85]
  *   [--seed N] [--quality Q] [--backend B] [--json] [--quiet]`
@@ -20,7 +20,7 @@ import { numberFlag, parseFlags, runCli } from "./run_cli.ts";
 
 const USAGE = `usage: deno task protect <input> -o <output>
   [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
-  [--attack ${ATTACK_NAMES.join("|")}] [--eps N] [--steps N]
+  [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
   [--detectors LIST|all-whitebox] [--robust|--no-robust] [--seed N]
   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
   [--badge-text TEXT] [--badge-position ${BADGE_POSITIONS.join("|")}]
@@ -28,7 +28,7 @@ const USAGE = `usage: deno task protect <input> -o <output>
   [--quality 95] [--backend auto|wasm|cpu|webgpu|tensorflow] [--json] [--quiet]`;
 
 /** Switches given as --no-X, which node's parser does not take. */
-const NEGATIONS = ["robust", "perturbation", "stego", "badge", "metadata"] as const;
+const NEGATIONS = ["robust", "escalation", "perturbation", "stego", "badge", "metadata"] as const;
 
 /** Formats the report as a short summary and table for people. */
 export function formatProtectReport(report: ProtectReport, attacked: string[]): string {
@@ -39,7 +39,17 @@ export function formatProtectReport(report: ProtectReport, attacked: string[]): 
   ];
   if (report.layers.perturbation) {
     lines.push(
-      `attack ${report.attack}, eps ${report.eps}, ${report.steps_run} steps, ${report.seconds} s on ${report.backend}`,
+      report.fully_protected
+        ? `PROTECTED: no attacked detector (${
+          attacked.join(", ")
+        }) finds a face on the file or after JPEG q75`
+        : `NOT FULLY PROTECTED: an attacked detector still finds a face (see the table and notes)`,
+    );
+    const tried = report.budget.tried.map((r) => r.eps).join(" -> ");
+    lines.push(
+      `attack ${report.attack}, budget ${report.eps} of at most ${report.budget.ceiling} grey levels` +
+        (report.budget.tried.length > 1 ? ` (tried ${tried})` : "") +
+        `, ${report.steps_run} steps, ${report.seconds} s on ${report.backend}`,
     );
   } else {
     lines.push(`${report.seconds} s on ${report.backend}`);
@@ -155,6 +165,7 @@ async function main(): Promise<number> {
     eps,
     steps,
     seed,
+    escalation: negated.has("escalation") ? false : base.escalation,
     ...(detectors ? { detectors } : {}),
     robust: !negated.has("robust"),
     quality,

@@ -35,6 +35,7 @@ Deno.test("committed notebooks have no outputs or execution counts and use Deno'
     "02_transferability.ipynb",
     "03_quality_tradeoff.ipynb",
     "04_social_media_robustness.ipynb",
+    "05_protection_defaults.ipynb",
     "template.ipynb",
   ]);
   for (const notebook of notebooks) {

@@ -42,3 +42,10 @@ export { type ImagePanel, imagePanelsFigure } from "../charts/image_panels.ts";
 export { showFigure, showImages, showMarkdown } from "../charts/notebook_display.ts";
 export { PAPER_FIGURES } from "../charts/paper_figures.ts";
 export { ROBUSTNESS_SWEEP, SMALL_SWEEP } from "./small_sweeps.ts";
+export {
+  protectionRunsOrSmall,
+  type ProtectionRunsParams,
+  readProtectionRows,
+} from "./protection_runs.ts";
+export { protectionComparisonFigure, protectionOutcomes } from "../charts/protection_comparison.ts";
+export { summarizeProtection } from "../evaluation/protect_set.ts";

@@ -35,6 +35,8 @@ export interface GradientMessage {
   scale: number;
   /** Most images per forward/backward (see chunkedHingeLoss). */
   chunk?: number;
+  /** log(1 + hinge) instead of the hinge (see memberLoss). */
+  balanced?: boolean;
 }
 
 /** Anything the main thread posts. */

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
-import { chunkedHingeLoss } from "../attacks/hinge_loss.ts";
+import { chunkedHingeLoss, memberLoss } from "../attacks/hinge_loss.ts";
 import { GradientChannel } from "./gradient_channel.ts";
 import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
 import type { GradientMessage, WorkerMessage } from "./gradient_protocol.ts";
@@ -53,8 +53,7 @@ async function answer(request: GradientMessage): Promise<void> {
     const value = tf.tidy(() => {
       const input = tensorFromShared(data, request.shape);
       const { value, grad } = tf.valueAndGrad((x: tf.Tensor) =>
-        chunkedHingeLoss(model, x as tf.Tensor4D, request.margin, request.chunk)
-          .mul(request.scale) as tf.Scalar
+        memberLoss(model, x as tf.Tensor4D, request).mul(request.scale) as tf.Scalar
       )(input);
       copyToShared(grad, data);
       return value.dataSync()[0];

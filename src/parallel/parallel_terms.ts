@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { isRegistryDetector } from "../detectors/registry.ts";
-import { chunkedHingeLoss } from "../attacks/hinge_loss.ts";
+import { memberLoss } from "../attacks/hinge_loss.ts";
 import { offloadPlan, type PlannedPart, threadsUsed } from "./offload_plan.ts";
 import { RemoteTerm } from "./remote_term.ts";
 import { type GradientWorker, gradientWorkers } from "./gradient_workers.ts";
@@ -26,6 +26,11 @@ export interface ParallelTermsOptions {
   margin: number;
   /** Most images per detector forward/backward (see chunkedHingeLoss). */
   chunk?: number;
+  /**
+   * Each member's term is log(1 + hinge) (see memberLoss); a member split over threads
+   * takes the logarithm of each part's share.
+   */
+  balanced?: boolean;
   /** Threads, main one included (1: everything on the main thread). */
   threads: number;
   /** Images each detector is expected to see per step, to start the right workers early. */
@@ -54,7 +59,7 @@ export class ParallelTerms {
 
   /** The weighted sum of every member's hinge loss on its batch (`batches[m]`). */
   sum(batches: readonly tf.Tensor4D[]): tf.Scalar {
-    const { margin, chunk } = this.#options;
+    const { margin, chunk, balanced } = this.#options;
     const plan = this.#plan(batches.map((b) => b.shape[0]));
     const workers = this.#workers(plan);
     this.#used = [];
@@ -84,6 +89,7 @@ export class ParallelTerms {
             margin,
             scale: scaleOf(p),
             chunk,
+            balanced,
           });
           this.#remote.set(key, term);
         }
@@ -91,7 +97,7 @@ export class ParallelTerms {
         return term.apply(inputs.get(p)!);
       });
       const localTerms = plan.filter((p) => p.thread === 0).map((p) =>
-        chunkedHingeLoss(this.#members[p.member].detector, inputs.get(p)!, margin, chunk)
+        memberLoss(this.#members[p.member].detector, inputs.get(p)!, { margin, chunk, balanced })
           .mul(scaleOf(p))
       );
       const terms = [...localTerms, ...remoteTerms];

@@ -23,6 +23,8 @@ export interface RemoteTermOptions {
   scale: number;
   /** Most images per forward/backward on the worker. */
   chunk?: number;
+  /** log(1 + hinge) instead of the hinge (see memberLoss). */
+  balanced?: boolean;
 }
 
 /** A hinge-loss term whose forward and backward pass run on a worker. */
@@ -80,6 +82,7 @@ export class RemoteTerm {
       margin: this.#options.margin,
       scale: this.#options.scale,
       chunk: this.#options.chunk,
+      balanced: this.#options.balanced,
     });
   }
 

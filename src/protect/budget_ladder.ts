@@ -28,8 +28,9 @@ export interface LadderOptions {
 /**
  * The rungs from `start` up to `ceiling`, multiplying by `ratio` (rounded to a quarter grey
  * level), the last rung exactly the ceiling. Each rung takes at most `stepsPerRung` steps
- * (fewer when `totalSteps` cannot give every rung that many); steps left of `totalSteps`
- * go to the ceiling, where the hardest photos end up.
+ * (fewer when `totalSteps` cannot give every rung that many; with fewer steps than budgets,
+ * the smallest budgets are dropped); steps left of `totalSteps` go to the ceiling, where the
+ * hardest photos end up.
  */
 export function budgetLadder(
   ceiling: number,
@@ -55,14 +56,13 @@ export function budgetLadder(
     budgets.push(eps);
   }
   budgets.push(ceiling);
-  if (!(Number.isInteger(totalSteps) && totalSteps >= budgets.length)) {
-    throw new UserError(
-      `${totalSteps} steps cannot try the ${budgets.length} budgets up to ${ceiling} ` +
-        `(${budgets.join(", ")}); allow at least ${budgets.length}`,
-    );
+  if (!(Number.isInteger(totalSteps) && totalSteps >= 1)) {
+    throw new RangeError(`totalSteps must be a whole number >= 1, got ${totalSteps}`);
   }
-  const each = Math.min(stepsPerRung, Math.floor(totalSteps / budgets.length));
-  const rungs = budgets.map((eps) => ({ eps, steps: each }));
-  rungs[rungs.length - 1].steps += totalSteps - each * budgets.length;
+  // Fewer steps than budgets: the smallest budgets are dropped, one step for each left.
+  const tried = budgets.slice(-totalSteps);
+  const each = Math.min(stepsPerRung, Math.floor(totalSteps / tried.length));
+  const rungs = tried.map((eps) => ({ eps, steps: each }));
+  rungs[rungs.length - 1].steps += totalSteps - each * tried.length;
   return rungs;
 }

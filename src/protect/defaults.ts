@@ -6,14 +6,21 @@ import type { EotOptions } from "../attacks/eot.ts";
 
 /** Recommended protection settings. */
 export const PROTECT_DEFAULTS = {
-  /** Texture-adaptive PGD: strong where the photo is busy, gentle where it is flat. */
-  attack: "jnd-pgd",
-  /** L-inf budget in grey levels (the busiest regions may move this far, flat ones less). */
+  /** Auto-PGD: momentum, step halving and restarts from the best point. */
+  attack: "apgd",
+  /**
+   * Auto-PGD's first step, a quarter of the budget (the paper's 2 * eps jumps between the
+   * budget's corners on a low-resolution variable; measured slower here).
+   */
+  attackOptions: { initialStep: 0.25 },
+  /** Budget ceiling, L-inf grey levels: escalation stops here. */
   eps: 10,
-  /** Most steps; checks every 10 steps stop it as soon as no face is found. */
+  /** Most steps over every budget tried; checks every 10 steps stop as soon as no face is found. */
   steps: 200,
-  /** One grey level per step on the low-resolution variable: measured to converge fastest. */
-  stepSize: 1,
+  /** Budgets 3, 4.5, 6.75, 10 (up to the ceiling), at most 40 steps each, the rest at the ceiling. */
+  escalation: { start: 3, ratio: 1.5, stepsPerRung: 40 },
+  /** The full budget where the photo is busy, half of it where it is flat. */
+  budgetMap: "contrast",
   /** Long side of the perturbation variable (1920 px photos: factor 6): survives JPEG. */
   variableSide: 320,
   /** Perturb the whole photo: BlazeFace draws on context well beyond the face box. */

@@ -32,7 +32,14 @@ import { embedMessage, messageBytes, type StegoOptions } from "../stego/embed.ts
 import { extractMessage, type StegoReading } from "../stego/extract.ts";
 import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE, parseDoNotProcess } from "../stego/message.ts";
 import { codeFits, messageCapacity } from "../stego/layout.ts";
-import { abortError, type PerturbOptions, perturbPhoto } from "./perturb_photo.ts";
+import {
+  abortError,
+  type PerturbOptions,
+  perturbPhoto,
+  type RungOutcome,
+} from "./perturb_photo.ts";
+import { fullyProtected } from "../evaluation/photo_protected.ts";
+import { budgetLadder } from "./budget_ladder.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions } from "./presets.ts";
 
 /** Which layers to apply. */
@@ -131,7 +138,7 @@ export interface FilterReport {
   height: number;
   /** Attack name ("" when the perturbation is off). */
   attack: string;
-  /** L-inf budget in grey levels (0 when the perturbation is off). */
+  /** L-inf budget the photo got, grey levels (0 when the perturbation is off or found no face). */
   eps: number;
   /** White-box detectors attacked. */
   attacked: string[];
@@ -155,6 +162,16 @@ export interface FilterReport {
   metadata: MarksFound;
   /** Identifying metadata the input carried that the output does not (e.g. "GPS position"). */
   removed_metadata: string[];
+  /**
+   * Budget escalation: the ceiling the preset (or `eps`) allows, the budget the photo got,
+   * and each budget tried in order.
+   */
+  budget: { ceiling: number; used: number; tried: RungOutcome[] };
+  /**
+   * The photo's headline: no attacked detector finds a face on the final file nor on its
+   * JPEG q75 re-encode (false when the perturbation is off).
+   */
+  fully_protected: boolean;
   /** Layers skipped and why (a photo too small for the hidden message or the badge). */
   notes: string[];
 }
@@ -225,6 +242,9 @@ export async function protectPhotoBytes(
     ...stripUndefined(options.perturb ?? {}),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   };
+  if (layers.perturbation && perturbOptions.escalation) {
+    budgetLadder(perturbOptions.eps, perturbOptions.steps, perturbOptions.escalation);
+  }
   const judges = options.judges ?? [...WHITEBOX_IDS];
   const quality = options.quality ?? 95;
   if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
@@ -286,6 +306,8 @@ export async function protectPhotoBytes(
 
   let perturbed = image;
   let stepsRun = 0;
+  let budgetUsed = 0;
+  let tried: RungOutcome[] = [];
   const cleanCounts: Record<string, number> = {};
   if (layers.perturbation) {
     progress("perturb", 0, "loading the detectors");
@@ -306,6 +328,8 @@ export async function protectPhotoBytes(
     });
     perturbed = result.image;
     stepsRun = result.stepsRun;
+    budgetUsed = result.eps;
+    tried = result.rungs;
     for (const [id, faces] of Object.entries(result.cleanFaces)) cleanCounts[id] = faces.length;
   }
   checkAbort();
@@ -347,6 +371,19 @@ export async function protectPhotoBytes(
     : null;
   const metadata = await readMarks(bytes);
   const outsideBadge = box ? restoreBox(written, image, box) : written;
+  const attacked = layers.perturbation ? [...perturbOptions.detectors] : [];
+  const isProtected = layers.perturbation &&
+    fullyProtected(faces, attacked.filter((id) => faces[id] !== undefined));
+  if (layers.perturbation && !isProtected) {
+    const seen = attacked.filter((id) =>
+      faces[id] && faces[id].output + faces[id].after_jpeg75 > 0
+    );
+    notes.push(
+      `not fully protected: ${seen.join(", ")} still find${seen.length === 1 ? "s" : ""} a face ` +
+        `after ${stepsRun} steps up to the budget ceiling of ${perturbOptions.eps}` +
+        (preset.id === "strong" ? "" : "; a stronger preset may hide it, at a more visible cost"),
+    );
+  }
   const report: FilterReport = {
     preset: preset.id,
     layers,
@@ -354,8 +391,8 @@ export async function protectPhotoBytes(
     width: written.width,
     height: written.height,
     attack: layers.perturbation ? perturbOptions.attack : "",
-    eps: layers.perturbation ? perturbOptions.eps : 0,
-    attacked: layers.perturbation ? [...perturbOptions.detectors] : [],
+    eps: budgetUsed,
+    attacked,
     steps_run: stepsRun,
     seconds: Math.round((performance.now() - start) / 100) / 10,
     psnr_db: round(psnr(image, outsideBadge), 2),
@@ -368,6 +405,12 @@ export async function protectPhotoBytes(
     removed_metadata: (inputMarks?.identifying ?? []).filter((f) =>
       !metadata.identifying.includes(f)
     ),
+    budget: {
+      ceiling: layers.perturbation ? perturbOptions.eps : 0,
+      used: budgetUsed,
+      tried,
+    },
+    fully_protected: isProtected,
     notes,
   };
   progress("done", 1, "done");
@@ -381,7 +424,7 @@ function stageEnd(stage: FilterStage): number {
 }
 
 /** A copy of `image` with `box` taken from `source`: quality is measured outside the badge. */
-function restoreBox(image: RgbImage, source: RgbImage, box: Box): RgbImage {
+export function restoreBox(image: RgbImage, source: RgbImage, box: Box): RgbImage {
   const data = image.data.slice();
   for (let y = box.top; y < box.top + box.height; y++) {
     const from = (y * image.width + box.left) * 3;

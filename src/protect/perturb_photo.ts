@@ -6,6 +6,7 @@
  * warm-started from the previous one's best perturbation.
  */
 import type * as tf from "@tensorflow/tfjs";
+import { contrastBudget } from "../attacks/contrast_budget.ts";
 import { getAttack } from "../attacks/registry.ts";
 import { detectionObjective } from "../attacks/objective.ts";
 import { Perturbation } from "../attacks/perturbation.ts";
@@ -18,21 +19,31 @@ import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.
 import { decodeImage } from "../image/decode.ts";
 import { encodeImage, jpegRoundTrip, type OutputFormat } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
-import type { BudgetRung } from "./budget_ladder.ts";
+import { budgetLadder, type LadderOptions } from "./budget_ladder.ts";
 
 /** Settings of the adversarial layer. */
 export interface PerturbOptions {
   /** Attack name from the registry. */
   attack: string;
-  /** Budget (L-inf grey levels, or L2 over the 0..1 image); the ceiling when `ladder` is given. */
+  /** Budget (L-inf grey levels, or L2 over the 0..1 image); the ceiling with `escalation`. */
   eps: number;
-  /** Most steps to take (in all, when `ladder` is given). */
+  /** Most steps to take (over every budget tried, with `escalation`). */
   steps: number;
   /**
-   * Budgets to try in order, smallest first, until no face is left (see budget_ladder.ts);
-   * default: the single budget `eps` with `steps` steps.
+   * Try budgets from `escalation.start` up to `eps`, smallest first, until no face is left
+   * (see budget_ladder.ts); without it (or with false) the single budget `eps` is used.
    */
-  ladder?: BudgetRung[];
+  escalation?: LadderOptions | false;
+  /**
+   * Where the budget may go: "uniform" (everywhere), or "contrast" (the full budget where
+   * the photo is busy, `contrastFloor` of it where flat; see contrast_budget.ts).
+   * Default uniform.
+   */
+  budgetMap?: "uniform" | "contrast";
+  /** Share of the budget kept in flat regions with the "contrast" map (default 0.5). */
+  contrastFloor?: number;
+  /** Attack-specific options (e.g. Auto-PGD's `initialStep`). */
+  attackOptions?: Record<string, number | boolean>;
   /** White-box detector ids to fool together. */
   detectors: string[];
   /** Average the loss over JPEG/resize/shift transforms and check the JPEG q75 re-encode. */
@@ -47,6 +58,8 @@ export interface PerturbOptions {
   stepSize?: number;
   /** Logits this far below each detector's threshold count as hidden (default 2). */
   margin?: number;
+  /** Balance the ensemble: log(1 + hinge) per detector (see memberLoss; default false). */
+  balanced?: boolean;
   /**
    * Downscaling factor of the perturbation; by default the one that makes its long side
    * `variableSide` pixels, whatever the photo's size.
@@ -157,6 +170,9 @@ export async function perturbPhoto(
   options: PerturbOptions,
 ): Promise<PerturbResult> {
   const attack = getAttack(options.attack);
+  const ladder = options.escalation
+    ? budgetLadder(options.eps, options.steps, options.escalation)
+    : [{ eps: options.eps, steps: options.steps }];
   if (options.detectors.length === 0) throw new UserError("no white-box detectors given");
   const detectors: WhiteBoxDetector[] = [];
   for (const id of options.detectors) detectors.push(await loadWhiteBoxDetector(id));
@@ -167,6 +183,7 @@ export async function perturbPhoto(
     eot: options.robust ? options.eot ?? {} : undefined,
     seed: options.seed,
     margin: options.margin,
+    balanced: options.balanced,
   });
   const cleanFaces: Record<string, Face[]> = {};
   for (const d of detectors) cleanFaces[d.id] = await d.detect(image);
@@ -180,8 +197,9 @@ export async function perturbPhoto(
   // (survives JPEG) yet fine at the detectors' (strong enough), for any photo size.
   const longSide = Math.max(image.width, image.height);
   const factor = options.factor ?? Math.max(1, longSide / (options.variableSide ?? 320));
-  const perturbation = new Perturbation(clean.shape, { factor, mask });
+  const plain = new Perturbation(clean.shape, { factor, mask });
   mask?.dispose();
+  const perturbation = withBudgetMap(plain, clean, options);
   let facesLeft = -1;
   const checkpoint = detectionCheckpoint(detectors, {
     every: options.checkEvery ?? 10,
@@ -191,7 +209,6 @@ export async function perturbPhoto(
     finish: options.finish,
   }, (n) => facesLeft = n);
   const signal = options.signal;
-  const ladder = options.ladder ?? [{ eps: options.eps, steps: options.steps }];
   const rungs: RungOutcome[] = [];
   let best: { image: tf.Tensor4D; facesLeft: number; eps: number } | undefined;
   let start: tf.Tensor4D | undefined;
@@ -214,6 +231,7 @@ export async function perturbPhoto(
         keepVariable: true,
         onStep: (step, loss) => options.onProgress?.(stepsBefore + step, loss, facesLeft),
       }, {
+        ...options.attackOptions,
         eps: rung.eps,
         steps: rung.steps,
         norm: options.norm,
@@ -252,6 +270,24 @@ export async function perturbPhoto(
     perturbation.dispose();
     objective.dispose?.();
   }
+}
+
+/** The parametrisation with the budget map the options ask for (it replaces `plain`). */
+function withBudgetMap(
+  plain: Perturbation,
+  clean: tf.Tensor4D,
+  options: PerturbOptions,
+): Perturbation {
+  const kind = options.budgetMap ?? "uniform";
+  if (kind === "uniform") return plain;
+  if (kind !== "contrast") {
+    throw new UserError(`unknown budget map "${kind}"; use uniform or contrast`);
+  }
+  const map = contrastBudget(clean, { floor: options.contrastFloor ?? 0.5 });
+  const shaped = plain.withExtraMask(map);
+  map.dispose();
+  plain.dispose();
+  return shaped;
 }
 
 /** The error a cancelled protection throws: an AbortError naming the reason. */

@@ -12,7 +12,12 @@ import type { MarksFound } from "../marks/metadata.ts";
 import type { StegoOptions } from "../stego/embed.ts";
 import type { StegoReading } from "../stego/extract.ts";
 import type { PerturbOptions } from "./perturb_photo.ts";
-import { type FilterProgress, type LayerSwitches, protectPhotoBytes } from "./filter.ts";
+import {
+  type FilterProgress,
+  type FilterReport,
+  type LayerSwitches,
+  protectPhotoBytes,
+} from "./filter.ts";
 import { DEFAULT_PRESET_ID } from "./presets.ts";
 
 /** Faces each detector finds before and after protection. */
@@ -39,8 +44,12 @@ export interface ProtectReport {
   layers: LayerSwitches;
   /** Attack name ("" when the perturbation is off). */
   attack: string;
-  /** Budget (0 when the perturbation is off). */
+  /** Budget the photo got (0 when the perturbation is off or there was no face). */
   eps: number;
+  /** Budget escalation: ceiling, budget used, each budget tried. */
+  budget: FilterReport["budget"];
+  /** No attacked detector finds a face on the written file or after JPEG q75. */
+  fully_protected: boolean;
   /** Steps run (early stopping may end sooner). */
   steps_run: number;
   /** Wall-clock seconds for the whole protection, judging included. */
@@ -169,6 +178,8 @@ export async function protectFile(
     layers: report.layers,
     attack: report.attack,
     eps: report.eps,
+    budget: report.budget,
+    fully_protected: report.fully_protected,
     steps_run: report.steps_run,
     seconds: report.seconds,
     psnr_db: report.psnr_db,
