@@ -27,7 +27,8 @@ export interface LadderOptions {
 
 /**
  * The rungs from `start` up to `ceiling`, multiplying by `ratio` (rounded to a quarter grey
- * level), the last rung exactly the ceiling. Each rung takes at most `stepsPerRung` steps
+ * level), the last rung exactly the ceiling (a budget closer to it than sqrt(ratio) is left
+ * out). Each rung takes at most `stepsPerRung` steps
  * (fewer when `totalSteps` cannot give every rung that many; with fewer steps than budgets,
  * the smallest budgets are dropped); steps left of `totalSteps` go to the ceiling, where the
  * hardest photos end up.
@@ -52,7 +53,8 @@ export function budgetLadder(
     );
   }
   const budgets: number[] = [];
-  for (let eps = start; eps < ceiling - 1e-9; eps = Math.round(eps * ratio * 4) / 4) {
+  // A budget within half a step (in ratio) of the ceiling is left out: the ceiling follows.
+  for (let eps = start; eps * Math.sqrt(ratio) < ceiling; eps = Math.round(eps * ratio * 4) / 4) {
     budgets.push(eps);
   }
   budgets.push(ceiling);

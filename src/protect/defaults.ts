@@ -14,11 +14,14 @@ export const PROTECT_DEFAULTS = {
    */
   attackOptions: { initialStep: 0.25 },
   /** Budget ceiling, L-inf grey levels: escalation stops here. */
-  eps: 10,
+  eps: 16,
   /** Most steps over every budget tried; checks every 10 steps stop as soon as no face is found. */
-  steps: 200,
-  /** Budgets 3, 4.5, 6.75, 10 (up to the ceiling), at most 40 steps each, the rest at the ceiling. */
-  escalation: { start: 3, ratio: 1.5, stepsPerRung: 40 },
+  steps: 240,
+  /**
+   * Budgets 4, 5.5, 7.75, 10.75, then the ceiling, at most 40 steps each, the rest at the
+   * ceiling: a photo gets the smallest of them that hides every face.
+   */
+  escalation: { start: 4, ratio: 1.4, stepsPerRung: 40 },
   /** The full budget where the photo is busy, half of it where it is flat. */
   budgetMap: "contrast",
   /** Long side of the perturbation variable (1920 px photos: factor 6): survives JPEG. */
