@@ -14,13 +14,15 @@ import { parseFlags, runCli } from "./run_cli.ts";
 
 /** Formats the demo's before/after table: clean -> output / after JPEG q75, per detector. */
 export function formatDemoTable(reports: ProtectReport[]): string {
-  const header = ["photo", ...DETECTOR_IDS, "PSNR dB", "SSIM", "steps", "s"];
+  const header = ["photo", "protected", ...DETECTOR_IDS, "eps", "PSNR dB", "SSIM", "steps", "s"];
   const rows = reports.map((r) => [
     r.input.split("/").pop()!,
+    r.fully_protected ? "yes" : "NO",
     ...DETECTOR_IDS.map((id) => {
       const c = r.detectors[id];
       return `${c.clean}->${c.protected}/${c.after_jpeg75}`;
     }),
+    String(r.eps),
     r.psnr_db.toFixed(1),
     r.ssim.toFixed(3),
     String(r.steps_run),
@@ -28,7 +30,10 @@ export function formatDemoTable(reports: ProtectReport[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const protectedCount = reports.filter((r) => r.fully_protected).length;
   return [
+    `fully protected: ${protectedCount} of ${reports.length} photos (no attacked detector finds ` +
+    "a face on the written file or after JPEG q75)",
     "faces per detector: input->output/after JPEG q75 (white-box: " +
     `${DEFAULT_SOURCE_IDS.join(", ")}; the others are judges never attacked)`,
     line(header),
@@ -50,8 +55,9 @@ async function main(): Promise<number> {
   const outDir = `${PROJECT_ROOT}/results/demo`;
   await Deno.mkdir(outDir, { recursive: true });
   console.error(
-    `demo: protecting ${files.length} sample photos with ${PROTECT_DEFAULTS.attack}, eps ${PROTECT_DEFAULTS.eps}, ` +
-      `robust mode, against ${DEFAULT_SOURCE_IDS.join(" + ")}; results in results/demo/`,
+    `demo: protecting ${files.length} sample photos with ${PROTECT_DEFAULTS.attack}, budget up to ` +
+      `${PROTECT_DEFAULTS.eps}, robust mode, against ${DEFAULT_SOURCE_IDS.join(" + ")}; ` +
+      "results in results/demo/",
   );
   const reports: ProtectReport[] = [];
   for (const [i, file] of files.entries()) {
@@ -76,9 +82,9 @@ async function main(): Promise<number> {
     report.input = `data/samples/${file}`;
     report.output = `results/demo/${file.replace(/\.jpe?g$/i, ".png")}`;
     console.error(
-      `demo: [${
-        i + 1
-      }/${files.length}] ${file}: done in ${report.seconds} s, PSNR ${report.psnr_db} dB`,
+      `demo: [${i + 1}/${files.length}] ${file}: ${
+        report.fully_protected ? "protected" : "NOT fully protected"
+      } at eps ${report.eps}, ${report.seconds} s, PSNR ${report.psnr_db} dB`,
     );
     reports.push(report);
   }

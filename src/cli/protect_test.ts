@@ -68,6 +68,8 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
         "layers",
         "attack",
         "eps",
+        "budget",
+        "fully_protected",
         "steps_run",
         "seconds",
         "psnr_db",
@@ -91,7 +93,18 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
     });
     assert.equal(report.stego, null);
     assert.equal(report.metadata.dataMining, null);
-    assert.equal(report.attack, "jnd-pgd");
+    assert.equal(report.attack, "apgd");
+    // Escalation tried 4 first, then the ceiling 6 only if a face was left.
+    assert.equal(report.budget.ceiling, 6);
+    assert.equal(report.budget.tried[0].eps, 4);
+    // The photo keeps the budget whose candidate left fewest faces (the smaller on a tie).
+    const best = Math.min(...report.budget.tried.map((r) => r.facesLeft));
+    assert.equal(report.eps, report.budget.tried.find((r) => r.facesLeft === best)!.eps);
+    assert.equal(
+      report.fully_protected,
+      report.detectors["blazeface-front"].protected === 0 &&
+        report.detectors["blazeface-front"].after_jpeg75 === 0,
+    );
     assert.deepEqual(Object.keys(report.detectors), [...DETECTOR_IDS]);
     assert.equal(report.detectors["blazeface-front"].clean, 3);
     assert.ok(report.detectors["blazeface-front"].protected < 3, "no face was hidden");
@@ -123,6 +136,7 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       [[input, "-o", out, "--eps", "0"], /--eps must be greater than 0 and at most 64/],
       [[input, "-o", out, "--eps", "65"], /--eps must be greater than 0 and at most 64/],
       [[input, "-o", out, "--eps", "abc"], /--eps must be a number/],
+      [[input, "-o", out, "--eps", "3"], /budget ceiling 3 is below the smallest budget/],
       [[input, "-o", out, "--steps", "0"], /--steps must be between 1 and 10000/],
       [[input, "-o", out, "--steps", "10001"], /--steps must be between 1 and 10000/],
       [[input, "-o", out, "--attack", "deepfool"], /unknown attack "deepfool"/],

@@ -6,13 +6,13 @@ import type { EotOptions } from "../attacks/eot.ts";
 
 /** Recommended protection settings. */
 export const PROTECT_DEFAULTS = {
-  /** Auto-PGD: momentum, step halving and restarts from the best point. */
-  attack: "apgd",
   /**
-   * Auto-PGD's first step, a quarter of the budget (the paper's 2 * eps jumps between the
-   * budget's corners on a low-resolution variable; measured slower here).
+   * Texture-adaptive PGD: strong where the photo is busy, gentle where it is flat. It
+   * protected more development photos than Auto-PGD with the contrast budget (notebook 05).
    */
-  attackOptions: { initialStep: 0.25 },
+  attack: "jnd-pgd",
+  /** One grey level per step on the low-resolution variable: measured to converge fastest. */
+  attackOptions: { stepSize: 1 },
   /** Budget ceiling, L-inf grey levels: escalation stops here. */
   eps: 16,
   /** Most steps over every budget tried; checks every 10 steps stop as soon as no face is found. */
@@ -22,8 +22,8 @@ export const PROTECT_DEFAULTS = {
    * ceiling: a photo gets the smallest of them that hides every face.
    */
   escalation: { start: 4, ratio: 1.4, stepsPerRung: 40 },
-  /** The full budget where the photo is busy, half of it where it is flat. */
-  budgetMap: "contrast",
+  /** jnd-pgd shapes the budget itself; no second map on top. */
+  budgetMap: "uniform",
   /** Long side of the perturbation variable (1920 px photos: factor 6): survives JPEG. */
   variableSide: 320,
   /** Perturb the whole photo: BlazeFace draws on context well beyond the face box. */

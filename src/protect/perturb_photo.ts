@@ -42,7 +42,7 @@ export interface PerturbOptions {
   budgetMap?: "uniform" | "contrast";
   /** Share of the budget kept in flat regions with the "contrast" map (default 0.5). */
   contrastFloor?: number;
-  /** Attack-specific options (e.g. Auto-PGD's `initialStep`). */
+  /** Attack-specific options (e.g. Auto-PGD's `initialStep`, a step size); `stepSize` above wins. */
   attackOptions?: Record<string, number | boolean>;
   /** White-box detector ids to fool together. */
   detectors: string[];
@@ -236,7 +236,7 @@ export async function perturbPhoto(
         steps: rung.steps,
         norm: options.norm,
         seed: options.seed,
-        stepSize: options.stepSize,
+        ...(options.stepSize === undefined ? {} : { stepSize: options.stepSize }),
       });
       start?.dispose();
       start = result.variable;

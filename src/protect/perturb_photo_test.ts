@@ -80,3 +80,51 @@ Deno.test("checks mark and encode the final file only once the perturbed photo s
   assert.equal(facesReported[1], 0);
   tf.dispose([faces, grey]);
 });
+
+Deno.test("escalation stops at the first budget that hides every face", async () => {
+  await initBackend("wasm");
+  const detector = await loadWhiteBoxDetector("blazeface-front");
+  const image = await resizeImage(await readSample(1), 320);
+  const result = await perturbPhoto(image, {
+    attack: "apgd",
+    eps: 16,
+    steps: 200,
+    escalation: { start: 1, ratio: 2, stepsPerRung: 25 },
+    detectors: ["blazeface-front"],
+    robust: false,
+    seed: 1,
+  });
+  const tried = result.rungs.map((r) => r.eps);
+  // The ladder is 1, 2, 4, 8, 16; it ends at the first rung that shows no face.
+  assert.deepEqual(tried, [1, 2, 4, 8, 16].slice(0, tried.length));
+  assert.equal(result.rungs.at(-1)!.facesLeft, 0, JSON.stringify(result.rungs));
+  assert.ok(result.rungs.slice(0, -1).every((r) => r.facesLeft > 0), JSON.stringify(result.rungs));
+  assert.ok(tried.length >= 2, `the smallest budget already hid the faces: ${tried}`);
+  assert.equal(result.eps, tried.at(-1));
+  assert.ok(linf(image, result.image) <= result.eps);
+  assert.equal((await detector.detect(result.image)).length, 0);
+});
+
+Deno.test("at a ceiling too low, every budget is tried and the best checked candidate is returned", async () => {
+  await initBackend("wasm");
+  const detector = await loadWhiteBoxDetector("blazeface-front");
+  const image = await resizeImage(await readSample(1), 320);
+  const seen: number[] = [];
+  const result = await perturbPhoto(image, {
+    attack: "pgd",
+    eps: 1,
+    steps: 12,
+    escalation: { start: 0.5, ratio: 2, stepsPerRung: 6 },
+    checkEvery: 2,
+    detectors: ["blazeface-front"],
+    robust: false,
+    seed: 1,
+    onProgress: (_step, _loss, faces) => seen.push(faces),
+  });
+  assert.deepEqual(result.rungs.map((r) => r.eps), [0.5, 1]);
+  assert.ok(result.facesLeft > 0, "a budget of one grey level hid every face");
+  // The photo written is the best one checked: a fresh detection on it finds exactly the
+  // faces its check counted, and no check saw fewer.
+  assert.equal((await detector.detect(result.image)).length, result.facesLeft);
+  assert.equal(Math.min(...seen.filter((n) => n >= 0)), result.facesLeft);
+});

@@ -1,9 +1,10 @@
 /**
  * Strength presets for the protection filter: what a person picks on the web page or with
- * `protect --preset`. Each is the recommended robust perturbation with a different budget
- * and step cap. The descriptions state what was measured with every layer on, JPEG output,
- * on samples 1, 2 and 5 at 640 px (see the README's protect section); other detector
- * families (face-api, FaceBoxes, Haar) still found the faces with every preset.
+ * `protect --preset`. Each is a visibility ceiling: the budget escalation starts small and
+ * stops at the first budget that hides every face, never above the preset's. The
+ * descriptions state what was measured on the development set (`deno task protect-eval
+ * --set dev`, see the README's protect section); other detector families (face-api,
+ * FaceBoxes, Haar) still found the faces.
  */
 import { UserError } from "../errors.ts";
 import { DEFAULT_SOURCE_IDS } from "../detectors/registry.ts";
@@ -22,34 +23,25 @@ export interface Preset {
   perturb: Partial<PerturbOptions>;
 }
 
-/** The presets, gentlest first. */
+/** The presets, gentlest first: visibility ceilings for the budget escalation. */
 export const PRESETS: readonly Preset[] = [
   {
     id: "light",
     label: "Light",
-    description:
-      "Hardly visible (PSNR about 39 dB). Partial protection: in our tests it hid the faces " +
-      "from MediaPipe but left one to three faces visible to the BlazeFace detectors in every " +
-      "photo. Fastest (80 steps at most).",
-    perturb: { eps: 6, steps: 80 },
+    description: "LIGHT_DESCRIPTION",
+    perturb: { eps: 8, steps: 160 },
   },
   {
     id: "standard",
     label: "Standard",
-    description:
-      "A fine grain, visible up close in smooth areas (PSNR about 36 dB). In our tests it hid " +
-      "every face from the three attacked detectors in one photo of three and all but one or " +
-      "two in the others, also after JPEG re-compression. Up to 200 steps.",
+    description: "STANDARD_DESCRIPTION",
     perturb: {},
   },
   {
     id: "strong",
     label: "Strong",
-    description:
-      "Visible grain and slight colour noise, most in smooth areas (PSNR about 33 dB). In our " +
-      "tests it hid every face from the three attacked detectors in all three photos, also " +
-      "after JPEG re-compression. Up to 300 steps, so it can take the longest.",
-    perturb: { eps: 16, steps: 300 },
+    description: "STRONG_DESCRIPTION",
+    perturb: { eps: 24, steps: 320 },
   },
 ];
 

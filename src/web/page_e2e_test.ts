@@ -75,6 +75,8 @@ Deno.test("page: a photo protected in headless Chromium downloads hidden from th
       await page.locator("#result").waitFor({ state: "visible", timeout: PROTECTION_TIMEOUT_MS });
       assert.equal(await page.locator("#error").isVisible(), false);
       const summary = await page.locator("#summary").innerText();
+      assert.match(summary, /Protected: none of the targeted detectors finds a face/);
+      assert.match(summary, /Change needed: [\d.]+ of at most \d+ grey levels/);
       assert.match(summary, /Hidden message: readable/);
       assert.match(summary, /data mining prohibited/);
       for (const id of DEFAULT_SOURCE_IDS) {

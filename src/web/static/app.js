@@ -292,6 +292,22 @@ function faces(n) {
 function renderSummary(summary) {
   const report = summary.report;
   const items = [];
+  if (report.layers.perturbation) {
+    const seen = report.attacked.filter((id) =>
+      report.faces[id] && report.faces[id].output + report.faces[id].after_jpeg75 > 0
+    );
+    items.push(
+      report.fully_protected
+        ? "Protected: none of the targeted detectors finds a face, also after JPEG re-compression"
+        : `Not fully protected: ${seen.join(", ")} still ${seen.length === 1 ? "finds" : "find"} ` +
+          "a face. A stronger preset may hide it, at a more visible cost.",
+    );
+    const tried = report.budget.tried.map((r) => r.eps).join(", ");
+    items.push(
+      `Change needed: ${report.eps} of at most ${report.budget.ceiling} grey levels` +
+        (report.budget.tried.length > 1 ? ` (tried ${tried})` : ""),
+    );
+  }
   for (const [id, counts] of Object.entries(report.faces)) {
     const role = report.attacked.includes(id) ? "targeted" : "not targeted";
     items.push(
