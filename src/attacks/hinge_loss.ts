@@ -7,11 +7,23 @@ import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 
 /**
- * Sum over anchors of max(0, logit - (threshold - margin)), averaged over the batch:
- * zero exactly when every anchor of every image is safely below the threshold.
+ * Sum over anchors of max(0, logit - (threshold - margin)), squared when `squared`,
+ * averaged over the batch: zero exactly when every anchor of every image is safely below
+ * the threshold. Squared, each anchor's gradient grows with how far it is over the line,
+ * so the anchors that make a detection get the push, not the many that sit just inside the
+ * margin: on a portrait where BlazeFace front kept its one face through 240 steps at 16
+ * grey levels with the plain hinge, the squared one hid it in 10 steps at 4.
  */
-export function hingeLoss(logits: tf.Tensor2D, logitThreshold: number, margin: number): tf.Scalar {
-  return tf.tidy(() => logits.sub(logitThreshold - margin).relu().sum(1).mean() as tf.Scalar);
+export function hingeLoss(
+  logits: tf.Tensor2D,
+  logitThreshold: number,
+  margin: number,
+  squared = false,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const over = logits.sub(logitThreshold - margin).relu();
+    return (squared ? over.square() : over).sum(1).mean() as tf.Scalar;
+  });
 }
 
 /**
@@ -25,14 +37,15 @@ export function chunkedHingeLoss(
   batch: tf.Tensor4D,
   margin: number,
   chunk?: number,
+  squared = false,
 ): tf.Scalar {
   const total = batch.shape[0];
   if (!chunk || total <= chunk) {
-    return hingeLoss(detector.faceLogits(batch), detector.logitThreshold, margin);
+    return hingeLoss(detector.faceLogits(batch), detector.logitThreshold, margin, squared);
   }
   const hingeSum = (x: tf.Tensor4D) =>
     tf.tidy(() =>
-      hingeLoss(detector.faceLogits(x), detector.logitThreshold, margin).mul(x.shape[0])
+      hingeLoss(detector.faceLogits(x), detector.logitThreshold, margin, squared).mul(x.shape[0])
     ) as tf.Scalar;
   const recomputed = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
@@ -62,9 +75,9 @@ export function chunkedHingeLoss(
 export function memberLoss(
   detector: WhiteBoxDetector,
   batch: tf.Tensor4D,
-  options: { margin: number; chunk?: number; balanced?: boolean },
+  options: { margin: number; chunk?: number; balanced?: boolean; squared?: boolean },
 ): tf.Scalar {
-  const hinge = chunkedHingeLoss(detector, batch, options.margin, options.chunk);
+  const hinge = chunkedHingeLoss(detector, batch, options.margin, options.chunk, options.squared);
   return options.balanced ? tf.tidy(() => tf.log1p(hinge) as tf.Scalar) : hinge;
 }
 

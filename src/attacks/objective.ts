@@ -29,6 +29,8 @@ export interface DetectionObjectiveOptions {
   margin?: number;
   /** Balance the ensemble: each member's term is log(1 + its hinge loss) (see memberLoss). */
   balanced?: boolean;
+  /** Square each anchor's hinge: the anchors furthest over the threshold get the most push. */
+  squaredHinge?: boolean;
   /** Robustness: average over random transforms (undefined = off). */
   eot?: Partial<EotOptions>;
   /** Seed of the transform sampling. */
@@ -69,6 +71,7 @@ export function detectionObjective(
   const terms = new ParallelTerms(members, {
     margin,
     balanced: options.balanced,
+    squared: options.squaredHinge,
     chunk: batchSize,
     threads: gradientThreads(options.threads),
     expectedBatch: eot ? (eot.includeOriginal ? 1 : 0) + eot.samples : 1,

@@ -37,6 +37,8 @@ export interface GradientMessage {
   chunk?: number;
   /** log(1 + hinge) instead of the hinge (see memberLoss). */
   balanced?: boolean;
+  /** Squared hinge (see hingeLoss). */
+  squared?: boolean;
 }
 
 /** Anything the main thread posts. */

@@ -31,6 +31,8 @@ export interface ParallelTermsOptions {
    * takes the logarithm of each part's share.
    */
   balanced?: boolean;
+  /** Squared hinge per anchor (see hingeLoss). */
+  squared?: boolean;
   /** Threads, main one included (1: everything on the main thread). */
   threads: number;
   /** Images each detector is expected to see per step, to start the right workers early. */
@@ -59,7 +61,7 @@ export class ParallelTerms {
 
   /** The weighted sum of every member's hinge loss on its batch (`batches[m]`). */
   sum(batches: readonly tf.Tensor4D[]): tf.Scalar {
-    const { margin, chunk, balanced } = this.#options;
+    const { margin, chunk, balanced, squared } = this.#options;
     const plan = this.#plan(batches.map((b) => b.shape[0]));
     const workers = this.#workers(plan);
     this.#used = [];
@@ -90,6 +92,7 @@ export class ParallelTerms {
             scale: scaleOf(p),
             chunk,
             balanced,
+            squared,
           });
           this.#remote.set(key, term);
         }
@@ -97,7 +100,12 @@ export class ParallelTerms {
         return term.apply(inputs.get(p)!);
       });
       const localTerms = plan.filter((p) => p.thread === 0).map((p) =>
-        memberLoss(this.#members[p.member].detector, inputs.get(p)!, { margin, chunk, balanced })
+        memberLoss(this.#members[p.member].detector, inputs.get(p)!, {
+          margin,
+          chunk,
+          balanced,
+          squared,
+        })
           .mul(scaleOf(p))
       );
       const terms = [...localTerms, ...remoteTerms];

@@ -25,6 +25,8 @@ export interface RemoteTermOptions {
   chunk?: number;
   /** log(1 + hinge) instead of the hinge (see memberLoss). */
   balanced?: boolean;
+  /** Squared hinge (see hingeLoss). */
+  squared?: boolean;
 }
 
 /** A hinge-loss term whose forward and backward pass run on a worker. */
@@ -83,6 +85,7 @@ export class RemoteTerm {
       scale: this.#options.scale,
       chunk: this.#options.chunk,
       balanced: this.#options.balanced,
+      squared: this.#options.squared,
     });
   }
 

@@ -60,6 +60,8 @@ export interface PerturbOptions {
   margin?: number;
   /** Balance the ensemble: log(1 + hinge) per detector (see memberLoss; default false). */
   balanced?: boolean;
+  /** Square each anchor's hinge (see hingeLoss; default false). */
+  squaredHinge?: boolean;
   /**
    * Downscaling factor of the perturbation; by default the one that makes its long side
    * `variableSide` pixels, whatever the photo's size.
@@ -184,6 +186,7 @@ export async function perturbPhoto(
     seed: options.seed,
     margin: options.margin,
     balanced: options.balanced,
+    squaredHinge: options.squaredHinge,
   });
   const cleanFaces: Record<string, Face[]> = {};
   for (const d of detectors) cleanFaces[d.id] = await d.detect(image);
