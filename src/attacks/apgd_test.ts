@@ -95,21 +95,23 @@ Deno.test("a step that keeps lowering the loss is kept; a flat loss halves it (c
 Deno.test("Auto-PGD beats fixed-step PGD on a real photo at equal steps", async () => {
   await initBackend("wasm");
   const detector = await loadWhiteBoxDetector("blazeface-back");
-  const image = await resizeImage(await readSample(2), 480);
-  const clean = imageToTensor(image);
-  const lossAfter = async (name: string) => {
+  // Sample 2 at 480 px, 4 grey levels, 60 steps: measured 7.7 (Auto-PGD, first step a
+  // quarter of the budget as the protection uses it) against 18.1 (PGD's default step).
+  const clean = imageToTensor(await resizeImage(await readSample(2), 480));
+  const bestLoss = async (name: string, extra: Record<string, number>) => {
     const objective = detectionObjective([{ detector }]);
     const perturbation = new Perturbation(clean.shape, { factor: 2 });
+    let best = Number.POSITIVE_INFINITY;
     const result = await getAttack(name).run(
-      { clean, objective, perturbation },
-      { eps: 3, steps: 30, seed: 1 },
+      { clean, objective, perturbation, onStep: (_step, loss) => best = Math.min(best, loss) },
+      { eps: 4, steps: 60, seed: 2, ...extra },
     );
     perturbation.dispose();
     result.adversarial.dispose();
-    return result.finalLoss;
+    return best;
   };
-  const pgdLoss = await lossAfter("pgd");
-  const apgdLoss = await lossAfter("apgd");
-  assert.ok(apgdLoss < pgdLoss, `Auto-PGD loss ${apgdLoss}, PGD ${pgdLoss}`);
+  const pgdLoss = await bestLoss("pgd", {});
+  const apgdLoss = await bestLoss("apgd", { initialStep: 0.25 });
+  assert.ok(apgdLoss < 0.75 * pgdLoss, `Auto-PGD best loss ${apgdLoss}, PGD ${pgdLoss}`);
   clean.dispose();
 });

@@ -78,6 +78,49 @@ Deno.test("the ensemble on two threads takes the one-thread gradient bit for bit
   perturbation.dispose();
 });
 
+Deno.test("squared and balanced terms reach the workers: two threads, one thread and the definition agree", async () => {
+  await initBackend("wasm");
+  const members: EnsembleMember[] = [];
+  for (const id of DEFAULT_SOURCE_IDS) members.push({ detector: await loadWhiteBoxDetector(id) });
+  const clean = imageToTensor(await resizeImage(await readSample(1), 320));
+  const perturbation = new Perturbation(clean.shape, { factor: 2 });
+  const resizes = new CleanResizes(clean);
+  const variable = tf.randomUniform(perturbation.variableShape, -6, 6, "float32", 7);
+  const view = () => adversarialView(resizes, perturbation, variable as tf.Tensor4D);
+  const run = (threads: number) => {
+    const objective = detectionObjective(members, { threads, squaredHinge: true, balanced: true });
+    const { value, grad } = tf.valueAndGrad((v: tf.Tensor) =>
+      objective.loss(adversarialView(resizes, perturbation, v as tf.Tensor4D), 1)
+    )(variable);
+    const out = {
+      value: value.dataSync()[0] + (objective.remoteLoss?.() ?? 0),
+      gradient: grad.dataSync() as Float32Array,
+    };
+    tf.dispose([value, grad]);
+    objective.dispose?.();
+    return out;
+  };
+  const one = run(1);
+  const two = run(2);
+  // By definition: per member log(1 + sum over anchors of max(0, logit - (threshold - 2))^2).
+  const expected = tf.tidy(() =>
+    members.reduce((total, { detector }) => {
+      const size = detector.inputSize;
+      const over = detector.faceLogits(view().resized(size, size))
+        .sub(detector.logitThreshold - 2).relu();
+      return total + Math.log1p(over.square().sum().dataSync()[0]);
+    }, 0)
+  );
+  assert.ok(expected > 0, "the photo shows faces");
+  assert.ok(Math.abs(one.value - expected) <= 1e-5 * expected, `${one.value} vs ${expected}`);
+  assert.ok(Math.abs(two.value - one.value) <= 1e-6 * one.value, `${two.value} vs ${one.value}`);
+  const differing = one.gradient.filter((g, i) => g !== two.gradient[i]).length;
+  assert.equal(differing, 0, `${differing} gradient values differ between one and two threads`);
+  tf.dispose([clean, variable]);
+  resizes.dispose();
+  perturbation.dispose();
+});
+
 Deno.test("a batch split over threads has the whole batch's loss and gradient", async () => {
   await initBackend("wasm");
   const detector = await loadWhiteBoxDetector("blazeface-front");
