@@ -48,12 +48,22 @@ export { hingeLoss } from "./attacks/hinge_loss.ts";
 export { DEFAULT_EOT, type EotOptions } from "./attacks/eot.ts";
 export { Perturbation } from "./attacks/perturbation.ts";
 export { faceRegionMask } from "./attacks/face_mask.ts";
-export { iterativeAttack } from "./attacks/iterative.ts";
+export { iterativeAttack, type StepRule } from "./attacks/iterative.ts";
+export { apgd, autoPgdCheckpoints, autoPgdRule } from "./attacks/apgd.ts";
 export { quantize } from "./attacks/quantized_candidate.ts";
 export { psnr } from "./metrics/psnr.ts";
 export { ssim } from "./metrics/ssim.ts";
+export { ciede2000, colorDifference, type ColorDifference } from "./metrics/ciede2000.ts";
 export { l2, linf } from "./metrics/perturbation_norms.ts";
 export { PROTECT_DEFAULTS } from "./protect/defaults.ts";
+export { budgetLadder, type BudgetRung, type LadderOptions } from "./protect/budget_ladder.ts";
+export { fullyProtected, protectedShare } from "./evaluation/photo_protected.ts";
+export {
+  protectAndJudge,
+  type ProtectedPhotoRow,
+  type ProtectionSummary,
+  summarizeProtection,
+} from "./evaluation/protect_set.ts";
 export { type PerturbOptions, perturbPhoto, type PerturbResult } from "./protect/perturb_photo.ts";
 export { protectFile, type ProtectReport } from "./protect/protect_file.ts";
 export {

@@ -1,8 +1,10 @@
 /**
- * `deno task report [--rows results/paper/rows.jsonl] [--report papers/report.md]`
+ * `deno task report [--rows results/paper/rows.jsonl] [--report papers/report.md]
+ *   [--protection LABEL=ROWS ...]`
  *
  * Recomputes the tables of the paper from stored rows (no attack runs) and rewrites them
- * in place in the report.
+ * in place in the report: sweep tables from `--rows`, per-photo protection tables from
+ * protect-eval rows (default: the development-set runs in results/protection/).
  */
 import { UserError } from "../errors.ts";
 import { PROJECT_ROOT } from "../paths.ts";
@@ -10,12 +12,34 @@ import { openRows } from "../experiments/row_store.ts";
 import { writeFileAtomic } from "../image/encode.ts";
 import { fillTables } from "../report/fill_tables.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
+import type { ProtectedPhotoRow } from "../evaluation/protect_set.ts";
+import { readProtectionRows } from "../notebook/protection_runs.ts";
+
+/** The development-set runs the report's protection table shows, by setting. */
+const DEFAULT_PROTECTION_RUNS = [
+  `standard (jnd-pgd, squared hinge)=${PROJECT_ROOT}/results/protection/dev-jnd-pgd/rows.jsonl`,
+  `apgd + contrast map=${PROJECT_ROOT}/results/protection/dev-apgd/rows.jsonl`,
+  `plain hinge, jnd-pgd (stopped early)=${PROJECT_ROOT}/results/protection/plain-hinge-dev-jnd-pgd/rows.jsonl`,
+];
 
 async function main(): Promise<number> {
   const { values } = parseFlags(Deno.args, {
     rows: { type: "string", default: `${PROJECT_ROOT}/results/paper/rows.jsonl` },
     report: { type: "string", default: `${PROJECT_ROOT}/papers/report.md` },
+    protection: { type: "string", multiple: true },
   });
+  const runs: Record<string, ProtectedPhotoRow[]> = {};
+  const specs = (values.protection as string[] | undefined) ?? DEFAULT_PROTECTION_RUNS;
+  for (const spec of specs) {
+    const at = spec.indexOf("=");
+    if (at < 1) throw new UserError(`--protection must be LABEL=ROWS, got "${spec}"`);
+    const path = spec.slice(at + 1);
+    try {
+      runs[spec.slice(0, at)] = await readProtectionRows(path);
+    } catch {
+      throw new UserError(`${path}: protection rows cannot be read`);
+    }
+  }
   const rows = await openRows(values.rows as string);
   if (rows.length === 0) throw new UserError(`${values.rows}: no result rows`);
   let text: string;
@@ -24,7 +48,7 @@ async function main(): Promise<number> {
   } catch {
     throw new UserError(`${values.report}: report cannot be read`);
   }
-  const filled = fillTables(text, rows);
+  const filled = fillTables(text, rows, runs);
   await writeFileAtomic(values.report as string, new TextEncoder().encode(filled));
   // The project's formatter aligns the tables as `deno fmt --check` expects of a committed report.
   const fmt = await new Deno.Command(Deno.execPath(), {

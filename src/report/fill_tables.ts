@@ -6,6 +6,8 @@
 import type { StoredRow } from "../experiments/row_store.ts";
 import { UserError } from "../errors.ts";
 import { ensembleTable, stepsTable, sweepFacts, transferTable } from "./tables.ts";
+import type { ProtectedPhotoRow } from "../evaluation/protect_set.ts";
+import { protectionTable } from "./protection_table.ts";
 
 /** Table names a report may use, each a function of the rows. */
 export const REPORT_TABLES: Readonly<Record<string, (rows: StoredRow[]) => string>> = {
@@ -31,14 +33,33 @@ export const REPORT_TABLES: Readonly<Record<string, (rows: StoredRow[]) => strin
 
 const BLOCK = /<!-- table:([a-z0-9-]+) -->\n[\s\S]*?<!-- \/table:\1 -->/g;
 
-/** Returns the report text with every table block recomputed; unknown names are an error. */
-export function fillTables(report: string, rows: StoredRow[]): string {
+/** Table names computed from protect-eval runs (per-photo rows, by setting label). */
+export const PROTECTION_TABLES: Readonly<
+  Record<string, (runs: Record<string, ProtectedPhotoRow[]>) => string>
+> = {
+  "protection-dev": protectionTable,
+};
+
+/**
+ * Returns the report text with every table block recomputed from the sweep rows, or for
+ * protection tables from `protection` (protect-eval rows by setting); unknown names are an
+ * error.
+ */
+export function fillTables(
+  report: string,
+  rows: StoredRow[],
+  protection: Record<string, ProtectedPhotoRow[]> = {},
+): string {
   if (rows.length === 0) throw new UserError("no result rows to build the report's tables from");
   return report.replace(BLOCK, (_block, name: string) => {
+    const fromRuns = PROTECTION_TABLES[name];
+    if (fromRuns) return `<!-- table:${name} -->\n${fromRuns(protection)}\n<!-- /table:${name} -->`;
     const make = REPORT_TABLES[name];
     if (!make) {
       throw new UserError(
-        `report names an unknown table "${name}" (known: ${Object.keys(REPORT_TABLES).join(", ")})`,
+        `report names an unknown table "${name}" (known: ${
+          [...Object.keys(REPORT_TABLES), ...Object.keys(PROTECTION_TABLES)].join(", ")
+        })`,
       );
     }
     return `<!-- table:${name} -->\n${make(rows)}\n<!-- /table:${name} -->`;
