@@ -53,7 +53,7 @@ export { apgd, autoPgdCheckpoints, autoPgdRule } from "./attacks/apgd.ts";
 export { quantize } from "./attacks/quantized_candidate.ts";
 export { psnr } from "./metrics/psnr.ts";
 export { ssim } from "./metrics/ssim.ts";
-export { ciede2000, colorDifference, type ColorDifference } from "./metrics/ciede2000.ts";
+export { ciede2000, type ColorDifference, colorDifference } from "./metrics/ciede2000.ts";
 export { l2, linf } from "./metrics/perturbation_norms.ts";
 export { PROTECT_DEFAULTS } from "./protect/defaults.ts";
 export { budgetLadder, type BudgetRung, type LadderOptions } from "./protect/budget_ladder.ts";

@@ -44,6 +44,13 @@ let fontCheck: Promise<boolean> | undefined;
 /** Smallest badge height in pixels: below this its text stops being legible. */
 const MIN_HEIGHT_PX = 18;
 
+/**
+ * Most of the photo a badge may cover. A legible badge on a 128x128 photo spans 90% of its
+ * width (12% of its area): it hid the chin the perturbation needed, and BlazeFace back took
+ * its crossed-out face icon for a face. Smaller photos carry the code and metadata instead.
+ */
+const MAX_AREA_SHARE = 0.05;
+
 /** A rectangle in image pixels. */
 export interface Box {
   /** Left edge. */
@@ -139,7 +146,10 @@ async function layoutBadge(
     const fontSize = Math.round(badgeHeight * 0.52);
     const textWidth = await measureText(options.text, fontSize);
     const badgeWidth = Math.ceil(badgeHeight * 1.45 + textWidth);
-    if (badgeWidth <= width * 0.9 && badgeHeight + 2 * margin() <= height) {
+    if (
+      badgeWidth <= width * 0.9 && badgeHeight + 2 * margin() <= height &&
+      badgeWidth * badgeHeight <= MAX_AREA_SHARE * width * height
+    ) {
       const m = margin();
       const right = options.position.endsWith("right");
       const bottom = options.position.startsWith("bottom");
