@@ -175,17 +175,26 @@ async function main(): Promise<number> {
   for (const [i, photo] of photos.entries()) {
     const name = photo.split("/").pop();
     let lastPrint = performance.now();
-    const row = await protectAndJudge(photo, {
-      preset: preset.id,
-      perturb: { ...perturb, seed },
-      format,
-      seed,
-      onProgress: ({ message }) => {
-        if (performance.now() - lastPrint < 10_000) return;
-        lastPrint = performance.now();
-        console.error(`protect-eval: [${i + 1}/${photos.length}] ${name}: ${message}`);
+    // Rows name photos of the project relative to it, so they read the same on any machine.
+    const label = photo.startsWith(`${PROJECT_ROOT}/`)
+      ? photo.slice(PROJECT_ROOT.length + 1)
+      : photo;
+    const row = await protectAndJudge(
+      photo,
+      {
+        preset: preset.id,
+        perturb: { ...perturb, seed },
+        format,
+        seed,
+        onProgress: ({ message }) => {
+          if (performance.now() - lastPrint < 10_000) return;
+          lastPrint = performance.now();
+          console.error(`protect-eval: [${i + 1}/${photos.length}] ${name}: ${message}`);
+        },
       },
-    }, judges);
+      judges,
+      label,
+    );
     rows.push(row);
     await Deno.writeTextFile(`${out}/rows.jsonl`, JSON.stringify(row) + "\n", { append: true });
     console.error(

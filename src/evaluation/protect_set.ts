@@ -45,11 +45,12 @@ export interface ProtectedPhotoRow {
   notes: string[];
 }
 
-/** Protects one photo file with the filter and judges the result. */
+/** Protects one photo file with the filter and judges the result (`label` names it in the row). */
 export async function protectAndJudge(
   path: string,
   options: FilterOptions,
   judges: string[],
+  label = path,
 ): Promise<ProtectedPhotoRow> {
   const bytes = await readFileBytes(path);
   const result = await protectPhotoBytes(bytes, { ...options, decode: { label: path } });
@@ -77,7 +78,7 @@ export async function protectAndJudge(
   const outside = report.badge ? restoreBox(written, clean, report.badge) : written;
   const color = colorDifference(clean, outside);
   return {
-    photo: path,
+    photo: label,
     width: report.width,
     height: report.height,
     fully_protected: report.fully_protected,
