@@ -28,7 +28,8 @@ export const PRESETS: readonly Preset[] = [
   {
     id: "light",
     label: "Light",
-    description: "Hardly visible: the change stops at 8 grey levels. In our tests 18 of 42 photos needed " +
+    description:
+      "Hardly visible: the change stops at 8 grey levels. In our tests 18 of 42 photos needed " +
       "no more than that to hide every face from the three attacked detectors (median PSNR " +
       "38 dB); the others keep a face or two. Fastest.",
     perturb: { eps: 8, steps: 160 },
@@ -36,7 +37,8 @@ export const PRESETS: readonly Preset[] = [
   {
     id: "standard",
     label: "Standard",
-    description: "As little change as each photo needs, up to 16 grey levels. In our tests it hid every " +
+    description:
+      "As little change as each photo needs, up to 16 grey levels. In our tests it hid every " +
       "face, also after JPEG re-compression, in all 16 photos of 300 px and more (median PSNR " +
       "38 dB) and in 18 of 26 smaller ones, where a fine grain can show; 34 of 42 in all.",
     perturb: {},
@@ -44,7 +46,8 @@ export const PRESETS: readonly Preset[] = [
   {
     id: "strong",
     label: "Strong",
-    description: "Up to 24 grey levels, for photos the standard setting could not protect: visible grain " +
+    description:
+      "Up to 24 grey levels, for photos the standard setting could not protect: visible grain " +
       "and colour noise where it needs that much. STRONG_RESULT",
     perturb: { eps: 24, steps: 320 },
   },
