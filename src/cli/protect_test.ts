@@ -93,7 +93,7 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
     });
     assert.equal(report.stego, null);
     assert.equal(report.metadata.dataMining, null);
-    assert.equal(report.attack, "apgd");
+    assert.equal(report.attack, "jnd-pgd");
     // Escalation tried 4 first, then the ceiling 6 only if a face was left.
     assert.equal(report.budget.ceiling, 6);
     assert.equal(report.budget.tried[0].eps, 4);

@@ -48,7 +48,8 @@ export const PRESETS: readonly Preset[] = [
     label: "Strong",
     description:
       "Up to 24 grey levels, for photos the standard setting could not protect: visible grain " +
-      "and colour noise where it needs that much. STRONG_RESULT",
+      "and colour noise where it needs that much. In our tests it protected 4 of the 8 small " +
+      "face crops the standard setting could not, at a clearly visible cost.",
     perturb: { eps: 24, steps: 320 },
   },
 ];
