@@ -18,7 +18,7 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
   `standard (jnd-pgd, squared hinge)=${PROJECT_ROOT}/results/protection/dev-jnd-pgd/rows.jsonl`,
-  `Auto-PGD + contrast map (first 21 photos, earlier badge)=${PROJECT_ROOT}/results/protection/partial-dev-apgd/rows.jsonl`,
+  `Auto-PGD + contrast map=${PROJECT_ROOT}/results/protection/dev-apgd/rows.jsonl`,
   `plain hinge, jnd-pgd (first 20 photos)=${PROJECT_ROOT}/results/protection/plain-hinge-dev-jnd-pgd/rows.jsonl`,
 ];
 
