@@ -372,9 +372,11 @@ export async function protectPhotoBytes(
   const metadata = await readMarks(bytes);
   const outsideBadge = box ? restoreBox(written, image, box) : written;
   const attacked = layers.perturbation ? [...perturbOptions.detectors] : [];
-  const isProtected = layers.perturbation &&
-    fullyProtected(faces, attacked.filter((id) => faces[id] !== undefined));
-  if (layers.perturbation && !isProtected) {
+  const judgedAttacked = attacked.filter((id) => faces[id] !== undefined);
+  const isProtected = layers.perturbation && fullyProtected(faces, judgedAttacked);
+  if (layers.perturbation && judgedAttacked.length === 0) {
+    notes.push("per-photo success not measured: no attacked detector is among the judges");
+  } else if (layers.perturbation && !isProtected) {
     const seen = attacked.filter((id) =>
       faces[id] && faces[id].output + faces[id].after_jpeg75 > 0
     );
