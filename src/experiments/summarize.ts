@@ -90,7 +90,11 @@ export function summarize(rows: StoredRow[]): SweepSummary {
     transfer: !(row.source as string[]).includes(row.target as string),
   }));
   const perUnit = new Map<string, StoredRow[]>();
-  for (const r of final) perUnit.set(r.unit, [...(perUnit.get(r.unit) ?? []), r]);
+  for (const r of final) {
+    const rows = perUnit.get(r.unit);
+    if (rows) rows.push(r);
+    else perUnit.set(r.unit, [r]);
+  }
   const quality = new Map<
     string,
     { psnr: number[]; ssim: number[]; protected: number[]; attack: string; eps: number }

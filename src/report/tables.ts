@@ -80,10 +80,17 @@ export function ensembleTable(rows: StoredRow[], channel: string): string {
   const judges = ordered(selected.map((r) => r.target as string)).filter((t) =>
     !sourceIds.includes(t)
   );
+  // Every channel's rows of each unit at the last step, grouped once: the headline needs both.
+  const finalByUnit = new Map<string, StoredRow[]>();
+  for (const r of ok) {
+    if (r.steps !== maxSteps) continue;
+    const rows = finalByUnit.get(r.unit);
+    if (rows) rows.push(r);
+    else finalByUnit.set(r.unit, [r]);
+  }
   const lines = attackEpsLines(selected, (cell) => {
     const units = new Map(cell.map((r) => [r.unit, r]));
-    const unitRows = (unit: string) => ok.filter((r) => r.unit === unit && r.steps === maxSteps);
-    const protectedUnits = [...units.keys()].filter((u) => unitFullyProtected(unitRows(u)));
+    const protectedUnits = [...units.keys()].filter((u) => unitFullyProtected(finalByUnit.get(u)!));
     return [
       `${protectedUnits.length} of ${units.size}`,
       percent(pooledDetectionRate(cell.filter((r) => sourceIds.includes(r.target as string)))),
