@@ -44,7 +44,7 @@ export type {
   Objective,
 } from "./attacks/types.ts";
 export { detectionObjective } from "./attacks/objective.ts";
-export { hingeLoss } from "./attacks/hinge_loss.ts";
+export { hingeLoss } from "./detectors/hinge_loss.ts";
 export { DEFAULT_EOT, type EotOptions } from "./attacks/eot.ts";
 export { Perturbation } from "./attacks/perturbation.ts";
 export { faceRegionMask } from "./attacks/face_mask.ts";

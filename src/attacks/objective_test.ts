@@ -10,7 +10,7 @@ import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import { imageToTensor } from "../image/rgb_image.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { detectionObjective } from "./objective.ts";
-import { chunkedHingeLoss } from "./hinge_loss.ts";
+import { chunkedHingeLoss } from "../detectors/hinge_loss.ts";
 import { Perturbation } from "./perturbation.ts";
 import { getAttack } from "./registry.ts";
 

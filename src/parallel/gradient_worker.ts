@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
-import { chunkedHingeLoss, memberLoss } from "../attacks/hinge_loss.ts";
+import { chunkedHingeLoss, memberLoss } from "../detectors/hinge_loss.ts";
 import { GradientChannel } from "./gradient_channel.ts";
 import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
 import type { GradientMessage, WorkerMessage } from "./gradient_protocol.ts";

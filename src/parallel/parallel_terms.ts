@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { isRegistryDetector } from "../detectors/registry.ts";
-import { memberLoss } from "../attacks/hinge_loss.ts";
+import { memberLoss } from "../detectors/hinge_loss.ts";
 import { offloadPlan, type PlannedPart, threadsUsed } from "./offload_plan.ts";
 import { RemoteTerm } from "./remote_term.ts";
 import { type GradientWorker, gradientWorkers } from "./gradient_workers.ts";

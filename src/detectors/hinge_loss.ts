@@ -4,7 +4,7 @@
  * thread and by the gradient workers (src/parallel/), so both compute the same numbers.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { WhiteBoxDetector } from "../detectors/types.ts";
+import type { WhiteBoxDetector } from "./types.ts";
 
 /**
  * Sum over anchors of max(0, logit - (threshold - margin)), squared when `squared`,
