@@ -59,13 +59,8 @@ export class GradientChannel {
     if (Atomics.wait(this.#flags, STATE, PENDING, timeoutMs) === "timed-out") {
       throw new Error(`a gradient worker gave no answer within ${timeoutMs / 1000} s`);
     }
-    if (Atomics.load(this.#flags, STATE) === FAILED) {
-      const length = Atomics.load(this.#flags, ERROR_LENGTH);
-      const text = new TextDecoder().decode(
-        new Uint8Array(this.buffer, ERROR_BYTE, length).slice(),
-      );
-      throw new Error(`gradient worker: ${text}`);
-    }
+    const failure = this.failure();
+    if (failure !== undefined) throw new Error(`gradient worker: ${failure}`);
     return new Float64Array(this.buffer, VALUE_BYTE, 1)[0];
   }
 
@@ -77,10 +72,38 @@ export class GradientChannel {
 
   /** Worker side: reports a failure (its message, cut to fit) and wakes the main thread. */
   fail(message: string): void {
+    this.#writeError(message);
+    this.#settle(FAILED);
+  }
+
+  /**
+   * Fails the request only if it is still unanswered (a worker's supervisor, when the
+   * worker died): an answer that got in first is kept. Returns whether it failed it.
+   */
+  failIfPending(message: string): boolean {
+    if (Atomics.load(this.#flags, STATE) !== PENDING) return false;
+    this.#writeError(message);
+    if (Atomics.compareExchange(this.#flags, STATE, PENDING, FAILED) !== PENDING) return false;
+    Atomics.notify(this.#flags, STATE);
+    return true;
+  }
+
+  /** Whether the request is sent and not yet answered. */
+  get pending(): boolean {
+    return Atomics.load(this.#flags, STATE) === PENDING;
+  }
+
+  /** The failure's message once the request failed, without waiting; else undefined. */
+  failure(): string | undefined {
+    if (Atomics.load(this.#flags, STATE) !== FAILED) return undefined;
+    const length = Atomics.load(this.#flags, ERROR_LENGTH);
+    return new TextDecoder().decode(new Uint8Array(this.buffer, ERROR_BYTE, length).slice());
+  }
+
+  #writeError(message: string): void {
     const bytes = new TextEncoder().encode(message).subarray(0, ERROR_BYTES);
     new Uint8Array(this.buffer, ERROR_BYTE, bytes.length).set(bytes);
     Atomics.store(this.#flags, ERROR_LENGTH, bytes.length);
-    this.#settle(FAILED);
   }
 
   #settle(state: number): void {

@@ -41,5 +41,16 @@ export interface GradientMessage {
   squared?: boolean;
 }
 
+/**
+ * For tests of a worker's death: the next gradient request kills the worker instead of
+ * being answered, by an uncaught error ("throw") or by ending the thread ("exit").
+ */
+export interface CrashMessage {
+  /** Message kind. */
+  kind: "crash";
+  /** How the worker dies. */
+  how: "throw" | "exit";
+}
+
 /** Anything the main thread posts. */
-export type WorkerMessage = InitMessage | LoadMessage | GradientMessage;
+export type WorkerMessage = InitMessage | LoadMessage | GradientMessage | CrashMessage;

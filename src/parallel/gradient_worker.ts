@@ -10,11 +10,14 @@ import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { chunkedHingeLoss, memberLoss } from "../detectors/hinge_loss.ts";
 import { GradientChannel } from "./gradient_channel.ts";
+import { RetryingCache } from "./retry_cache.ts";
 import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
 import type { GradientMessage, WorkerMessage } from "./gradient_protocol.ts";
 
-let ready: Promise<unknown> = Promise.resolve();
-const detectors = new Map<string, Promise<WhiteBoxDetector>>();
+// Failed loads are forgotten: the next request tries again (see retry_cache.ts).
+const backends = new RetryingCache<unknown>();
+const detectors = new RetryingCache<WhiteBoxDetector>();
+let backend: string | undefined;
 
 /**
  * One gradient at the detector's input size, so the first real request does not pay for
@@ -34,14 +37,14 @@ function warmUp(model: WhiteBoxDetector): WhiteBoxDetector {
   return model;
 }
 
+function ready(): Promise<unknown> {
+  return backend === undefined
+    ? Promise.resolve()
+    : backends.get(backend, () => initBackend(backend));
+}
+
 function detector(id: string): Promise<WhiteBoxDetector> {
-  let found = detectors.get(id);
-  if (!found) {
-    found = ready.then(() => loadWhiteBoxDetector(id)).then(warmUp);
-    found.catch(() => {}); // reported by the request that needs it
-    detectors.set(id, found);
-  }
-  return found;
+  return detectors.get(id, () => ready().then(() => loadWhiteBoxDetector(id)).then(warmUp));
 }
 
 async function answer(request: GradientMessage): Promise<void> {
@@ -65,12 +68,18 @@ async function answer(request: GradientMessage): Promise<void> {
 }
 
 let queue: Promise<void> = Promise.resolve();
+let crash: "throw" | "exit" | undefined;
 parentPort!.on("message", (message: WorkerMessage) => {
-  if (message.kind === "init") {
-    ready = initBackend(message.backend);
-    ready.catch(() => {}); // reported by the requests, which wait on it
+  if (message.kind === "crash") {
+    crash = message.how;
+  } else if (crash && message.kind === "gradient") {
+    if (crash === "exit") process.exit(70);
+    throw new Error("crash requested by a test");
+  } else if (message.kind === "init") {
+    backend = message.backend;
+    ready().catch(() => {}); // reported by the requests, which wait on it
   } else if (message.kind === "load") {
-    for (const id of message.ids) detector(id);
+    for (const id of message.ids) detector(id).catch(() => {}); // reported by the requests
   } else {
     queue = queue.then(() => answer(message));
   }

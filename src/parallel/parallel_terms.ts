@@ -85,7 +85,8 @@ export class ParallelTerms {
       const remoteTerms = plan.filter((p) => p.thread > 0).map((p) => {
         const key = `${p.member}:${p.start}:${p.count}:${p.thread}`;
         let term = this.#remote.get(key);
-        if (!term) {
+        // A worker that died was replaced: its terms go with it.
+        if (!term || term.worker !== workers[p.thread - 1]) {
           term = new RemoteTerm(workers[p.thread - 1], {
             detector: this.#members[p.member].detector.id,
             margin,
@@ -118,9 +119,12 @@ export class ParallelTerms {
     return this.#used.reduce((total, term) => total + term.value(), 0);
   }
 
-  /** Waits for unanswered requests, so no worker writes into memory nobody reads. */
+  /**
+   * Waits for unanswered requests, so no worker writes into memory nobody reads. It never
+   * throws: it runs in `finally` blocks, where it must not hide the error being reported.
+   */
   dispose(): void {
-    for (const term of this.#remote.values()) term.value();
+    for (const term of this.#remote.values()) term.settle();
     this.#remote.clear();
     this.#used = [];
   }

@@ -10,7 +10,11 @@ import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
 import { GradientChannel } from "./gradient_channel.ts";
 import type { GradientWorker } from "./gradient_workers.ts";
 
-/** Longest wait for one answer: covers a worker's start-up and model loading on a busy machine. */
+/**
+ * Longest wait for one answer: covers a worker's start-up and model loading on a busy
+ * machine. A worker that dies is reported at once by its supervisor; this only ends the
+ * wait for one that hangs.
+ */
 const ANSWER_TIMEOUT_MS = 300_000;
 
 /** What the worker computes: `scale` x the detector's hinge loss. */
@@ -61,6 +65,11 @@ export class RemoteTerm {
     return op(batch) as tf.Scalar;
   }
 
+  /** The worker it runs on. */
+  get worker(): GradientWorker {
+    return this.#worker;
+  }
+
   /** The loss value of the last apply(); waits for the worker if it has not answered. */
   value(): number {
     this.#receive();
@@ -75,7 +84,7 @@ export class RemoteTerm {
     }
     copyToShared(batch, this.#channel.data(batch.size));
     this.#channel.open();
-    this.#pending = true;
+    // Throws at once when the worker is dead: nothing is then pending.
     this.#worker.post({
       kind: "gradient",
       buffer: this.#channel.buffer,
@@ -87,6 +96,19 @@ export class RemoteTerm {
       balanced: this.#options.balanced,
       squared: this.#options.squared,
     });
+    this.#pending = true;
+  }
+
+  /**
+   * Waits for an unanswered request, so the worker writes into no memory nobody reads;
+   * a failure is not thrown here (the step that needed the answer reports it).
+   */
+  settle(): void {
+    try {
+      this.#receive();
+    } catch {
+      // Reported by value() or the backward pass, or nobody needs it any more.
+    }
   }
 
   #receive(): void {
