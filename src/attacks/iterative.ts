@@ -14,6 +14,7 @@ import type { AttackOptions, AttackProblem, AttackResult } from "./types.ts";
 import { type AdversarialView, adversarialView, CleanResizes } from "./adversarial_view.ts";
 import { quantizedCandidate } from "./quantized_candidate.ts";
 import { BestIterate } from "./best_iterate.ts";
+import { releasedValueAndGrad } from "./released_value_and_grad.ts";
 
 /**
  * An attack's own update, replacing the loop's fixed signed step (Auto-PGD's schedule).
@@ -85,96 +86,107 @@ export async function iterativeAttack(
     return candidate.image;
   };
 
-  for (let step = 1; step <= config.steps; step++) {
-    if (objective.prepare) {
-      await objective.prepare(candidateOf(), step);
-      // The variable changes next: this candidate is not needed again.
-      candidate?.image.dispose();
-      candidate = undefined;
-    }
-    const { value, grad } = tf.valueAndGrad((v: tf.Tensor) => lossOf(v, step))(variable);
-    let gradient = grad as tf.Tensor4D;
-    finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
-    value.dispose();
-    if (config.gradientTransform) {
-      const transformed = config.gradientTransform(gradient);
-      gradient.dispose();
-      gradient = transformed;
-    }
-    if (config.momentum) {
-      const g = gradient;
-      const next = tf.tidy(() => {
-        // Dong et al.: accumulate the L1-normalised gradient.
-        const normalised = g.div(g.abs().mean([1, 2, 3], true).add(1e-12));
-        return velocity ? velocity.mul(config.momentum!).add(normalised) : normalised;
-      }) as tf.Tensor4D;
-      velocity?.dispose();
-      velocity = next;
-      gradient.dispose();
-      gradient = tf.clone(next);
-    }
-    const g = gradient;
-    const next = rule ? rule.next(variable, g, finalLoss, step) : tf.tidy(() => {
-      const direction = norm === "linf"
-        ? tf.sign(g)
-        : g.div(g.square().sum([1, 2, 3], true).sqrt().add(1e-12));
-      // Descend: the objective is low when no face is seen.
-      const stepped = variable.sub(direction.mul(config.stepSize)) as tf.Tensor4D;
-      return perturbation.project(stepped, config.eps, norm);
-    });
-    gradient.dispose();
-    variable.dispose();
-    variable = next;
-    stepsRun = step;
-    problem.onStep?.(step, finalLoss);
-    if (problem.signal?.aborted) break;
+  // Whatever a step throws (a detector, a worker, a check), nothing made here outlives the
+  // call: in the server's long-lived worker every leaked step would stay for good.
+  let handedOver = false;
+  try {
+    for (let step = 1; step <= config.steps; step++) {
+      if (objective.prepare) {
+        await objective.prepare(candidateOf(), step);
+        // The variable changes next: this candidate is not needed again.
+        candidate?.image.dispose();
+        candidate = undefined;
+      }
+      const { value, grad } = releasedValueAndGrad((v) => lossOf(v, step), variable);
+      let gradient = grad as tf.Tensor4D;
+      let next: tf.Tensor4D;
+      try {
+        finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
+        if (config.gradientTransform) {
+          const transformed = config.gradientTransform(gradient);
+          gradient.dispose();
+          gradient = transformed;
+        }
+        if (config.momentum) {
+          const g = gradient;
+          const accumulated = tf.tidy(() => {
+            // Dong et al.: accumulate the L1-normalised gradient.
+            const normalised = g.div(g.abs().mean([1, 2, 3], true).add(1e-12));
+            return velocity ? velocity.mul(config.momentum!).add(normalised) : normalised;
+          }) as tf.Tensor4D;
+          velocity?.dispose();
+          velocity = accumulated;
+          gradient.dispose();
+          gradient = tf.clone(accumulated);
+        }
+        const g = gradient;
+        next = rule ? rule.next(variable, g, finalLoss, step) : tf.tidy(() => {
+          const direction = norm === "linf"
+            ? tf.sign(g)
+            : g.div(g.square().sum([1, 2, 3], true).sqrt().add(1e-12));
+          // Descend: the objective is low when no face is seen.
+          const stepped = variable.sub(direction.mul(config.stepSize)) as tf.Tensor4D;
+          return perturbation.project(stepped, config.eps, norm);
+        });
+      } finally {
+        value.dispose();
+        gradient.dispose();
+      }
+      variable.dispose();
+      variable = next;
+      stepsRun = step;
+      problem.onStep?.(step, finalLoss);
+      if (problem.signal?.aborted) break;
 
-    const checkpoint = problem.checkpoint;
-    const due = checkpoint &&
-      (checkpoint.at
-        ? checkpoint.at.includes(step) || step === config.steps
-        : step % checkpoint.every === 0 || step === config.steps);
-    if (checkpoint && due) {
-      const verdict = await checkpoint.check(candidateOf(), step);
-      if (typeof verdict === "number") {
-        best.offer({ image: candidateOf(), variable, faces: verdict, loss: finalLoss, step });
+      const checkpoint = problem.checkpoint;
+      const due = checkpoint &&
+        (checkpoint.at
+          ? checkpoint.at.includes(step) || step === config.steps
+          : step % checkpoint.every === 0 || step === config.steps);
+      if (checkpoint && due) {
+        const verdict = await checkpoint.check(candidateOf(), step);
+        if (typeof verdict === "number") {
+          best.offer({ image: candidateOf(), variable, faces: verdict, loss: finalLoss, step });
+        }
+        if (verdict === true || verdict === 0) {
+          stoppedEarly = true;
+          break;
+        }
       }
-      if (verdict === true || verdict === 0) {
-        stoppedEarly = true;
-        break;
-      }
+      await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
     }
-    await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
-  }
-  rule?.dispose();
-  velocity?.dispose();
-  cleanResizes.dispose();
-  const kept = best.take();
-  if (kept) {
-    candidate?.image.dispose();
-    variable.dispose();
-    if (!problem.keepVariable) kept.variable.dispose();
+    const kept = best.take();
+    if (kept) {
+      if (!problem.keepVariable) kept.variable.dispose();
+      return {
+        adversarial: kept.image,
+        stepsRun,
+        finalLoss,
+        stoppedEarly,
+        facesLeft: kept.faces,
+        resultStep: kept.step,
+        ...(problem.keepVariable ? { variable: kept.variable } : {}),
+      };
+    }
+    const adversarial = candidateOf();
+    candidate = undefined; // the caller owns it
+    handedOver = problem.keepVariable === true;
     return {
-      adversarial: kept.image,
+      adversarial,
       stepsRun,
       finalLoss,
       stoppedEarly,
-      facesLeft: kept.faces,
-      resultStep: kept.step,
-      ...(problem.keepVariable ? { variable: kept.variable } : {}),
+      resultStep: stepsRun,
+      ...(problem.keepVariable ? { variable } : {}),
     };
+  } finally {
+    rule?.dispose();
+    velocity?.dispose();
+    cleanResizes.dispose();
+    best.dispose();
+    candidate?.image.dispose();
+    if (!handedOver) variable.dispose();
   }
-  const adversarial = candidateOf();
-  candidate = undefined; // the caller owns it
-  if (!problem.keepVariable) variable.dispose();
-  return {
-    adversarial,
-    stepsRun,
-    finalLoss,
-    stoppedEarly,
-    resultStep: stepsRun,
-    ...(problem.keepVariable ? { variable } : {}),
-  };
 }
 
 function validate(config: IterativeConfig): void {

@@ -90,33 +90,43 @@ export function detectionObjective(
   const prepare = eot?.mode === "bpda"
     ? async (candidate: tf.Tensor4D): Promise<void> => {
       dropChannelled();
-      const photos = [];
-      for (let b = 0; b < candidate.shape[0]; b++) {
-        const one = candidate.shape[0] === 1
-          ? candidate
-          : tf.tidy(() => candidate.slice([b, 0, 0, 0], [1, -1, -1, -1]));
-        const photo = await tensorToImage(one, photoBytes[b]);
-        photoBytes[b] = photo.data;
-        photos.push(photo);
-        if (one !== candidate) one.dispose();
-      }
-      // Sample-major, like the copies of the clean view in loss(): every photo of a batch
-      // goes through the same channels, as each would alone with the same seed.
+      // A failed encode or decode half-way through a batch must not strand what came before.
       const outputs: tf.Tensor4D[] = [];
-      for (let i = 0; i < eot.samples; i++) {
-        const channel = sampleRealChannel(random, eot.jpegQuality, eot.scale);
-        for (const photo of photos) {
-          outputs.push(imageToTensor(await applyRealChannel(photo, channel)));
+      try {
+        const photos = [];
+        for (let b = 0; b < candidate.shape[0]; b++) {
+          const one = candidate.shape[0] === 1
+            ? candidate
+            : tf.tidy(() => candidate.slice([b, 0, 0, 0], [1, -1, -1, -1]));
+          try {
+            const photo = await tensorToImage(one, photoBytes[b]);
+            photoBytes[b] = photo.data;
+            photos.push(photo);
+          } finally {
+            if (one !== candidate) one.dispose();
+          }
         }
+        // Sample-major, like the copies of the clean view in loss(): every photo of a batch
+        // goes through the same channels, as each would alone with the same seed.
+        for (let i = 0; i < eot.samples; i++) {
+          const channel = sampleRealChannel(random, eot.jpegQuality, eot.scale);
+          for (const photo of photos) {
+            outputs.push(imageToTensor(await applyRealChannel(photo, channel)));
+          }
+        }
+        for (const m of members) {
+          const size = m.detector.inputSize;
+          channelled.set(
+            m.detector.id,
+            tf.tidy(() => tf.concat(outputs.map((o) => tf.image.resizeBilinear(o, [size, size])))),
+          );
+        }
+      } catch (error) {
+        dropChannelled(); // a partial set would feed some members and not others
+        throw error;
+      } finally {
+        tf.dispose(outputs);
       }
-      for (const m of members) {
-        const size = m.detector.inputSize;
-        channelled.set(
-          m.detector.id,
-          tf.tidy(() => tf.concat(outputs.map((o) => tf.image.resizeBilinear(o, [size, size])))),
-        );
-      }
-      tf.dispose(outputs);
     }
     : undefined;
   return {

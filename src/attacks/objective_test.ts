@@ -13,6 +13,7 @@ import { detectionObjective } from "./objective.ts";
 import { chunkedHingeLoss } from "../detectors/hinge_loss.ts";
 import { Perturbation } from "./perturbation.ts";
 import { getAttack } from "./registry.ts";
+import type { WhiteBoxDetector } from "../detectors/types.ts";
 
 Deno.test("a chunked batch has the whole batch's loss and gradient in less memory", async () => {
   await initBackend("wasm");
@@ -104,4 +105,59 @@ Deno.test("photos attacked in one batch take the step each takes alone", async (
     tf.dispose([...alone, batch, together]);
   }
   tf.dispose(photos);
+});
+
+// A detector built by hand (it stays on the main thread): one anchor whose logit is the
+// mean grey level minus 100, so it runs in microseconds; `fail` makes it throw.
+function toyDetector(fail: { now: boolean }): WhiteBoxDetector {
+  return {
+    id: "toy",
+    family: "toy",
+    kind: "whitebox",
+    threshold: 0.5,
+    logitThreshold: 0,
+    inputSize: 8,
+    description: "mean grey level minus 100",
+    detect: () => Promise.resolve([]),
+    dispose: () => {},
+    faceLogits(images: tf.Tensor4D): tf.Tensor2D {
+      if (fail.now) throw new Error("detector failed");
+      return tf.tidy(() => images.mean([1, 2, 3]).sub(100).reshape([-1, 1]) as tf.Tensor2D);
+    },
+  };
+}
+
+Deno.test("a failing step leaves the objective's tensor count unchanged", async () => {
+  await initBackend("wasm");
+  const fail = { now: false };
+  const clean = tf.fill([2, 12, 12, 3], 120) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const objective = detectionObjective([{ detector: toyDetector(fail) }], {
+    eot: { mode: "bpda", includeOriginal: true, samples: 2, jpegQuality: [80, 90], scale: [1, 1] },
+    threads: 1,
+  });
+  const perturbation = new Perturbation(clean.shape, { factor: 2 });
+  // The detector fails at step 2, after prepare() has kept its re-encoded photos.
+  const failing = getAttack("pgd").run({
+    clean,
+    objective,
+    perturbation,
+    onStep: () => fail.now = true,
+  }, { eps: 8, steps: 4, seed: 1 });
+  await assert.rejects(failing, /detector failed/);
+  perturbation.dispose(); // its resize matrices are made during the attack
+  // prepare()'s re-encoded photos stay with the objective until the next step or dispose().
+  objective.dispose?.();
+  assert.equal(tf.memory().numTensors, before, "tensors left by a detector failing mid-step");
+  // A candidate the real channel cannot take (four channels) fails half-way through a batch.
+  const fresh = detectionObjective([{ detector: toyDetector(fail) }], {
+    eot: { mode: "bpda", samples: 1, jpegQuality: [80, 80], scale: [1, 1] },
+    threads: 1,
+  });
+  const bad = tf.zeros([2, 12, 12, 4]) as tf.Tensor4D;
+  await assert.rejects(fresh.prepare!(bad, 1), /expected shape/);
+  bad.dispose();
+  assert.equal(tf.memory().numTensors, before, "tensors left by a failed re-encoding");
+  fresh.dispose?.();
+  clean.dispose();
 });
