@@ -39,6 +39,11 @@ export class ProtectFailure extends Error {
   }
 }
 
+interface WarmUp {
+  resolve: () => void;
+  reject: (error: ProtectFailure) => void;
+}
+
 interface Pending {
   resolve: (photo: ProtectedPhoto) => void;
   reject: (error: ProtectFailure) => void;
@@ -49,19 +54,24 @@ interface Pending {
 export class WorkerProtector {
   #worker?: Worker;
   #pending = new Map<number, Pending>();
+  #warmUps = new Set<WarmUp>();
   #nextId = 1;
   #idleTimer?: ReturnType<typeof setTimeout>;
   readonly #backend?: string;
   readonly #abortGraceMs: number;
   readonly #idleStopMs: number;
+  readonly #workerUrl: URL;
 
   /**
    * Creates a protector; the worker starts on the first use. `idleStopMs` (default 2
    * minutes) is how long an idle worker is kept; `abortGraceMs` (default 20 s) how long a
    * cancelled protection may take to stop before its worker is terminated.
    */
-  constructor(options: { backend?: string; abortGraceMs?: number; idleStopMs?: number } = {}) {
+  constructor(
+    options: { backend?: string; abortGraceMs?: number; idleStopMs?: number; workerUrl?: URL } = {},
+  ) {
     this.#backend = options.backend;
+    this.#workerUrl = options.workerUrl ?? new URL("./protect_worker.ts", import.meta.url);
     this.#abortGraceMs = options.abortGraceMs ?? 20_000;
     this.#idleStopMs = options.idleStopMs ?? 120_000;
   }
@@ -71,18 +81,17 @@ export class WorkerProtector {
     return this.#worker !== undefined;
   }
 
-  /** Starts the worker, its backend and the attacked detectors; resolves when ready. */
+  /**
+   * Starts the worker, its backend and the attacked detectors; resolves when ready, and
+   * rejects with the reason when loading fails or the worker dies first.
+   */
   warmUp(): Promise<void> {
-    const worker = this.#ensureWorker();
     return new Promise((resolve, reject) => {
-      const onMessage = (event: MessageEvent<FromWorker>) => {
-        if (event.data.type !== "ready") return;
-        worker.removeEventListener("message", onMessage);
-        this.#stopWhenIdle();
-        if (event.data.error) reject(new ProtectFailure("internal", event.data.error));
-        else resolve();
+      const warmUp: WarmUp = {
+        resolve: () => (this.#stopWhenIdle(), resolve()),
+        reject: (error) => (this.#stopWhenIdle(), reject(error)),
       };
-      worker.addEventListener("message", onMessage);
+      this.#warmUps.add(warmUp);
       this.#post({ type: "warmup", backend: this.#backend });
     });
   }
@@ -131,7 +140,7 @@ export class WorkerProtector {
   #ensureWorker(): Worker {
     clearTimeout(this.#idleTimer);
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL("./protect_worker.ts", import.meta.url), { type: "module" });
+    const worker = new Worker(this.#workerUrl, { type: "module" });
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.#receive(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
@@ -146,7 +155,16 @@ export class WorkerProtector {
   }
 
   #receive(message: FromWorker): void {
-    if (message.type === "ready") return;
+    if (message.type === "ready") {
+      const warmUps = [...this.#warmUps];
+      this.#warmUps.clear();
+      const error = message.error;
+      for (const w of warmUps) {
+        if (error) w.reject(new ProtectFailure("internal", error));
+        else w.resolve();
+      }
+      return;
+    }
     const pending = this.#pending.get(message.id);
     if (!pending) return;
     if (message.type === "progress") {
@@ -166,7 +184,7 @@ export class WorkerProtector {
   #stopWhenIdle(): void {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => {
-      if (this.#pending.size > 0 || !this.#worker) return;
+      if (this.#pending.size > 0 || this.#warmUps.size > 0 || !this.#worker) return;
       this.#worker.terminate();
       this.#worker = undefined;
     }, this.#idleStopMs);
@@ -177,8 +195,9 @@ export class WorkerProtector {
     clearTimeout(this.#idleTimer);
     this.#worker?.terminate();
     this.#worker = undefined;
-    const pending = [...this.#pending.values()];
+    const pending = [...this.#pending.values(), ...this.#warmUps];
     this.#pending.clear();
+    this.#warmUps.clear();
     for (const p of pending) p.reject(failure);
   }
 }
