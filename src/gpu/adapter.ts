@@ -78,7 +78,11 @@ const i = a?.info;
 console.log(JSON.stringify(i ? { vendor: i.vendor, architecture: i.architecture, device: i.device,
   description: i.description, isFallbackAdapter: i.isFallbackAdapter } : null));`;
 
-async function probeInChild(): Promise<AdapterProbe> {
+/**
+ * Asks WebGPU in a new process, every time (set-up, after installing drivers, must not see
+ * an earlier answer); throws where child processes cannot be started.
+ */
+export async function probeInChild(): Promise<AdapterProbe> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--no-config", PROBE_SCRIPT],
     stdout: "piped",

@@ -3,7 +3,7 @@
  * package, installed by `deno task setup` when running as root with apt-get. Playwright's
  * own browser download is not used: it fetches from a host outside the package registries.
  */
-import { aptInstall, hasAptGet } from "./setup.ts";
+import { aptInstall, hasAptGet } from "./apt.ts";
 
 /**
  * The Chromium binary every browser task launches. Debian's `/usr/bin/chromium` is a

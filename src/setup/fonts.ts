@@ -6,7 +6,7 @@
  */
 import { PROJECT_ROOT } from "../paths.ts";
 import { textRenders } from "../marks/badge.ts";
-import { aptInstall, hasAptGet } from "./setup.ts";
+import { aptInstall, hasAptGet } from "./apt.ts";
 
 /** Debian packages that give fontconfig a configuration and the badge its font. */
 export const FONT_PACKAGES = ["fonts-dejavu-core", "fontconfig-config"];

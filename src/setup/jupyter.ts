@@ -4,7 +4,7 @@
  * apt-get, and Deno's kernel registered with Jupyter so `jupyter lab`, `jupyter notebook`
  * and `deno task notebooks` find it.
  */
-import { aptInstall, hasAptGet } from "./setup.ts";
+import { aptInstall, hasAptGet } from "./apt.ts";
 
 /** Debian packages that execute notebooks headless (`jupyter nbconvert --execute`). */
 export const JUPYTER_DEBIAN_PACKAGES: readonly string[] = [
