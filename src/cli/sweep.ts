@@ -1,10 +1,12 @@
 /**
- * `deno task sweep <config.json> [--out DIR] [--shard i/N] [--backend B] [--batch N|auto]`
+ * `deno task sweep <config.json> [--out DIR] [--shard i/N] [--backend B] [--batch N|auto]
+ *   [--adopt-inputs]`
  * `deno task sweep merge <dirs...> -o <dir>`
  * `deno task sweep summary <dir> [--json]`
  *
- * Runs a parameter grid into results/<name>/ (resumable, crash-safe, shardable), merges
- * shards, and summarises rows as a transfer matrix and a quality table.
+ * Runs a parameter grid into results/<name>/ (resumable, crash-safe, shardable, one run
+ * per folder at a time), merges shards, and summarises rows as a transfer matrix and a
+ * quality table (merge and summary only read the folders they summarise).
  */
 import { initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
@@ -57,10 +59,12 @@ async function main(): Promise<number> {
     shard: { type: "string" },
     backend: { type: "string" },
     batch: { type: "string", default: "auto" },
+    "adopt-inputs": { type: "boolean", default: false },
   });
   if (positionals.length !== 1) {
     throw new UserError(
-      "usage: sweep <config.json> [--out DIR] [--shard i/N] [--batch N|auto] | merge | summary",
+      "usage: sweep <config.json> [--out DIR] [--shard i/N] [--batch N|auto] [--adopt-inputs] " +
+        "| merge | summary",
     );
   }
   const batchFlag = values.batch as string;
@@ -83,6 +87,7 @@ async function main(): Promise<number> {
     backend: backend.name,
     adapter: backend.name === "webgpu" ? backend.adapter?.name : undefined,
     batch,
+    adoptInputs: values["adopt-inputs"] as boolean,
     onProgress: (message) => console.error(`sweep: ${message}`),
   });
   console.error(

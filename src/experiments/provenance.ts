@@ -1,8 +1,11 @@
 /**
  * Where a result came from: code version, library versions, backend and machine. Every
- * sweep's run.json and every result row carry it.
+ * sweep's run.json and every result row carry it. A fact that cannot be found is
+ * "unknown", never silently: the reason goes to stderr (once) and into
+ * `provenance_warnings`.
  */
-import { workingTreeVersion } from "./code_version.ts";
+import { codeVersion } from "./code_version.ts";
+import { warnOnce } from "./warn_once.ts";
 import * as tf from "@tensorflow/tfjs";
 import { PROJECT_ROOT } from "../paths.ts";
 import { gradientThreads } from "../parallel/threads.ts";
@@ -24,46 +27,67 @@ export interface Provenance {
   threads: number;
   /** Machine facts. */
   machine: { cores: number; cpu: string; os: string; memory_gib: number };
+  /** Why a field above is "unknown" (present only when one is). */
+  provenance_warnings?: string[];
 }
 
-async function packageVersion(name: string): Promise<string> {
+/** A found value, or "unknown" with the reason. */
+export type Found = { value: string } | { unknown: string };
+
+async function packageVersion(name: string): Promise<Found> {
+  const path = `${PROJECT_ROOT}/node_modules/${name}/package.json`;
   try {
-    const json = JSON.parse(
-      await Deno.readTextFile(`${PROJECT_ROOT}/node_modules/${name}/package.json`),
-    );
-    return json.version;
-  } catch {
-    return "unknown";
+    const version = JSON.parse(await Deno.readTextFile(path)).version;
+    if (typeof version === "string") return { value: version };
+    return { unknown: `${name} version unknown: ${path} has no "version"` };
+  } catch (error) {
+    return { unknown: `${name} version unknown: ${path}: ${(error as Error).message}` };
   }
 }
 
-async function cpuModel(): Promise<string> {
+/** The CPU's model name from /proc/cpuinfo (x86 Linux writes one; ARM often does not). */
+export function cpuModelFrom(cpuinfo: string): Found {
+  const model = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim();
+  return model ? { value: model } : { unknown: "cpu model unknown: /proc/cpuinfo names none" };
+}
+
+async function cpuModel(): Promise<Found> {
   try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    return info.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown";
-  } catch {
-    return "unknown";
+    return cpuModelFrom(await Deno.readTextFile("/proc/cpuinfo"));
+  } catch (error) {
+    return { unknown: `cpu model unknown: /proc/cpuinfo: ${(error as Error).message}` };
   }
 }
 
 /** Collects the provenance of the current process. */
 export async function collectProvenance(backend: string, adapter?: string): Promise<Provenance> {
+  const warnings: string[] = [];
+  const value = (found: Found): string => {
+    if ("value" in found) return found.value;
+    warnOnce(found.unknown);
+    warnings.push(found.unknown);
+    return "unknown";
+  };
+  const code = await codeVersion();
+  if (code.warning) warnings.push(code.warning);
+  const versions = {
+    deno: Deno.version.deno,
+    tfjs: tf.version.tfjs,
+    human: value(await packageVersion("@vladmandic/human")),
+    sharp: value(await packageVersion("sharp")),
+  };
   return {
-    code_version: await workingTreeVersion(),
-    versions: {
-      deno: Deno.version.deno,
-      tfjs: tf.version.tfjs,
-      human: await packageVersion("@vladmandic/human"),
-      sharp: await packageVersion("sharp"),
-    },
+    code_version: code.version,
+    versions,
     backend,
     ...(adapter ? { adapter } : {}),
     threads: gradientThreads(),
     machine: {
       cores: navigator.hardwareConcurrency,
-      cpu: await cpuModel(),
+      cpu: value(await cpuModel()),
       os: `${Deno.build.os} ${Deno.build.arch}`,
       memory_gib: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
     },
+    ...(warnings.length ? { provenance_warnings: warnings } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { UserError } from "../errors.ts";
 import { ATTACK_NAMES } from "../attacks/registry.ts";
 import { DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { parseChannel } from "../image/channels.ts";
+import { expandImages } from "./image_glob.ts";
 
 /** One attack entry: its name and options (besides eps, steps and seed, which the grid sets). */
 export interface AttackSpec {
@@ -21,7 +22,7 @@ export interface AttackSpec {
 export interface SweepConfig {
   /** Name; results go to results/<name>/ unless --out is given. */
   name: string;
-  /** Image paths or globs (`*` in the file name), relative to the working directory. */
+  /** Image paths or globs (`*`, `**`, `{a,b}`...), relative to the working directory. */
   images: string[];
   /** Downscale images so the long side is at most this many pixels (optional). */
   maxSide?: number;
@@ -197,41 +198,16 @@ export function validateConfig(raw: unknown): SweepConfig {
   return config as unknown as SweepConfig;
 }
 
-/** Expands image globs (`*` and `?` in the last path segment) into sorted paths. */
-export function expandImages(patterns: string[]): string[] {
-  const paths: string[] = [];
-  for (const pattern of patterns) {
-    const slash = pattern.lastIndexOf("/");
-    const dir = slash >= 0 ? pattern.slice(0, slash) || "/" : ".";
-    const name = pattern.slice(slash + 1);
-    if (!/[*?]/.test(name)) {
-      paths.push(pattern);
-      continue;
-    }
-    const regex = new RegExp(
-      `^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`,
-    );
-    let matches: string[] = [];
-    try {
-      matches = [...Deno.readDirSync(dir)].filter((e) => e.isFile && regex.test(e.name))
-        .map((e) => `${dir}/${e.name}`).sort();
-    } catch {
-      throw new UserError(
-        `config field "images": folder of ${JSON.stringify(pattern)} cannot be read`,
-      );
-    }
-    if (matches.length === 0) {
-      throw new UserError(`config field "images": ${JSON.stringify(pattern)} matches no file`);
-    }
-    paths.push(...matches);
-  }
-  return [...new Set(paths)];
-}
-
-/** The grid's work units in a fixed order: image, attack, eps, source, robust, seed. */
-export function expandUnits(config: SweepConfig): WorkUnit[] {
+/**
+ * The grid's work units in a fixed order: image, attack, eps, source, robust, seed. Pass
+ * `images` when the expanded photo list is already at hand (the one recorded for the run).
+ */
+export function expandUnits(
+  config: SweepConfig,
+  images: string[] = expandImages(config.images),
+): WorkUnit[] {
   const units: WorkUnit[] = [];
-  for (const image of expandImages(config.images)) {
+  for (const image of images) {
     for (const attack of config.attacks) {
       for (const eps of config.eps) {
         for (const source of config.sources) {
