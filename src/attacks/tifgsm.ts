@@ -6,8 +6,10 @@
  * Attacks", CVPR 2019.
  *
  * Distance: L-inf. Defaults: kernel 7 (odd; applied to the perturbation variable, which
- * is already low resolution), sigma kernel/sqrt(3) as the paper's 3-sigma kernel,
- * momentum 1.0 (TI-MI-FGSM, as evaluated in the paper), step size as MI-FGSM.
+ * is already low resolution), momentum 1.0 (TI-MI-FGSM, as evaluated in the paper), step
+ * size as MI-FGSM. The kernel is the authors' (their reference code samples the normal
+ * density at k points evenly spaced over [-3, 3]): sigma (k - 1) / 6 pixels, 1 for k = 7.
+ * Before this was fixed the kernel had sigma k / (2 sqrt 3), about twice that (2.02 for 7).
  */
 import * as tf from "@tensorflow/tfjs";
 import { iterativeAttack } from "./iterative.ts";
@@ -22,15 +24,21 @@ export interface TiFgsmOptions extends AttackOptions {
   momentum?: number;
 }
 
+/** The Gaussian's standard deviation in pixels for a kernel of side `size`: its half-side is 3 sigma. */
+export function kernelSigma(size: number): number {
+  return (size - 1) / 6;
+}
+
 /** A normalised 2-D Gaussian kernel spanning +-3 sigma, shaped for depthwise conv over RGB. */
 export function gaussianKernel(size: number): tf.Tensor4D {
-  const sigma = size / Math.sqrt(3) / 2;
+  const sigma = kernelSigma(size);
   const half = (size - 1) / 2;
   const weights: number[] = [];
   let total = 0;
   for (let y = -half; y <= half; y++) {
     for (let x = -half; x <= half; x++) {
-      const w = Math.exp(-(x * x + y * y) / (2 * sigma * sigma));
+      // Side 1 has sigma 0: the identity, as the reference's single sample gives.
+      const w = sigma === 0 ? 1 : Math.exp(-(x * x + y * y) / (2 * sigma * sigma));
       weights.push(w);
       total += w;
     }
