@@ -2,11 +2,13 @@
  * `deno task detect <image...> [--detectors LIST|all] [--backend B] [--json]`
  *
  * Runs face detectors on photos. Prints a table, or with --json exactly one JSON object:
- * `{"backend", "images": [{"path", "width", "height", "detectors": {"<id>": {"faces", "ms"}}}]}`.
+ * `{"backend", "adapter"?, "images": [{"path", "width", "height", "detectors": {"<id>":
+ * {"faces", "ms"}}}]}`: `backend` is the backend's id (`wasm`, `webgpu`, ...) and `adapter`,
+ * on webgpu only, the WebGPU adapter it ran on, as in sweep rows.
  * A bad image is reported (with "error") and the others are still processed; the exit
  * code is non-zero if any image failed.
  */
-import { backendLabel, initBackend } from "../backend.ts";
+import { type BackendInfo, initBackend } from "../backend.ts";
 import { describeError, UserError } from "../errors.ts";
 import { readImage } from "../image/decode.ts";
 import { loadDetector, parseDetectorList } from "../detectors/registry.ts";
@@ -35,19 +37,35 @@ export interface ImageReport {
   error?: string;
 }
 
-/** The whole report printed by --json. */
-export interface DetectReport {
-  /** The backend that ran. */
+/** Which backend ran, as reports and sweep rows name it. */
+export interface BackendFields {
+  /** The backend's id, e.g. "wasm" or "webgpu". */
   backend: string;
+  /** The WebGPU adapter it ran on, e.g. "NVIDIA H200" (webgpu only). */
+  adapter?: string;
+}
+
+/** The whole report printed by --json. */
+export interface DetectReport extends BackendFields {
   /** One entry per input path, in order. */
   images: ImageReport[];
+}
+
+/**
+ * The backend as the report names it: its id, and the adapter only where webgpu runs (on
+ * wasm, `info.adapter` is the one `auto` passed over, which ran nothing).
+ */
+export function backendFields(info: Pick<BackendInfo, "name" | "adapter">): BackendFields {
+  return info.name === "webgpu" && info.adapter
+    ? { backend: info.name, adapter: info.adapter.name }
+    : { backend: info.name };
 }
 
 /** Runs the detectors over the paths and collects a report; bad images get an error entry. */
 export async function detectFiles(
   paths: string[],
   detectorIds: string[],
-  backendName: string,
+  backend: BackendFields,
   onProgress?: (message: string) => void,
 ): Promise<DetectReport> {
   const detectors = [];
@@ -77,7 +95,7 @@ export async function detectFiles(
       report.error = describeError(error);
     }
   }
-  return { backend: backendName, images };
+  return { ...backend, images };
 }
 
 function round1(x: number): number {
@@ -101,7 +119,8 @@ export function formatDetectTable(report: DetectReport, detectorIds: string[]): 
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  const out = [`backend: ${report.backend}`, line(header), line(widths.map((w) => "-".repeat(w)))];
+  const backend = report.adapter ? `${report.backend} (${report.adapter})` : report.backend;
+  const out = [`backend: ${backend}`, line(header), line(widths.map((w) => "-".repeat(w)))];
   out.push(...rows.map(line));
   return out.join("\n");
 }
@@ -123,7 +142,7 @@ async function main(): Promise<number> {
   const detectorIds = parseDetectorList(values.detectors as string);
   const backend = await initBackend(values.backend as string | undefined);
   if (backend.fallbackReason) console.error(`detect: ${backend.fallbackReason}`);
-  const report = await detectFiles(positionals, detectorIds, backendLabel(backend));
+  const report = await detectFiles(positionals, detectorIds, backendFields(backend));
   for (const img of report.images) {
     if (img.error) console.error(`detect: error: ${img.error}`);
   }

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { runCliScript } from "../testing/run_cli_script.ts";
 import { SAMPLE_PATHS } from "../testing/fixtures.ts";
 import { makeBadInputs } from "../testing/bad_inputs.ts";
-import type { DetectReport } from "./detect.ts";
+import { backendFields, type DetectReport, formatDetectTable } from "./detect.ts";
+import { probeGpuAdapter } from "../gpu/adapter.ts";
+import { WEBGPU_SKIP_REASON } from "../gpu/webgpu_testing.ts";
+
+const LLVMPIPE = { name: "llvmpipe (LLVM 15.0.6, 256 bits)", vendor: "65541", software: true };
 
 function runDetect(args: string[], env: Record<string, string> = {}) {
   return runCliScript("detect.ts", args, env);
@@ -24,6 +28,7 @@ Deno.test("detect --json prints exactly one JSON object with faces per detector"
   assert.equal(code, 0, stderr);
   const report = JSON.parse(stdout) as DetectReport;
   assert.equal(report.backend, "wasm");
+  assert.equal("adapter" in report, false, "wasm ran: no adapter, even one auto passed over");
   assert.deepEqual(report.images.map((i) => [i.width, i.height]), [[1920, 1280], [1920, 1448]]);
   assert.deepEqual(Object.keys(report.images[0].detectors), ["blazeface-front", "faceboxes"]);
   assert.equal(report.images[0].detectors.faceboxes.faces.length, 3);
@@ -100,4 +105,37 @@ Deno.test("backend from EQUALAIS_BACKEND, and a clear fallback when tensorflow i
   assert.equal(tf.code, 0, tf.stderr);
   assert.equal((JSON.parse(tf.stdout) as DetectReport).backend, "wasm");
   assert.match(tf.stderr, /backend "tensorflow" is unavailable \(.*\); using wasm/);
+});
+
+Deno.test("detect's report names the backend by id and the webgpu adapter beside it", () => {
+  assert.deepEqual(backendFields({ name: "webgpu", adapter: LLVMPIPE }), {
+    backend: "webgpu",
+    adapter: "llvmpipe (LLVM 15.0.6, 256 bits)",
+  });
+  // auto passed over the software adapter and ran wasm: the adapter ran nothing.
+  assert.deepEqual(backendFields({ name: "wasm", adapter: LLVMPIPE }), { backend: "wasm" });
+  assert.deepEqual(backendFields({ name: "cpu" }), { backend: "cpu" });
+  const table = formatDetectTable({ backend: "webgpu", adapter: "NVIDIA H200", images: [] }, []);
+  assert.equal(table.split("\n")[0], "backend: webgpu (NVIDIA H200)");
+});
+
+Deno.test({
+  name: 'detect --backend webgpu --json: backend is "webgpu", the adapter in its own field',
+  ignore: WEBGPU_SKIP_REASON !== undefined,
+}, async () => {
+  const { code, stdout, stderr } = await runDetect([
+    SAMPLE_PATHS[0],
+    "--detectors",
+    "blazeface-front",
+    "--backend",
+    "webgpu",
+    "--json",
+  ]);
+  assert.equal(code, 0, stderr);
+  const report = JSON.parse(stdout) as DetectReport;
+  const probe = await probeGpuAdapter();
+  assert.ok("found" in probe, "the gate let this run, so WebGPU has an adapter");
+  assert.equal(report.backend, "webgpu");
+  assert.equal(report.adapter, probe.found.name);
+  assert.equal(report.images[0].detectors["blazeface-front"].faces.length, 3);
 });
