@@ -1,6 +1,6 @@
 /**
- * `deno task serve [--port 8000] [--host 127.0.0.1] [--queue 3] [--job-minutes 10]
- *   [--idle-minutes 2] [--backend B]`
+ * `deno task serve [--port 8000] [--host 127.0.0.1] [--allow-host NAME,...] [--queue 3]
+ *   [--job-minutes 10] [--upload-seconds 120] [--idle-minutes 2] [--backend B]`
  *
  * Serves the protection page and its API. Photos are processed in memory and never
  * stored or logged; the server prints only its address and internal errors.
@@ -11,16 +11,20 @@ import { startServer } from "../web/server.ts";
 import { numberFlag, parseFlags, runCli } from "./run_cli.ts";
 
 const USAGE =
-  `usage: deno task serve [--port 8000] [--host 127.0.0.1] [--queue ${DEFAULT_LIMITS.maxWaiting}]
-  [--job-minutes ${
-    DEFAULT_LIMITS.jobTimeoutMs / 60_000
+  `usage: deno task serve [--port 8000] [--host 127.0.0.1] [--allow-host NAME,...] [--queue ${DEFAULT_LIMITS.maxWaiting}]
+  [--job-minutes ${DEFAULT_LIMITS.jobTimeoutMs / 60_000}] [--upload-seconds ${
+    DEFAULT_LIMITS.uploadDeadlineMs / 1000
   }] [--idle-minutes 2] [--backend auto|wasm|cpu|webgpu|tensorflow]
-  --host 0.0.0.0 serves other machines too (the default serves this machine only)`;
+  --host 0.0.0.0 serves other machines too (the default serves this machine only)
+  --allow-host names the server answers to besides its addresses and localhost (e.g. the
+    name people type to reach it); requests naming any other host are refused`;
 
 async function main(): Promise<number | void> {
   const { values, positionals } = parseFlags(Deno.args, {
     port: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
+    "allow-host": { type: "string", default: "" },
+    "upload-seconds": { type: "string" },
     queue: { type: "string" },
     "job-minutes": { type: "string" },
     "idle-minutes": { type: "string" },
@@ -42,6 +46,14 @@ async function main(): Promise<number | void> {
     min: 0.1,
     max: 120,
   });
+  const uploadSeconds = numberFlag(
+    values,
+    "upload-seconds",
+    DEFAULT_LIMITS.uploadDeadlineMs / 1000,
+    { min: 1, max: 3600 },
+  );
+  const allowedHosts = (values["allow-host"] as string).split(",").map((h) => h.trim())
+    .filter((h) => h);
   // After this long without photos the protection worker stops and its memory is freed.
   const idleMinutes = numberFlag(values, "idle-minutes", 2, { min: 0.01, max: 1440 });
   let server;
@@ -51,7 +63,14 @@ async function main(): Promise<number | void> {
       hostname: values.host as string,
       backend: values.backend as string | undefined,
       workerIdleMs: idleMinutes * 60_000,
-      limits: { maxWaiting, jobTimeoutMs: jobMinutes * 60_000 },
+      allowedHosts,
+      limits: {
+        maxWaiting,
+        jobTimeoutMs: jobMinutes * 60_000,
+        uploadDeadlineMs: uploadSeconds * 1000,
+        // Never longer than the whole upload may take.
+        uploadIdleMs: Math.min(DEFAULT_LIMITS.uploadIdleMs, uploadSeconds * 1000),
+      },
     });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
@@ -63,15 +82,22 @@ async function main(): Promise<number | void> {
     throw error;
   }
   console.error(`serve: protecting photos at ${server.url}/ (Ctrl-C stops)`);
+  let stopping = false;
   server.ready.then(
     () => console.error("serve: detectors loaded, ready"),
-    (error) => console.error(`serve: error: the protection worker cannot start: ${error.message}`),
+    (error) => {
+      // Stopping before the detectors were loaded is no failure of the worker.
+      if (!stopping) {
+        console.error(`serve: error: the protection worker cannot start: ${error.message}`);
+      }
+    },
   );
   // Serves until Ctrl-C or SIGTERM; then jobs are cancelled and results dropped.
   const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await stopped;
+  stopping = true;
   await server.shutdown();
   return 0;
 }

@@ -9,6 +9,14 @@ Deno.test("serve: bad flags and a busy port give one line and exit 2", async () 
       [["--port", "70000"], /^serve: error: --port must be between 0 and 65535, got 70000$/],
       [["--queue", "101"], /^serve: error: --queue must be between 0 and 100, got 101$/],
       [["--colour"], /^serve: error: Unknown option '--colour'$/],
+      [
+        ["--allow-host", "photos.example,bad name"],
+        /^serve: error: host name "bad name" is not valid$/,
+      ],
+      [
+        ["--upload-seconds", "0"],
+        /^serve: error: --upload-seconds must be between 1 and 3600, got 0$/,
+      ],
     ] as const
   ) {
     const { code, stderr } = await runCliScript("serve.ts", [...args]);

@@ -19,6 +19,10 @@ export interface ServerLimits {
   resultTtlMs: number;
   /** How long a page may be gone (no progress listener) before its job is cancelled, ms. */
   abandonAfterMs: number;
+  /** Longest an upload's body may take to arrive, in milliseconds (then 408). */
+  uploadDeadlineMs: number;
+  /** Longest an upload may send nothing, in milliseconds (then 408). */
+  uploadIdleMs: number;
 }
 
 /** The limits `deno task serve` runs with unless flags change them. */
@@ -29,6 +33,9 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   jobTimeoutMs: 10 * 60_000,
   resultTtlMs: 5 * 60_000,
   abandonAfterMs: 60_000,
+  // 25 MB in 2 minutes needs about 1.7 Mbit/s; a phone's photo of 3-6 MB needs a fifth.
+  uploadDeadlineMs: 120_000,
+  uploadIdleMs: 20_000,
 };
 
 /** Room for the multipart framing and the small form fields around the photo. */

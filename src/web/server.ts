@@ -12,18 +12,17 @@
  * - `POST /api/jobs`: queue a photo (202, `{"id"}`); `GET /api/jobs/:id` its state;
  *   `GET /api/jobs/:id/events` its progress (server-sent events); `GET /api/jobs/:id/result`
  *   the photo, once (then deleted); `DELETE /api/jobs/:id` cancels it.
+ *
+ * Every request must name the server by an address or an allowed host name, and a
+ * browser's request must come from the server's own page (see request_source.ts); an
+ * upload must arrive within the upload time limits (408 otherwise).
  */
-import { UserError } from "../errors.ts";
-import { DEFAULT_PRESET_ID, getPreset, PRESETS } from "../protect/presets.ts";
-import { SUPPORTED_FORMATS } from "../image/decode.ts";
-import { checkPhotoHeader } from "./check_photo.ts";
-import { jobEventStream } from "./event_stream.ts";
-import { errorResponse, HttpError, jsonResponse } from "./http_error.ts";
-import { type Job, JobQueue } from "./job_queue.ts";
-import { DEFAULT_LIMITS, formatBytes, type ServerLimits } from "./limits.ts";
-import { SECURITY_HEADERS } from "./security_headers.ts";
+import { errorResponse, HttpError } from "./http_error.ts";
+import { JobQueue } from "./job_queue.ts";
+import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
+import { allowedHostNames, checkRequestSource } from "./request_source.ts";
+import { type Route, routeTable } from "./routes.ts";
 import { type Asset, loadAssets } from "./static_assets.ts";
-import { readUpload } from "./upload.ts";
 import { WorkerProtector } from "./worker_protector.ts";
 
 /** Options of a server. */
@@ -40,6 +39,8 @@ export interface ServerOptions {
   warmUp?: boolean;
   /** Stop the protection worker after this long without work, freeing its memory (default 2 min). */
   workerIdleMs?: number;
+  /** Host names answered to besides addresses, localhost and `hostname` (see request_source.ts). */
+  allowedHosts?: string[];
 }
 
 /** A running server. */
@@ -58,12 +59,11 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-const JOB_PATH =
-  /^\/api\/jobs\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/events|\/result)?$/;
-
 /** Starts the server; resolves once it listens. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const hostname = options.hostname ?? "127.0.0.1";
+  const hosts = allowedHostNames(hostname, options.allowedHosts);
   const assets = await loadAssets();
   const protector = new WorkerProtector({
     backend: options.backend,
@@ -73,11 +73,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const ready = options.warmUp === false ? Promise.resolve() : protector.warmUp();
   ready.catch(() => {}); // reported through `ready`; jobs report their own failures
 
-  const handler = createHandler(queue, assets, limits, () => protector.running);
+  const handler = createHandler(queue, assets, limits, () => protector.running, hosts);
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
     port: options.port ?? 8000,
-    hostname: options.hostname ?? "127.0.0.1",
+    hostname,
     onListen: (addr) => resolve(addr as Deno.NetAddr),
     // Deno.serve logs nothing about requests; errors get one line without request data.
     onError: (error) => {
@@ -103,140 +103,31 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
-/** The request handler: routes, limits and error answers, given a queue and the page's files. */
+/**
+ * The request handler, given a queue and the page's files: checks where the request comes
+ * from, finds its route and method, and turns refusals into JSON error answers.
+ */
 export function createHandler(
   queue: JobQueue,
   assets: ReadonlyMap<string, Asset>,
   limits: ServerLimits,
   workerRunning: () => boolean = () => false,
+  hosts: ReadonlySet<string> = allowedHostNames("127.0.0.1"),
 ): (request: Request) => Promise<Response> {
-  const config = {
-    presets: PRESETS.map(({ id, label, description }) => ({ id, label, description })),
-    defaultPreset: DEFAULT_PRESET_ID,
-    limits: {
-      maxUploadBytes: limits.maxUploadBytes,
-      maxUpload: formatBytes(limits.maxUploadBytes),
-      maxMegapixels: limits.maxPixels / 1e6,
-      formats: SUPPORTED_FORMATS.map((f) => f.toUpperCase()),
-      resultMinutes: limits.resultTtlMs / 60_000,
-    },
-  };
-
-  /** Reads, checks and queues an upload; throws HttpErrors for every refusal. */
-  async function acceptUpload(request: Request, watched: boolean): Promise<Job> {
-    const reservation = queue.reserve();
-    if (!reservation) throw busy(queue);
-    try {
-      const upload = await readUpload(request, limits.maxUploadBytes);
-      const preset = upload.preset ?? DEFAULT_PRESET_ID;
-      try {
-        getPreset(preset);
-      } catch (error) {
-        throw new HttpError(400, (error as UserError).message);
-      }
-      await checkPhotoHeader(upload.bytes, limits.maxPixels);
-      return queue.submit(reservation, upload.bytes, { preset, watched });
-    } finally {
-      reservation.release();
-    }
-  }
-
-  async function route(request: Request): Promise<Response> {
-    const { pathname } = new URL(request.url);
-    const method = request.method;
-
-    const asset = assets.get(pathname);
-    if (asset) {
-      allow(method, ["GET", "HEAD"]);
-      return new Response(method === "HEAD" ? null : asset.body, {
-        headers: {
-          ...SECURITY_HEADERS,
-          "content-type": asset.contentType,
-          "cache-control": "no-cache",
-        },
-      });
-    }
-    if (pathname === "/healthz") {
-      allow(method, ["GET", "HEAD"]);
-      const { rss, heapUsed, external } = Deno.memoryUsage();
-      const state = {
-        ...queue.stats(),
-        worker: workerRunning(),
-        memoryMB: { rss: toMB(rss), heapUsed: toMB(heapUsed), external: toMB(external) },
-      };
-      if (queue.isFull()) {
-        return jsonResponse({ status: "busy", ...state }, 503, {
-          "retry-after": String(queue.retryAfterSeconds()),
-        });
-      }
-      return jsonResponse({ status: "ok", ...state });
-    }
-    if (pathname === "/api/config") {
-      allow(method, ["GET"]);
-      return jsonResponse(config);
-    }
-    if (pathname === "/api/protect") {
-      allow(method, ["POST"]);
-      const job = await acceptUpload(request, false);
-      const cancel = () => queue.cancel(job.id, "the client went away");
-      request.signal.addEventListener("abort", cancel, { once: true });
-      await job.finished;
-      request.signal.removeEventListener("abort", cancel);
-      const result = job.takeResult();
-      const failure = job.failure;
-      queue.forget(job);
-      if (!result) throw new HttpError(failure?.status ?? 500, failure?.message ?? "no result");
-      return photoResponse(result.bytes, result.contentType, result.format);
-    }
-    if (pathname === "/api/jobs") {
-      allow(method, ["POST"]);
-      const job = await acceptUpload(request, true);
-      return jsonResponse({ id: job.id, position: job.position }, 202);
-    }
-    const match = pathname.match(JOB_PATH);
-    if (match) {
-      const [, id, sub] = match;
-      const job = queue.get(id);
-      if (!job) {
-        throw new HttpError(
-          404,
-          "no such job: it finished more than " +
-            `${limits.resultTtlMs / 60_000} minutes ago, was downloaded already, or never existed`,
-        );
-      }
-      if (sub === "/events") {
-        allow(method, ["GET"]);
-        return jobEventStream(job);
-      }
-      if (sub === "/result") {
-        allow(method, ["GET"]);
-        if (job.state === "failed") throw new HttpError(job.failure!.status, job.failure!.message);
-        if (job.state !== "done") throw new HttpError(409, "the photo is not ready yet");
-        const result = job.takeResult();
-        queue.forget(job); // handed out once, then gone
-        if (!result) throw new HttpError(404, "this result was downloaded already");
-        return photoResponse(result.bytes, result.contentType, result.format);
-      }
-      allow(method, ["GET", "DELETE"]);
-      if (method === "DELETE") {
-        queue.cancel(id, "the protection was cancelled");
-        return new Response(null, { status: 204, headers: SECURITY_HEADERS });
-      }
-      return jsonResponse({
-        id,
-        state: job.state,
-        position: job.position,
-        progress: job.progress ?? null,
-        summary: job.summary ?? null,
-        error: job.failure?.message ?? null,
-      });
-    }
-    throw new HttpError(404, "not found");
-  }
-
+  const routes = routeTable({ queue, assets, limits, workerRunning });
   return async (request) => {
     try {
-      return await route(request);
+      checkRequestSource(request, hosts);
+      const { pathname } = new URL(request.url);
+      const { route, params } = findRoute(routes, pathname);
+      const handle = route.methods[request.method];
+      if (!handle) {
+        const allowed = Object.keys(route.methods).join(", ");
+        throw new HttpError(405, `method ${request.method} is not allowed here`, {
+          allow: allowed,
+        });
+      }
+      return await handle(request, params);
     } catch (error) {
       if (error instanceof HttpError) {
         return errorResponse(error.status, error.message, error.headers);
@@ -247,35 +138,14 @@ export function createHandler(
   };
 }
 
-function toMB(bytes: number): number {
-  return Math.round(bytes / 1024 / 1024 * 10) / 10;
-}
-
-function allow(method: string, methods: string[]): void {
-  if (!methods.includes(method)) {
-    throw new HttpError(405, `method ${method} is not allowed here`, { allow: methods.join(", ") });
+/** The route of `pathname` and its captured parts; 404 when there is none. */
+function findRoute(routes: readonly Route[], pathname: string): { route: Route; params: string[] } {
+  for (const route of routes) {
+    if (route.path === pathname) return { route, params: [] };
+    if (route.path instanceof RegExp) {
+      const match = pathname.match(route.path);
+      if (match) return { route, params: match.slice(1) };
+    }
   }
-}
-
-function busy(queue: JobQueue): HttpError {
-  const seconds = queue.retryAfterSeconds();
-  const wait = seconds < 90 ? `${seconds} seconds` : `${Math.round(seconds / 60)} minutes`;
-  return new HttpError(
-    503,
-    `the server is busy protecting other photos; please try again in about ${wait}`,
-    { "retry-after": String(seconds) },
-  );
-}
-
-function photoResponse(bytes: Uint8Array, contentType: string, format: string): Response {
-  const extension = format === "jpeg" ? "jpg" : format;
-  return new Response(bytes as Uint8Array<ArrayBuffer>, {
-    headers: {
-      ...SECURITY_HEADERS,
-      "content-type": contentType,
-      "content-length": String(bytes.byteLength),
-      "content-disposition": `attachment; filename="protected.${extension}"`,
-      "cache-control": "no-store",
-    },
-  });
+  throw new HttpError(404, "not found");
 }

@@ -17,8 +17,24 @@ export interface Upload {
 /** The form field that carries the photo. */
 export const IMAGE_FIELD = "image";
 
-/** Reads the photo of a multipart upload; throws an HttpError (400, 413, 415) naming the problem. */
-export async function readUpload(request: Request, maxFileBytes: number): Promise<Upload> {
+/** How long reading an upload's body may take. */
+export interface UploadTimes {
+  /** The whole body, in milliseconds. */
+  deadlineMs: number;
+  /** Longest wait for the next bytes, in milliseconds. */
+  idleMs: number;
+}
+
+/**
+ * Reads the photo of a multipart upload; throws an HttpError (400, 408, 413, 415) naming
+ * the problem. A client that sends too slowly gets 408 once `times` run out, so that it
+ * cannot hold its place in the queue.
+ */
+export async function readUpload(
+  request: Request,
+  maxFileBytes: number,
+  times: UploadTimes,
+): Promise<Upload> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\s*;/i.test(type)) {
     throw new HttpError(
@@ -31,7 +47,7 @@ export async function readUpload(request: Request, maxFileBytes: number): Promis
   const maxBodyBytes = maxFileBytes + MULTIPART_OVERHEAD_BYTES;
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBodyBytes) throw tooLarge(maxFileBytes, declared);
-  const body = await readBounded(request, maxBodyBytes, maxFileBytes);
+  const body = await readBounded(request, maxBodyBytes, maxFileBytes, times);
 
   let form: FormData;
   try {
@@ -60,19 +76,30 @@ function tooLarge(maxFileBytes: number, size?: number): HttpError {
   return new HttpError(413, `the photo is too large${got}: at most ${formatBytes(maxFileBytes)}`);
 }
 
-/** Reads a request body, stopping with 413 as soon as it exceeds `maxBytes`. */
+/**
+ * Reads a request body, stopping with 413 as soon as it exceeds `maxBytes`, and with 408
+ * when it takes longer than the deadline or stalls for longer than the idle time.
+ */
 async function readBounded(
   request: Request,
   maxBytes: number,
   maxFileBytes: number,
+  times: UploadTimes,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (!request.body) throw new HttpError(400, "the request has no body: send a photo");
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
+  const deadline = performance.now() + times.deadlineMs;
   let total = 0;
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      const left = deadline - performance.now();
+      const chunk = await readWithin(reader, Math.min(times.idleMs, left));
+      if (chunk === TIMED_OUT) {
+        await reader.cancel().catch(() => {});
+        throw tooSlow(left <= times.idleMs, times);
+      }
+      const { done, value } = chunk;
       if (done) break;
       total += value.byteLength;
       if (total > maxBytes) {
@@ -94,4 +121,37 @@ async function readBounded(
     offset += chunk.byteLength;
   }
   return body;
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+/** The next read, or TIMED_OUT when nothing comes within `ms`. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array> | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([reader.read(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function tooSlow(deadline: boolean, times: UploadTimes): HttpError {
+  return new HttpError(
+    408,
+    deadline
+      ? `the upload took longer than ${seconds(times.deadlineMs)}: please try again on a ` +
+        "faster connection, or with a smaller photo"
+      : `the upload stalled (nothing arrived for ${seconds(times.idleMs)}): please try again`,
+  );
+}
+
+function seconds(ms: number): string {
+  const s = +(ms / 1000).toFixed(1);
+  return s >= 90 ? `${+(s / 60).toFixed(1)} minutes` : `${s} seconds`;
 }
