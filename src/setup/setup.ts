@@ -13,6 +13,7 @@ import { ensureChromium } from "./chromium.ts";
 import { ensureJupyter } from "./jupyter.ts";
 import { ensureFonts } from "./fonts.ts";
 import { ensureWebgpuLibraries } from "./webgpu.ts";
+import { ensureSlurm } from "./slurm.ts";
 import { aptInstall, hasAptGet } from "./apt.ts";
 import {
   DEBIAN_PREFIX,
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
   await ensureJupyter();
   await ensureFonts();
   await ensureWebgpuLibraries();
+  await ensureSlurm();
   if (Deno.args.includes("--bench")) await ensureTorch();
   console.error(`setup: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }

@@ -12,13 +12,18 @@ interface Output {
   stderr: string;
 }
 
-async function slurm(program: string, args: string[]): Promise<Output> {
+/** Throws a one-line UserError when a Slurm client program is not on PATH. */
+export function requireProgram(program: string): void {
   if (missingProgram([program])) {
     throw new UserError(
       `${program} is not on PATH: --slurm needs Slurm's client programs ` +
         "(run on a login node, or without --slurm)",
     );
   }
+}
+
+async function slurm(program: string, args: string[]): Promise<Output> {
+  requireProgram(program);
   const output = await new Deno.Command(program, { args, stdout: "piped", stderr: "piped" })
     .output();
   const text = new TextDecoder();
