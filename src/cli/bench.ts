@@ -31,6 +31,12 @@ import { collectProvenance } from "../experiments/provenance.ts";
 import { UserError } from "../errors.ts";
 import { gradientThreads, parseThreads } from "../parallel/threads.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
+import {
+  type BenchMemory,
+  type BenchReport,
+  type BenchRow,
+  formatBenchText,
+} from "../bench/bench_report.ts";
 
 /** Detector id -> the anchor's model name (MediaPipe has no anchor). */
 const ANCHOR_MODEL: Record<string, string | undefined> = {
@@ -39,185 +45,235 @@ const ANCHOR_MODEL: Record<string, string | undefined> = {
   "mediapipe-full": undefined,
 };
 
-/** One benchmark row. */
-interface BenchRow {
-  model: string;
-  batch: number;
-  backend: string;
-  /** The WebGPU adapter (webgpu rows only). */
-  adapter?: string;
-  /** Where the anchor of this row ran: "cpu" (2 threads) or "cuda" (webgpu rows). */
-  torch_device: "cpu" | "cuda";
-  image_steps_per_s: number;
-  torch_image_steps_per_s: number | null;
-  ratio: number | null;
-  gflops: number | null;
-  ms_per_step: number;
-  /** Threads that shared the batch (main one included). */
-  threads: number;
-  peak_tensors: number;
-  rss_mib: number;
+/** Models and batches on the CPU backends. */
+const CPU_PLAN: [string, number][] = [
+  ["blazeface-front", 1],
+  ["blazeface-front", 8],
+  ["blazeface-back", 1],
+  ["blazeface-back", 8],
+  ["mediapipe-full", 1],
+];
+
+type Log = (message: string) => void;
+
+/** The command line. */
+interface BenchOptions {
+  json: boolean;
+  quick: boolean;
+  backends: string[];
+  /** --threads, when given. */
+  threads?: number;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseFlags(Deno.args, {
+/** How long each measurement runs. */
+interface Timing {
+  /** PGD steps per repetition. */
+  steps: number;
+  /** Repetitions per timing (their median counts). */
+  repetitions: number;
+  /** Times anchor and ours alternate per row. */
+  rounds: number;
+}
+
+function parseBenchArgs(args: string[]): BenchOptions {
+  const { values } = parseFlags(args, {
     json: { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm,cpu" },
     threads: { type: "string" },
   });
-  const threadsFlag = values.threads === undefined
-    ? undefined
-    : parseThreads(values.threads as string, "--threads");
-  const quick = values.quick as boolean;
-  const backends = (values.backend as string).split(",").map((b) => b.trim().toLowerCase());
-  const log = (m: string) => console.error(`bench: ${m}`);
-  const plan: [string, number][] = [
-    ["blazeface-front", 1],
-    ["blazeface-front", 8],
-    ["blazeface-back", 1],
-    ["blazeface-back", 8],
-    ["mediapipe-full", 1],
-  ];
-  const steps = quick ? 2 : 5;
-  const repetitions = quick ? 2 : 5;
+  return {
+    json: values.json as boolean,
+    quick: values.quick as boolean,
+    backends: (values.backend as string).split(",").map((b) => b.trim().toLowerCase()),
+    threads: values.threads === undefined
+      ? undefined
+      : parseThreads(values.threads as string, "--threads"),
+  };
+}
 
-  // Anchor and ours alternate, `rounds` times per row, and each side's median counts: both
-  // see the same machine state, and one fast or slow spell cannot decide a ratio (these
-  // machines drift by 1.5x within minutes; one anchor ran 2.3x faster than in three
-  // reruns right after it).
-  const rounds = quick ? 1 : 3;
-  const anchor = new Map<string, number | null>();
-  const flops = new Map<string, number | undefined>();
-  let anchorNote: string | undefined;
-  const timeAnchor = async (id: string, batch: number): Promise<number | undefined> => {
+function timingFor(quick: boolean): Timing {
+  return {
+    steps: quick ? 2 : 5,
+    repetitions: quick ? 2 : 5,
+    // Anchor and ours alternate, `rounds` times per row, and each side's median counts: both
+    // see the same machine state, and one fast or slow spell cannot decide a ratio (these
+    // machines drift by 1.5x within minutes; one anchor ran 2.3x faster than in three
+    // reruns right after it).
+    rounds: quick ? 1 : 3,
+  };
+}
+
+/** The PyTorch anchor's measurements in this run, which the rows are paired with. */
+class Anchors {
+  /** Image-steps per second by "id|batch" (CPU) or "cuda|id|batch"; null: none measured. */
+  readonly speeds = new Map<string, number | null>();
+  /** Forward MFLOP per image by anchor model, once asked for. */
+  readonly flops = new Map<string, number | undefined>();
+  /** Why the CPU anchor is unavailable, once found out. */
+  note?: string;
+
+  constructor(private readonly timing: Timing, private readonly log: Log) {}
+
+  private async countFlops(model: string): Promise<void> {
+    if (!this.flops.has(model)) this.flops.set(model, await anchorForwardMflop(model));
+  }
+
+  /** Times the CPU anchor of a row once; undefined without an anchor model or PyTorch. */
+  async timeCpu(id: string, batch: number): Promise<number | undefined> {
     const model = ANCHOR_MODEL[id];
-    if (!model || anchorNote) return undefined;
-    if (!flops.has(model)) flops.set(model, await anchorForwardMflop(model));
+    if (!model || this.note) return undefined;
+    await this.countFlops(model);
     // Timed like ours: the median of several short repetitions after a warm-up (one long
     // timing swung by 3.5x between runs at batch 8).
+    const { steps, repetitions } = this.timing;
     const result = await anchorSpeed(model, batch, steps, "cpu", repetitions);
     if ("unavailable" in result) {
-      anchorNote =
+      this.note =
         `PyTorch anchor unavailable (${result.unavailable}); install Debian's python3-torch ` +
         `(deno task setup --bench does it as root) or set EQUALAIS_TORCH_PYTHON`;
-      log(anchorNote);
+      this.log(this.note);
       return undefined;
     }
-    log(`anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
+    this.log(`anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
     return result.image_steps_per_s;
-  };
-
-  // The GPU side: which adapter, which batches, and PyTorch on CUDA where present.
-  const gpu = backends.includes("webgpu") ? await gpuPlan(quick) : undefined;
-  if (gpu) {
-    for (const note of gpu.notes) log(note);
-    if (gpu.cuda === true) {
-      for (const [id, batch] of gpu.plan) {
-        const model = ANCHOR_MODEL[id];
-        if (!model) continue;
-        if (!flops.has(model)) flops.set(model, await anchorForwardMflop(model));
-        const result = await anchorSpeed(model, batch, steps, "cuda", repetitions);
-        if ("unavailable" in result) {
-          gpu.notes.push(`PyTorch CUDA anchor failed (${result.unavailable})`);
-          log(gpu.notes.at(-1)!);
-          break;
-        }
-        anchor.set(`cuda|${id}|${batch}`, result.image_steps_per_s);
-        log(`CUDA anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
-      }
-    }
   }
 
+  /** Times PyTorch on CUDA for every GPU row; a failure ends it with a note. */
+  async timeCuda(gpu: GpuPlan): Promise<void> {
+    for (const [id, batch] of gpu.plan) {
+      const model = ANCHOR_MODEL[id];
+      if (!model) continue;
+      await this.countFlops(model);
+      const { steps, repetitions } = this.timing;
+      const result = await anchorSpeed(model, batch, steps, "cuda", repetitions);
+      if ("unavailable" in result) {
+        gpu.notes.push(`PyTorch CUDA anchor failed (${result.unavailable})`);
+        this.log(gpu.notes.at(-1)!);
+        break;
+      }
+      this.speeds.set(`cuda|${id}|${batch}`, result.image_steps_per_s);
+      this.log(`CUDA anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
+    }
+  }
+}
+
+/** Which rows of the CPU plan a backend runs: --quick keeps few, and none at batch 8 of back. */
+function runsRow(backend: string, quick: boolean, id: string, batch: number): boolean {
+  if (quick && backend !== "wasm" && !(id === "blazeface-front" && batch === 1)) return false;
+  return !(quick && batch > 1 && id === "blazeface-back");
+}
+
+/** The rows of one backend, each paired with the anchor where it is the first to run. */
+async function benchBackend(
+  backend: string,
+  options: BenchOptions,
+  timing: Timing,
+  gpu: GpuPlan | undefined,
+  anchors: Anchors,
+  log: Log,
+): Promise<BenchRow[]> {
+  const { quick } = options;
+  const info = await initBackend(backend);
+  if (info.fallbackReason) log(info.fallbackReason);
+  await unloadDetectors(); // weights live on the backend that loaded them
+  const onGpu = info.name === "webgpu";
   const rows: BenchRow[] = [];
-  for (const backend of backends) {
-    const info = await initBackend(backend);
-    if (info.fallbackReason) log(info.fallbackReason);
-    await unloadDetectors(); // weights live on the backend that loaded them
-    const onGpu = info.name === "webgpu";
-    for (const [id, batch] of onGpu && gpu ? gpu.plan : plan) {
-      if (!onGpu && quick && backend !== "wasm" && !(id === "blazeface-front" && batch === 1)) {
-        continue;
+  for (const [id, batch] of onGpu && gpu ? gpu.plan : CPU_PLAN) {
+    if (!onGpu && !runsRow(backend, quick, id, batch)) continue;
+    const detector = await loadWhiteBoxDetector(id);
+    const threads = gradientThreads(options.threads);
+    const key = `${id}|${batch}`;
+    // The first CPU backend's row of a model and batch times the anchor beside it.
+    const paired = !onGpu && !(quick && batch > 1) && ANCHOR_MODEL[id] !== undefined &&
+      !anchors.speeds.has(key) && !anchors.note;
+    const torchRuns: number[] = [];
+    const ourRuns: SpeedResult[] = [];
+    for (let round = 0; round < (paired ? timing.rounds : 1); round++) {
+      if (paired) {
+        const torch = await anchors.timeCpu(id, batch);
+        if (torch !== undefined) torchRuns.push(torch);
       }
-      if (!onGpu && quick && batch > 1 && id === "blazeface-back") continue;
-      const detector = await loadWhiteBoxDetector(id);
-      const threads = gradientThreads(threadsFlag);
-      const key = `${id}|${batch}`;
-      // The first CPU backend's row of a model and batch times the anchor beside it.
-      const paired = !onGpu && !(quick && batch > 1) && ANCHOR_MODEL[id] !== undefined &&
-        !anchor.has(key) && !anchorNote;
-      const torchRuns: number[] = [];
-      const ourRuns: SpeedResult[] = [];
-      for (let round = 0; round < (paired ? rounds : 1); round++) {
-        if (paired) {
-          const torch = await timeAnchor(id, batch);
-          if (torch !== undefined) torchRuns.push(torch);
-        }
-        // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
-        // so is a software GPU adapter.
-        ourRuns.push(
-          backend === "cpu" || (onGpu && gpu?.software)
-            ? await pgdSpeed(detector, batch, 1, Math.min(repetitions, onGpu ? 2 : 3), threads)
-            : await pgdSpeed(detector, batch, steps, repetitions, threads),
-        );
-        if (anchorNote) break; // no anchor to pair with: one timing of ours is enough
-      }
-      if (paired) anchor.set(key, torchRuns.length ? median(torchRuns) : null);
-      ourRuns.sort((a, b) => a.image_steps_per_s - b.image_steps_per_s);
-      const speed = ourRuns[Math.floor(ourRuns.length / 2)];
-      const torch = anchor.get(`${onGpu ? "cuda|" : ""}${id}|${batch}`) ?? null;
-      const mflop = ANCHOR_MODEL[id] ? flops.get(ANCHOR_MODEL[id]!) : undefined;
-      rows.push({
-        model: id,
-        batch,
-        backend: info.name,
-        ...(onGpu ? { adapter: info.adapter?.name } : {}),
-        torch_device: onGpu ? "cuda" : "cpu",
-        image_steps_per_s: speed.image_steps_per_s,
-        torch_image_steps_per_s: torch,
-        ratio: torch ? Math.round((speed.image_steps_per_s / torch) * 100) / 100 : null,
-        gflops: mflop ? Math.round(speed.image_steps_per_s * mflop * 2 / 1e3 * 100) / 100 : null,
-        ms_per_step: speed.ms_per_step,
-        threads: speed.threads,
-        peak_tensors: speed.peak_tensors,
-        rss_mib: speed.rss_mib,
-      });
-      log(
-        `${info.name} ${id} batch ${batch}, ${speed.threads} thread(s): ` +
-          `${speed.image_steps_per_s} image-steps/s`,
+      // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
+      // so is a software GPU adapter.
+      ourRuns.push(
+        backend === "cpu" || (onGpu && gpu?.software)
+          ? await pgdSpeed(detector, batch, 1, Math.min(timing.repetitions, onGpu ? 2 : 3), threads)
+          : await pgdSpeed(detector, batch, timing.steps, timing.repetitions, threads),
       );
+      if (anchors.note) break; // no anchor to pair with: one timing of ours is enough
     }
+    if (paired) anchors.speeds.set(key, torchRuns.length ? median(torchRuns) : null);
+    ourRuns.sort((a, b) => a.image_steps_per_s - b.image_steps_per_s);
+    const speed = ourRuns[Math.floor(ourRuns.length / 2)];
+    const torch = anchors.speeds.get(`${onGpu ? "cuda|" : ""}${id}|${batch}`) ?? null;
+    const mflop = ANCHOR_MODEL[id] ? anchors.flops.get(ANCHOR_MODEL[id]!) : undefined;
+    rows.push({
+      model: id,
+      batch,
+      backend: info.name,
+      ...(onGpu ? { adapter: info.adapter?.name } : {}),
+      torch_device: onGpu ? "cuda" : "cpu",
+      image_steps_per_s: speed.image_steps_per_s,
+      torch_image_steps_per_s: torch,
+      ratio: torch ? Math.round((speed.image_steps_per_s / torch) * 100) / 100 : null,
+      gflops: mflop ? Math.round(speed.image_steps_per_s * mflop * 2 / 1e3 * 100) / 100 : null,
+      ms_per_step: speed.ms_per_step,
+      threads: speed.threads,
+      peak_tensors: speed.peak_tensors,
+      rss_mib: speed.rss_mib,
+    });
+    log(
+      `${info.name} ${id} batch ${batch}, ${speed.threads} thread(s): ` +
+        `${speed.image_steps_per_s} image-steps/s`,
+    );
   }
+  return rows;
+}
 
+/** Tensors and memory over a long PGD run on wasm. */
+async function measureMemory(options: BenchOptions, log: Log): Promise<BenchMemory> {
   await initBackend("wasm");
   await unloadDetectors();
   const front = await loadWhiteBoxDetector("blazeface-front");
-  const [first, last] = quick ? [20, 100] : [20, 500];
+  const [first, last] = options.quick ? [20, 100] : [20, 500];
   // Batch 2, so the gradient workers' path is measured too where there are threads.
-  const memoryThreads = gradientThreads(threadsFlag);
+  const threads = gradientThreads(options.threads);
   log(
-    `memory: ${last} PGD steps at batch 2, ${Math.min(2, memoryThreads)} thread(s), ` +
+    `memory: ${last} PGD steps at batch 2, ${Math.min(2, threads)} thread(s), ` +
       "after a warm-up",
   );
-  const memory = await memoryGrowth(front, first, last, 2, memoryThreads, quick ? 10 : 200);
+  return await memoryGrowth(front, first, last, 2, threads, options.quick ? 10 : 200);
+}
 
-  let protectSeconds: number | null = null;
-  if (!quick) {
-    log("protect with defaults on data/samples/sample1.jpg");
-    const out = await Deno.makeTempFile({ suffix: ".png" });
-    const start = performance.now();
-    await protectFile(`${SAMPLES_DIR}/sample1.jpg`, out, {
-      ...PROTECT_DEFAULTS,
-      eot: PROTECT_DEFAULTS.eot,
-      detectors: [...DEFAULT_SOURCE_IDS],
-      judges: [...DETECTOR_IDS].filter((d) => DEFAULT_SOURCE_IDS.includes(d)),
-      backend: "wasm",
-    });
-    protectSeconds = Math.round((performance.now() - start) / 100) / 10;
-    await Deno.remove(out);
-  }
+/** protect's end-to-end seconds with its defaults on sample1. */
+async function timeProtect(log: Log): Promise<number> {
+  log("protect with defaults on data/samples/sample1.jpg");
+  const out = await Deno.makeTempFile({ suffix: ".png" });
+  const start = performance.now();
+  await protectFile(`${SAMPLES_DIR}/sample1.jpg`, out, {
+    ...PROTECT_DEFAULTS,
+    eot: PROTECT_DEFAULTS.eot,
+    detectors: [...DEFAULT_SOURCE_IDS],
+    judges: [...DETECTOR_IDS].filter((d) => DEFAULT_SOURCE_IDS.includes(d)),
+    backend: "wasm",
+  });
+  const seconds = Math.round((performance.now() - start) / 100) / 10;
+  await Deno.remove(out);
+  return seconds;
+}
+
+/** The report: provenance, the anchor's state, the GPU side, rows and memory. */
+async function buildReport(
+  backends: string[],
+  gpu: GpuPlan | undefined,
+  anchorNote: string | undefined,
+  rows: BenchRow[],
+  memory: BenchMemory,
+  protectSeconds: number | null,
+): Promise<BenchReport> {
   const provenance = await collectProvenance(backends.join(","), gpu?.adapter);
-  const report = {
+  return {
     machine: { ...provenance.machine, torch_python: torchPython() },
     versions: provenance.versions,
     code_version: provenance.code_version,
@@ -240,40 +296,36 @@ async function main(): Promise<number> {
       tfjs_tensors_now: tf.memory().numTensors,
     },
   };
-  if (values.json) console.log(JSON.stringify(report));
-  else {
-    console.log(
-      `machine: ${report.machine.cpu}, ${report.machine.cores} cores; anchor: ${report.anchor}`,
-    );
-    for (const note of gpu?.notes ?? []) console.log(`gpu: ${note}`);
-    console.log(
-      "model            batch  backend  threads  ours/s   torch/s  ratio  GFLOP/s  ms/step  peak tensors  RSS MiB",
-    );
-    for (const r of rows) {
-      console.log(
-        `${r.model.padEnd(16)} ${String(r.batch).padStart(5)}  ${r.backend.padEnd(7)}${
-          r.torch_device === "cuda" ? "*" : " "
-        }${String(r.threads).padStart(7)}  ${String(r.image_steps_per_s).padStart(7)}  ${
-          String(r.torch_image_steps_per_s ?? "-").padStart(7)
-        }  ${String(r.ratio ?? "-").padStart(5)}  ${String(r.gflops ?? "-").padStart(7)}  ${
-          String(r.ms_per_step).padStart(7)
-        }  ${String(r.peak_tensors).padStart(12)}  ${String(r.rss_mib).padStart(7)}`,
-      );
-    }
-    if (rows.some((r) => r.torch_device === "cuda")) {
-      console.log(
-        "* torch/s and ratio of webgpu rows: PyTorch on CUDA, not the 2-thread CPU anchor",
-      );
-    }
-    console.log(
-      `memory: tensors ${memory.tensors.join(" -> ")} after ${
-        memory.steps.join(" / ")
-      } steps, RSS ${memory.rss_mib.join(" -> ")} MiB (growth ${
-        (memory.rss_growth * 100).toFixed(1)
-      }%)`,
-    );
-    console.log(`protect with defaults on sample1.jpg: ${protectSeconds ?? "skipped (--quick)"} s`);
+}
+
+async function main(): Promise<number> {
+  const options = parseBenchArgs(Deno.args);
+  const log: Log = (m) => console.error(`bench: ${m}`);
+  const timing = timingFor(options.quick);
+  const anchors = new Anchors(timing, log);
+
+  // The GPU side: which adapter, which batches, and PyTorch on CUDA where present.
+  const gpu = options.backends.includes("webgpu") ? await gpuPlan(options.quick) : undefined;
+  if (gpu) {
+    for (const note of gpu.notes) log(note);
+    if (gpu.cuda === true) await anchors.timeCuda(gpu);
   }
+
+  const rows: BenchRow[] = [];
+  for (const backend of options.backends) {
+    rows.push(...await benchBackend(backend, options, timing, gpu, anchors, log));
+  }
+  const memory = await measureMemory(options, log);
+  const protectSeconds = options.quick ? null : await timeProtect(log);
+  const report = await buildReport(
+    options.backends,
+    gpu,
+    anchors.note,
+    rows,
+    memory,
+    protectSeconds,
+  );
+  console.log(options.json ? JSON.stringify(report) : formatBenchText(report).join("\n"));
   if (rows.length === 0) throw new UserError("no benchmark rows ran");
   return 0;
 }
@@ -288,14 +340,22 @@ function median(values: number[]): number {
 /** Batches on a hardware GPU: the issue's table. */
 const GPU_BATCHES = [1, 8, 32, 128];
 
-/** What the webgpu rows will measure: adapter, plan, CUDA anchor availability, notes. */
-async function gpuPlan(quick: boolean): Promise<{
+/** What the webgpu rows will measure. */
+interface GpuPlan {
+  /** The adapter's name, when there is one. */
   adapter?: string;
+  /** Whether it is a software adapter (or none). */
   software: boolean;
+  /** Models and batches to run. */
   plan: [string, number][];
+  /** Whether PyTorch has CUDA, or why not. */
   cuda: true | string;
+  /** Sentences for the log and the report. */
   notes: string[];
-}> {
+}
+
+/** What the webgpu rows will measure: adapter, plan, CUDA anchor availability, notes. */
+async function gpuPlan(quick: boolean): Promise<GpuPlan> {
   const notes: string[] = [];
   const probe = await probeGpuAdapter();
   const adapter = "found" in probe ? probe.found : undefined;

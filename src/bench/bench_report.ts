@@ -1,0 +1,113 @@
+/**
+ * The benchmark's report: its rows and the other measurements, and the plain-text table
+ * `deno task bench` prints without --json.
+ */
+
+/** One benchmark row. */
+export interface BenchRow {
+  /** Detector id. */
+  model: string;
+  /** Images per step. */
+  batch: number;
+  /** The backend that ran it. */
+  backend: string;
+  /** The WebGPU adapter (webgpu rows only). */
+  adapter?: string;
+  /** Where the anchor of this row ran: "cpu" (2 threads) or "cuda" (webgpu rows). */
+  torch_device: "cpu" | "cuda";
+  /** Our PGD image-steps per second. */
+  image_steps_per_s: number;
+  /** The PyTorch anchor's, measured in the same run, or null without one. */
+  torch_image_steps_per_s: number | null;
+  /** Ours over the anchor's. */
+  ratio: number | null;
+  /** Achieved GFLOP/s from the anchor's FLOP count. */
+  gflops: number | null;
+  /** Milliseconds per PGD step. */
+  ms_per_step: number;
+  /** Threads that shared the batch (main one included). */
+  threads: number;
+  /** Most tfjs tensors alive during the run. */
+  peak_tensors: number;
+  /** Resident memory after it. */
+  rss_mib: number;
+}
+
+/** Memory over a long PGD run. */
+export interface BenchMemory {
+  /** The step counts measured after. */
+  steps: number[];
+  /** tfjs tensors alive after each. */
+  tensors: number[];
+  /** Resident memory after each. */
+  rss_mib: number[];
+  /** Relative RSS growth between them. */
+  rss_growth: number;
+}
+
+/** What the GPU side found (present with `--backend webgpu`). */
+export interface BenchGpu {
+  /** The adapter's name, or null without one. */
+  adapter: string | null;
+  /** Whether it is a software (CPU) adapter. */
+  software: boolean;
+  /** "ok", or why PyTorch on CUDA is unavailable. */
+  cuda_anchor: string;
+  /** Sentences about the adapter and the anchor. */
+  notes: string[];
+}
+
+/** The whole report (`--json` prints it). */
+export interface BenchReport {
+  /** Machine facts and the anchor's Python. */
+  machine: { cpu: string; cores: number; torch_python: string; [key: string]: unknown };
+  /** Library versions. */
+  versions: Record<string, string>;
+  /** Git commit of the code. */
+  code_version: string;
+  /** "ok", or why the CPU anchor is unavailable. */
+  anchor: string;
+  /** GPU side, with `--backend webgpu`. */
+  gpu?: BenchGpu;
+  /** The rows, in the order they ran. */
+  rows: BenchRow[];
+  /** protect's end-to-end seconds on sample1 (null with --quick). */
+  protect_seconds: number | null;
+  /** Memory over a long run, and whether tensors stayed level. */
+  memory: BenchMemory & { tensors_equal: boolean; tfjs_tensors_now: number };
+}
+
+/** The report as the lines of a plain-text table. */
+export function formatBenchText(report: BenchReport): string[] {
+  const lines = [
+    `machine: ${report.machine.cpu}, ${report.machine.cores} cores; anchor: ${report.anchor}`,
+  ];
+  for (const note of report.gpu?.notes ?? []) lines.push(`gpu: ${note}`);
+  lines.push(
+    "model            batch  backend  threads  ours/s   torch/s  ratio  GFLOP/s  ms/step  peak tensors  RSS MiB",
+  );
+  for (const r of report.rows) {
+    lines.push(
+      `${r.model.padEnd(16)} ${String(r.batch).padStart(5)}  ${r.backend.padEnd(7)}${
+        r.torch_device === "cuda" ? "*" : " "
+      }${String(r.threads).padStart(7)}  ${String(r.image_steps_per_s).padStart(7)}  ${
+        String(r.torch_image_steps_per_s ?? "-").padStart(7)
+      }  ${String(r.ratio ?? "-").padStart(5)}  ${String(r.gflops ?? "-").padStart(7)}  ${
+        String(r.ms_per_step).padStart(7)
+      }  ${String(r.peak_tensors).padStart(12)}  ${String(r.rss_mib).padStart(7)}`,
+    );
+  }
+  if (report.rows.some((r) => r.torch_device === "cuda")) {
+    lines.push("* torch/s and ratio of webgpu rows: PyTorch on CUDA, not the 2-thread CPU anchor");
+  }
+  const memory = report.memory;
+  lines.push(
+    `memory: tensors ${memory.tensors.join(" -> ")} after ${memory.steps.join(" / ")} steps, RSS ${
+      memory.rss_mib.join(" -> ")
+    } MiB (growth ${(memory.rss_growth * 100).toFixed(1)}%)`,
+  );
+  lines.push(
+    `protect with defaults on sample1.jpg: ${report.protect_seconds ?? "skipped (--quick)"} s`,
+  );
+  return lines;
+}
