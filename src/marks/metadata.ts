@@ -136,8 +136,16 @@ const IDENTIFYING_TAGS: Record<string, string> = {
   "42016": "image unique id",
 };
 
-/** Reads the marks (and any identifying fields) from JPEG, PNG or WebP bytes with exifr. */
-export async function readMarks(bytes: Uint8Array): Promise<MarksFound> {
+/**
+ * Reads the marks (and any identifying fields) from JPEG, PNG or WebP bytes with exifr.
+ * exifr skips a block it cannot parse and returns the rest; with `strict`, a damaged
+ * block throws a UserError instead (so a caller can say the list may be incomplete).
+ */
+export async function readMarks(
+  bytes: Uint8Array,
+  options: { strict?: boolean } = {},
+): Promise<MarksFound> {
+  const strict = options.strict ?? false;
   const format = sniffFormat(bytes);
   if (!format) throw new UserError("not a JPEG, PNG or WebP image (unrecognised content)");
   const segments: Record<string, unknown>[] = [];
@@ -145,11 +153,11 @@ export async function readMarks(bytes: Uint8Array): Promise<MarksFound> {
     // exifr does not open WebP: hand it the RIFF container's EXIF (TIFF) and XMP chunks.
     const chunks = riffChunks(bytes);
     const exif = chunks.get("EXIF");
-    if (exif) segments.push(...await parseSegments(stripExifHeader(exif)));
+    if (exif) segments.push(...await parseSegments(stripExifHeader(exif), strict));
     const xmp = chunks.get("XMP ");
     if (xmp) segments.push(await parseXmp(xmp));
   } else {
-    segments.push(...await parseSegments(bytes));
+    segments.push(...await parseSegments(bytes, strict));
     // exifr leaves PNG's XMP (an iTXt chunk) as raw text: parse it as an XMP packet.
     for (const segment of [...segments]) {
       for (const block of [segment, ...Object.values(segment)]) {
@@ -191,23 +199,29 @@ export async function readMarks(bytes: Uint8Array): Promise<MarksFound> {
 }
 
 /** Runs exifr over a whole file (or a bare TIFF/EXIF block), one dictionary per segment. */
-async function parseSegments(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
+async function parseSegments(
+  bytes: Uint8Array,
+  strict: boolean,
+): Promise<Record<string, unknown>[]> {
   let output: Record<string, unknown> | undefined;
+  // silentErrors is a documented exifr option that its typings leave out.
+  const options = {
+    silentErrors: !strict,
+    tiff: true,
+    exif: true,
+    gps: true,
+    ifd1: false,
+    interop: false,
+    xmp: true,
+    iptc: true,
+    icc: false,
+    jfif: false,
+    ihdr: true,
+    mergeOutput: false,
+    multiSegment: true,
+  };
   try {
-    output = await exifr.parse(bytes, {
-      tiff: true,
-      exif: true,
-      gps: true,
-      ifd1: false,
-      interop: false,
-      xmp: true,
-      iptc: true,
-      icc: false,
-      jfif: false,
-      ihdr: true,
-      mergeOutput: false,
-      multiSegment: true,
-    });
+    output = await exifr.parse(bytes, options);
   } catch (error) {
     throw new UserError(`metadata cannot be read (${(error as Error).message})`);
   }

@@ -7,14 +7,14 @@
  * EXIF ImageDescription) written while encoding in the input's format. The perturbation's
  * checks see the candidate with layers 2 and 3 applied and encoded as the final file will
  * be, so the attack only stops once the final file hides the faces. The report then judges
- * the final encoded bytes: faces per white-box detector (also after JPEG q75), the hidden
- * message read back, the metadata read back by an independent parser.
+ * the final encoded bytes (judge_output.ts): faces per white-box detector (also after JPEG
+ * q75), the hidden message read back, the metadata read back by an independent parser.
  *
  * Nothing is written to disk or logged here.
  */
-import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { WHITEBOX_IDS } from "../detectors/registry.ts";
 import { decodeImage, type DecodeOptions, sniffFormat } from "../image/decode.ts";
-import { encodeImage, jpegRoundTrip, type OutputFormat } from "../image/encode.ts";
+import { encodeImage, type OutputFormat } from "../image/encode.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import {
   badgeBox,
@@ -24,23 +24,24 @@ import {
   resolveBadgeOptions,
 } from "../marks/badge.ts";
 import { marksExif, type MarksFound, marksXmp, readMarks } from "../marks/metadata.ts";
-import { psnr } from "../metrics/psnr.ts";
 import { UserError } from "../errors.ts";
-import { ssim } from "../metrics/ssim.ts";
-import { linf } from "../metrics/perturbation_norms.ts";
 import { embedMessage, messageBytes, type StegoOptions } from "../stego/embed.ts";
-import { extractMessage, type StegoReading } from "../stego/extract.ts";
+import type { StegoReading } from "../stego/extract.ts";
 import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE, parseDoNotProcess } from "../stego/message.ts";
 import { codeFits, messageCapacity } from "../stego/layout.ts";
 import {
   abortError,
   type PerturbOptions,
   perturbPhoto,
+  type PerturbResult,
   type RungOutcome,
 } from "./perturb_photo.ts";
 import { fullyProtected } from "../evaluation/photo_protected.ts";
 import { budgetLadder } from "./budget_ladder.ts";
-import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions } from "./presets.ts";
+import { judgeOutput } from "./judge_output.ts";
+import { DEFAULT_PRESET_ID, getPreset, type Preset, presetPerturbOptions } from "./presets.ts";
+
+export { restoreBox } from "./judge_output.ts";
 
 /** Which layers to apply. */
 export interface LayerSwitches {
@@ -160,8 +161,13 @@ export interface FilterReport {
   badge: Box | null;
   /** Metadata marks read back from the final file by exifr. */
   metadata: MarksFound;
-  /** Identifying metadata the input carried that the output does not (e.g. "GPS position"). */
+  /**
+   * Identifying metadata the input carried that the output does not (e.g. "GPS position");
+   * incomplete when `input_metadata_error` is set.
+   */
   removed_metadata: string[];
+  /** Why the input's metadata could not be read fully, or null when it could. */
+  input_metadata_error: string | null;
   /**
    * Budget escalation: the ceiling the preset (or `eps`) allows, the budget the photo got,
    * and each budget tried in order.
@@ -215,48 +221,15 @@ export async function protectPhotoBytes(
 ): Promise<FilterResult> {
   const start = performance.now();
   const signal = options.signal;
-  let lastFraction = 0;
-  const progress = (stage: FilterStage, within: number, message: string) => {
-    const next = stageEnd(stage);
-    const fraction = Math.max(
-      lastFraction,
-      STAGE_START[stage] + (next - STAGE_START[stage]) * Math.min(1, Math.max(0, within)),
-    );
-    lastFraction = fraction;
-    options.onProgress?.({ stage, fraction, message });
-  };
+  const progress = progressReporter(options.onProgress);
   const checkAbort = () => {
     if (signal?.aborted) throw abortError(signal);
   };
-
-  // Every option is checked before any slow work.
-  const presetId = options.preset ?? DEFAULT_PRESET_ID;
-  const preset = getPreset(presetId);
-  const layers: LayerSwitches = { ...DEFAULT_LAYERS, ...stripUndefined(options.layers ?? {}) };
-  const message = options.message ?? DEFAULT_STEGO_MESSAGE;
-  const statement = options.message ?? DEFAULT_STATEMENT;
-  if (layers.stego || layers.metadata) messageBytes(message);
-  const badgeOptions = resolveBadgeOptions(options.badge);
-  const perturbOptions: PerturbOptions = {
-    ...presetPerturbOptions(preset),
-    ...stripUndefined(options.perturb ?? {}),
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
-  };
-  if (layers.perturbation && perturbOptions.escalation) {
-    budgetLadder(perturbOptions.eps, perturbOptions.steps, perturbOptions.escalation);
-  }
-  const judges = options.judges ?? [...WHITEBOX_IDS];
-  const quality = options.quality ?? 95;
-  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
-    throw new UserError(`quality must be a whole number from 1 to 100, got ${quality}`);
-  }
-  const metadataMarks = { message: statement, rights: options.rights };
-  const exif = layers.metadata ? marksExif(metadataMarks) : undefined;
-  const xmp = layers.metadata ? marksXmp(metadataMarks) : undefined;
+  const settings = resolveOptions(options);
+  const { layers, perturbOptions } = settings;
 
   checkAbort();
   progress("decode", 0, "reading the photo");
-  const inputFormat = sniffFormat(input);
   const image = await decodeImage(input, options.decode);
   if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
     const label = options.decode?.label;
@@ -265,20 +238,191 @@ export async function protectPhotoBytes(
         `the short side must be at least ${MIN_PHOTO_SIDE} px to hold a face`,
     );
   }
-  const format = options.format ?? inputFormat ?? "jpeg";
-  const inputMarks = await readMarks(input).catch(() => undefined);
+  const format = options.format ?? sniffFormat(input) ?? "jpeg";
+  const inputMarks = await readInputMarks(input);
+  const { box, notes } = await planLayers(image, settings);
+  if (inputMarks.error) notes.push(inputMarks.note);
+  checkAbort();
 
   // Layers 2 and 3, as one function the perturbation's checks also apply.
   const finish = async (perturbed: RgbImage): Promise<RgbImage> => {
     let result = perturbed;
-    if (layers.stego) result = embedMessage(result, message, options.stego);
-    if (layers.badge) result = await drawBadge(result, badgeOptions);
+    if (layers.stego) result = embedMessage(result, settings.message, options.stego);
+    if (layers.badge) result = await drawBadge(result, settings.badge);
     return result;
   };
+  const perturbed = layers.perturbation
+    ? await perturbStage(image, perturbOptions, {
+      format,
+      quality: settings.quality,
+      finish,
+      signal,
+      progress,
+    })
+    : { image, stepsRun: 0, facesLeft: 0, eps: 0, rungs: [], cleanFaces: {} };
+  checkAbort();
+
+  let marked = perturbed.image;
+  if (layers.stego) {
+    progress("stego", 0, "hiding the message");
+    marked = embedMessage(marked, settings.message, options.stego);
+  }
+  checkAbort();
+  if (layers.badge) {
+    progress("badge", 0, "drawing the badge");
+    marked = await drawBadge(marked, settings.badge);
+  }
+  checkAbort();
+
+  progress("encode", 0, `encoding as ${format.toUpperCase()}`);
+  const bytes = await encodeImage(marked, format, {
+    quality: settings.quality,
+    exif: settings.exif,
+    xmp: settings.xmp,
+  });
+  checkAbort();
+
+  // The report judges exactly what goes out: the encoded bytes.
+  progress("check", 0, "checking the result with every detector");
+  const cleanCounts: Record<string, number> = {};
+  for (const [id, faces] of Object.entries(perturbed.cleanFaces)) cleanCounts[id] = faces.length;
+  const judged = await judgeOutput(image, bytes, {
+    judges: settings.judges,
+    cleanCounts,
+    stego: layers.stego,
+    box,
+    checkAbort,
+    onJudged: (done, total, id) => progress("check", done / (total + 1), `checked ${id}`),
+  });
+  const attacked = layers.perturbation ? [...perturbOptions.detectors] : [];
+  const judgedAttacked = attacked.filter((id) => judged.faces[id] !== undefined);
+  const isProtected = layers.perturbation && fullyProtected(judged.faces, judgedAttacked);
+  if (layers.perturbation) {
+    const note = protectionNote(judged.faces, attacked, judgedAttacked, isProtected, {
+      stepsRun: perturbed.stepsRun,
+      ceiling: perturbOptions.eps,
+      strongest: settings.preset.id === "strong",
+    });
+    if (note) notes.push(note);
+  }
+  const report: FilterReport = {
+    preset: settings.preset.id,
+    layers,
+    format,
+    width: judged.width,
+    height: judged.height,
+    attack: layers.perturbation ? perturbOptions.attack : "",
+    eps: perturbed.eps,
+    attacked,
+    steps_run: perturbed.stepsRun,
+    seconds: Math.round((performance.now() - start) / 100) / 10,
+    psnr_db: judged.psnr_db,
+    ssim: judged.ssim,
+    linf: judged.linf,
+    faces: judged.faces,
+    stego: judged.stego,
+    badge: box ?? null,
+    metadata: judged.metadata,
+    removed_metadata: (inputMarks.marks?.identifying ?? []).filter((f) =>
+      !judged.metadata.identifying.includes(f)
+    ),
+    input_metadata_error: inputMarks.error ?? null,
+    budget: {
+      ceiling: layers.perturbation ? perturbOptions.eps : 0,
+      used: perturbed.eps,
+      tried: perturbed.rungs,
+    },
+    fully_protected: isProtected,
+    notes,
+  };
+  progress("done", 1, "done");
+  return { bytes, contentType: CONTENT_TYPES[format], format, report };
+}
+
+/** Every option checked, with its default, before any slow work. */
+interface FilterSettings {
+  preset: Preset;
+  layers: LayerSwitches;
+  /** Hidden in the pixels. */
+  message: string;
+  /** Written in the metadata. */
+  statement: string;
+  badge: Required<BadgeOptions>;
+  perturbOptions: PerturbOptions;
+  judges: string[];
+  quality: number;
+  exif?: ReturnType<typeof marksExif>;
+  xmp?: string;
+}
+
+/** Checks every option (throwing a UserError for a bad one) and fills in the defaults. */
+function resolveOptions(options: FilterOptions): FilterSettings {
+  const preset = getPreset(options.preset ?? DEFAULT_PRESET_ID);
+  const layers: LayerSwitches = { ...DEFAULT_LAYERS, ...stripUndefined(options.layers ?? {}) };
+  const message = options.message ?? DEFAULT_STEGO_MESSAGE;
+  const statement = options.message ?? DEFAULT_STATEMENT;
+  if (layers.stego || layers.metadata) messageBytes(message);
+  const badge = resolveBadgeOptions(options.badge);
+  const perturbOptions: PerturbOptions = {
+    ...presetPerturbOptions(preset),
+    ...stripUndefined(options.perturb ?? {}),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  };
+  if (layers.perturbation && perturbOptions.escalation) {
+    budgetLadder(perturbOptions.eps, perturbOptions.steps, perturbOptions.escalation);
+  }
+  const quality = options.quality ?? 95;
+  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
+    throw new UserError(`quality must be a whole number from 1 to 100, got ${quality}`);
+  }
+  const marks = { message: statement, rights: options.rights };
+  return {
+    preset,
+    layers,
+    message,
+    statement,
+    badge,
+    perturbOptions,
+    judges: options.judges ?? [...WHITEBOX_IDS],
+    quality,
+    exif: layers.metadata ? marksExif(marks) : undefined,
+    xmp: layers.metadata ? marksXmp(marks) : undefined,
+  };
+}
+
+/**
+ * The input's marks and identifying fields. A damaged metadata block is not a reason to
+ * refuse the photo (the output carries none of the input's metadata anyway), but the list
+ * of removed fields is then incomplete, and the report says so.
+ */
+async function readInputMarks(
+  input: Uint8Array,
+): Promise<{ marks?: MarksFound; error?: string; note: string }> {
+  try {
+    return { marks: await readMarks(input, { strict: true }), note: "" };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      // What could be read, past the damaged block.
+      marks: await readMarks(input).catch(() => undefined),
+      error: reason,
+      note: `the input's metadata could not be read fully (${reason}): the list of removed ` +
+        "identifying fields may be incomplete; the output carries none of the input's metadata",
+    };
+  }
+}
+
+/**
+ * Switches off, with a note, the layers the photo is too small for (known before the
+ * attack: such a photo goes out without them rather than not at all); the badge's box.
+ */
+async function planLayers(
+  image: RgbImage,
+  settings: FilterSettings,
+): Promise<{ box?: Box; notes: string[] }> {
+  const { layers, message } = settings;
   const notes: string[] = [];
   if (layers.stego) {
-    // Known before the attack: a photo too small to carry the message robustly goes out
-    // without it (and says so) rather than not at all.
     const length = messageBytes(message).length;
     const capacity = messageCapacity(image.width, image.height);
     if (parseDoNotProcess(message) !== null) {
@@ -297,148 +441,83 @@ export async function protectPhotoBytes(
       );
     }
   }
-  const box = layers.badge ? await badgeBox(image.width, image.height, badgeOptions) : undefined;
+  const box = layers.badge ? await badgeBox(image.width, image.height, settings.badge) : undefined;
   if (layers.badge && !box) {
     layers.badge = false;
     notes.push("badge skipped: the photo is too small for a legible badge");
   }
-  checkAbort();
+  return { box, notes };
+}
 
-  let perturbed = image;
-  let stepsRun = 0;
-  let budgetUsed = 0;
-  let tried: RungOutcome[] = [];
-  const cleanCounts: Record<string, number> = {};
-  if (layers.perturbation) {
-    progress("perturb", 0, "loading the detectors");
-    const steps = perturbOptions.steps;
-    const result = await perturbPhoto(image, {
-      ...perturbOptions,
-      outputFormat: format,
-      outputQuality: quality,
-      finish,
-      signal,
-      onProgress: (step, loss, facesLeft) => {
-        perturbOptions.onProgress?.(step, loss, facesLeft);
-        const faces = facesLeft < 0
-          ? ""
-          : `, ${facesLeft} face${facesLeft === 1 ? "" : "s"} still found`;
-        progress("perturb", step / steps, `step ${step} of at most ${steps}${faces}`);
-      },
-    });
-    perturbed = result.image;
-    stepsRun = result.stepsRun;
-    budgetUsed = result.eps;
-    tried = result.rungs;
-    for (const [id, faces] of Object.entries(result.cleanFaces)) cleanCounts[id] = faces.length;
-  }
-  checkAbort();
-
-  let marked = perturbed;
-  if (layers.stego) {
-    progress("stego", 0, "hiding the message");
-    marked = embedMessage(marked, message, options.stego);
-  }
-  checkAbort();
-  if (layers.badge) {
-    progress("badge", 0, "drawing the badge");
-    marked = await drawBadge(marked, badgeOptions);
-  }
-  checkAbort();
-
-  progress("encode", 0, `encoding as ${format.toUpperCase()}`);
-  const bytes = await encodeImage(marked, format, { quality, exif, xmp });
-  checkAbort();
-
-  // The report judges exactly what goes out: the encoded bytes.
-  progress("check", 0, "checking the result with every detector");
-  const written = await decodeImage(bytes);
-  const reencoded = await jpegRoundTrip(written, 75);
-  const faces: Record<string, FilterFaceCounts> = {};
-  for (const [i, id] of judges.entries()) {
-    checkAbort();
-    const detector = await loadDetector(id);
-    const clean = cleanCounts[id] ?? (await detector.detect(image)).length;
-    faces[id] = {
-      clean,
-      output: (await detector.detect(written)).length,
-      after_jpeg75: (await detector.detect(reencoded)).length,
-    };
-    progress("check", (i + 1) / (judges.length + 1), `checked ${id}`);
-  }
-  const stego = layers.stego
-    ? { output: extractMessage(written), after_jpeg75: extractMessage(reencoded) }
-    : null;
-  const metadata = await readMarks(bytes);
-  const outsideBadge = box ? restoreBox(written, image, box) : written;
-  const attacked = layers.perturbation ? [...perturbOptions.detectors] : [];
-  const judgedAttacked = attacked.filter((id) => faces[id] !== undefined);
-  const isProtected = layers.perturbation && fullyProtected(faces, judgedAttacked);
-  if (layers.perturbation && judgedAttacked.length === 0) {
-    notes.push("per-photo success not measured: no attacked detector is among the judges");
-  } else if (layers.perturbation && !isProtected) {
-    const seen = attacked.filter((id) =>
-      faces[id] && faces[id].output + faces[id].after_jpeg75 > 0
-    );
-    notes.push(
-      `not fully protected: ${seen.join(", ")} still find${seen.length === 1 ? "s" : ""} a face ` +
-        `after ${stepsRun} steps up to the budget ceiling of ${perturbOptions.eps}` +
-        (preset.id === "strong" ? "" : "; a stronger preset may hide it, at a more visible cost"),
-    );
-  }
-  const report: FilterReport = {
-    preset: preset.id,
-    layers,
-    format,
-    width: written.width,
-    height: written.height,
-    attack: layers.perturbation ? perturbOptions.attack : "",
-    eps: budgetUsed,
-    attacked,
-    steps_run: stepsRun,
-    seconds: Math.round((performance.now() - start) / 100) / 10,
-    psnr_db: round(psnr(image, outsideBadge), 2),
-    ssim: round(ssim(image, outsideBadge), 4),
-    linf: linf(image, outsideBadge),
-    faces,
-    stego,
-    badge: box ?? null,
-    metadata,
-    removed_metadata: (inputMarks?.identifying ?? []).filter((f) =>
-      !metadata.identifying.includes(f)
-    ),
-    budget: {
-      ceiling: layers.perturbation ? perturbOptions.eps : 0,
-      used: budgetUsed,
-      tried,
+/** Runs the adversarial layer, reporting its steps as the filter's progress. */
+function perturbStage(
+  image: RgbImage,
+  perturbOptions: PerturbOptions,
+  context: {
+    format: OutputFormat;
+    quality: number;
+    finish: (image: RgbImage) => Promise<RgbImage>;
+    signal?: AbortSignal;
+    progress: Progress;
+  },
+): Promise<PerturbResult> {
+  const { progress } = context;
+  progress("perturb", 0, "loading the detectors");
+  const steps = perturbOptions.steps;
+  return perturbPhoto(image, {
+    ...perturbOptions,
+    outputFormat: context.format,
+    outputQuality: context.quality,
+    finish: context.finish,
+    signal: context.signal,
+    onProgress: (step, loss, facesLeft) => {
+      perturbOptions.onProgress?.(step, loss, facesLeft);
+      const faces = facesLeft < 0
+        ? ""
+        : `, ${facesLeft} face${facesLeft === 1 ? "" : "s"} still found`;
+      progress("perturb", step / steps, `step ${step} of at most ${steps}${faces}`);
     },
-    fully_protected: isProtected,
-    notes,
+  });
+}
+
+/** The note on a photo the attack did not fully protect, or on success not measured. */
+function protectionNote(
+  faces: Record<string, FilterFaceCounts>,
+  attacked: string[],
+  judgedAttacked: string[],
+  isProtected: boolean,
+  run: { stepsRun: number; ceiling: number; strongest: boolean },
+): string | undefined {
+  if (judgedAttacked.length === 0) {
+    return "per-photo success not measured: no attacked detector is among the judges";
+  }
+  if (isProtected) return undefined;
+  const seen = attacked.filter((id) => faces[id] && faces[id].output + faces[id].after_jpeg75 > 0);
+  return `not fully protected: ${seen.join(", ")} still find${seen.length === 1 ? "s" : ""} a ` +
+    `face after ${run.stepsRun} steps up to the budget ceiling of ${run.ceiling}` +
+    (run.strongest ? "" : "; a stronger preset may hide it, at a more visible cost");
+}
+
+type Progress = (stage: FilterStage, within: number, message: string) => void;
+
+/** Progress by stage and share of the stage, as a never-decreasing overall fraction. */
+function progressReporter(onProgress?: (progress: FilterProgress) => void): Progress {
+  let lastFraction = 0;
+  return (stage, within, message) => {
+    const next = stageEnd(stage);
+    const fraction = Math.max(
+      lastFraction,
+      STAGE_START[stage] + (next - STAGE_START[stage]) * Math.min(1, Math.max(0, within)),
+    );
+    lastFraction = fraction;
+    onProgress?.({ stage, fraction, message });
   };
-  progress("done", 1, "done");
-  return { bytes, contentType: CONTENT_TYPES[format], format, report };
 }
 
 function stageEnd(stage: FilterStage): number {
   const order: FilterStage[] = ["decode", "perturb", "stego", "badge", "encode", "check", "done"];
   const next = order[order.indexOf(stage) + 1];
   return next ? STAGE_START[next] : 1;
-}
-
-/** A copy of `image` with `box` taken from `source`: quality is measured outside the badge. */
-export function restoreBox(image: RgbImage, source: RgbImage, box: Box): RgbImage {
-  const data = image.data.slice();
-  for (let y = box.top; y < box.top + box.height; y++) {
-    const from = (y * image.width + box.left) * 3;
-    data.set(source.data.subarray(from, from + box.width * 3), from);
-  }
-  return { width: image.width, height: image.height, data };
-}
-
-function round(value: number, digits: number): number {
-  if (!Number.isFinite(value)) return value;
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
 
 function stripUndefined<T extends object>(options: T): Partial<T> {

@@ -68,8 +68,10 @@ export interface ProtectReport {
   badge: Box | null;
   /** Metadata marks read back from the written file. */
   metadata: MarksFound;
-  /** Identifying metadata of the input that the output no longer carries. */
+  /** Identifying metadata of the input that the output no longer carries (incomplete when the next is set). */
   removed_metadata: string[];
+  /** Why the input's metadata could not be read fully, or null. */
+  input_metadata_error: string | null;
   /** Layers skipped and why (a photo too small for the hidden message or the badge). */
   notes: string[];
 }
@@ -97,6 +99,8 @@ export interface ProtectFileOptions extends Omit<PerturbOptions, "outputFormat">
   stego?: StegoOptions;
   /** Stage-level progress of the whole filter. */
   onFilterProgress?: (progress: FilterProgress) => void;
+  /** Where warnings go (default: one line on stderr each). */
+  onWarning?: (message: string) => void;
 }
 
 /** Refuses output paths that would overwrite the input or cannot be written, before any work. */
@@ -145,6 +149,7 @@ export async function protectFile(
     badge,
     stego,
     onFilterProgress,
+    onWarning = (message: string) => console.error(`warning: ${message}`),
     seed,
     signal,
     ...perturb
@@ -166,6 +171,12 @@ export async function protectFile(
   });
   await writeFileAtomic(output, result.bytes);
   const { report } = result;
+  if (report.input_metadata_error !== null) {
+    onWarning(
+      `${input}: its metadata could not be read fully (${report.input_metadata_error}), so ` +
+        "the identifying fields reported as removed may be incomplete",
+    );
+  }
   const detectors: Record<string, FaceCounts> = {};
   for (const [id, c] of Object.entries(report.faces)) {
     detectors[id] = { clean: c.clean, protected: c.output, after_jpeg75: c.after_jpeg75 };
@@ -190,6 +201,7 @@ export async function protectFile(
     badge: report.badge,
     metadata: report.metadata,
     removed_metadata: report.removed_metadata,
+    input_metadata_error: report.input_metadata_error,
     notes: report.notes,
   };
 }
