@@ -1,10 +1,10 @@
 /**
  * Sweep result rows as the charts read them: a typed view of the fields they use, and a
- * read-only loader (a figure never rewrites its source; rows of a unit left incomplete by
- * an interrupted run are skipped, as the sweep's own store would drop them).
+ * read-only loader (a figure never rewrites its source; a unit still being written, or
+ * left incomplete by an interrupted run, is skipped, as a resume would redo it).
  */
 import { UserError } from "../errors.ts";
-import type { StoredRow } from "../experiments/row_store.ts";
+import { openRows, type StoredRow } from "../experiments/row_store.ts";
 
 /** A measured row (not an error row) with the fields the charts read. */
 export interface ResultRow extends StoredRow {
@@ -69,30 +69,18 @@ export function measuredRows(rows: readonly StoredRow[]): ResultRow[] {
   return measured.map((r) => ({ ...r, robust: r.robust === true })) as ResultRow[];
 }
 
-/** Reads a rows.jsonl without modifying it; complete units only. */
+/**
+ * Reads a rows.jsonl without modifying it: the sweep store's own reader, so a figure sees
+ * exactly the complete units a resume would keep, and a corrupt file is named, not trimmed.
+ */
 export async function readResultRows(path: string): Promise<StoredRow[]> {
-  let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) throw new UserError(`${path}: no such rows file`);
     throw error;
   }
-  const lines = text.split("\n");
-  const rows: StoredRow[] = [];
-  lines.forEach((line, i) => {
-    if (!line.trim()) return;
-    try {
-      rows.push(JSON.parse(line));
-    } catch {
-      // A torn last line is an interrupted append; anywhere else the file is corrupt.
-      if (i === lines.length - 1) return;
-      throw new UserError(`${path}: line ${i + 1} is not JSON`);
-    }
-  });
-  const counts = new Map<string, number>();
-  for (const row of rows) counts.set(row.unit, (counts.get(row.unit) ?? 0) + 1);
-  return rows.filter((row) => counts.get(row.unit) === row.unit_rows);
+  return await openRows(path);
 }
 
 /** The label of a source set: its detector ids joined with "+". */
