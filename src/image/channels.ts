@@ -5,6 +5,7 @@
  * `social` (longest side to 2048 if larger, then JPEG 85), composed with "+"
  * (e.g. `half-area+jpeg75`, applied left to right).
  */
+import sharp from "sharp";
 import { UserError } from "../errors.ts";
 import { decodeImage } from "./decode.ts";
 import { encodeImage } from "./encode.ts";
@@ -54,11 +55,20 @@ async function applyStep(image: RgbImage, step: string): Promise<RgbImage> {
     return await resizeToWidth(image, Math.max(1, Math.round(image.width / 2)), "lanczos3");
   }
   // social: what large platforms typically do to an upload.
-  const longSide = Math.max(image.width, image.height);
-  const resized = longSide > 2048
-    ? await resizeToWidth(image, Math.round(image.width * 2048 / longSide), "lanczos3")
+  const resized = Math.max(image.width, image.height) > 2048
+    ? await fitLongSide(image, 2048)
     : image;
   return await reencodeJpeg(resized, 85);
+}
+
+// Lanczos-3 to a long side of exactly `side`, the scale taken from that side: sized by
+// width, a 1600x2400 portrait was scaled by 1365/1600 rather than 2048/2400.
+async function fitLongSide(image: RgbImage, side: number): Promise<RgbImage> {
+  const target = image.width >= image.height ? { width: side } : { height: side };
+  const { data, info } = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  }).resize({ ...target, kernel: "lanczos3" }).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
 
 async function reencodeJpeg(image: RgbImage, quality: number): Promise<RgbImage> {
