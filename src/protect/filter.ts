@@ -39,9 +39,11 @@ import {
 import { fullyProtected } from "../evaluation/photo_protected.ts";
 import { budgetLadder } from "./budget_ladder.ts";
 import { judgeOutput } from "./judge_output.ts";
+import { MAX_PROTECT_PIXELS } from "./photo_limits.ts";
 import { DEFAULT_PRESET_ID, getPreset, type Preset, presetPerturbOptions } from "./presets.ts";
 
 export { restoreBox } from "./judge_output.ts";
+export { MAX_PROTECT_PIXELS } from "./photo_limits.ts";
 
 /** Which layers to apply. */
 export interface LayerSwitches {
@@ -111,7 +113,10 @@ export interface FilterOptions {
   rights?: string;
   /** Detectors the report counts faces with (default every white-box detector). */
   judges?: string[];
-  /** Decoding limits and the name used in error messages. */
+  /**
+   * Decoding limits and the name used in error messages. The pixel limit defaults to
+   * MAX_PROTECT_PIXELS, what the attack protects within the wasm backend's memory.
+   */
   decode?: DecodeOptions;
 }
 
@@ -230,7 +235,10 @@ export async function protectPhotoBytes(
 
   checkAbort();
   progress("decode", 0, "reading the photo");
-  const image = await decodeImage(input, options.decode);
+  const image = await decodeImage(input, {
+    ...options.decode,
+    maxPixels: options.decode?.maxPixels ?? MAX_PROTECT_PIXELS,
+  });
   if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
     const label = options.decode?.label;
     throw new UserError(

@@ -1,9 +1,10 @@
 /**
  * What the server accepts and how much work it takes on: one photo of at most 25 MB and
- * 50 megapixels per request, one protection at a time (the machines this runs on have two
- * cores), a short waiting list, a time limit per photo, and results kept only briefly.
+ * 24 megapixels (what the attack protects within its memory) per request, one protection
+ * at a time (the machines this runs on have two cores), a short waiting list, time limits
+ * per upload and per photo, and results kept only briefly.
  */
-import { MAX_PIXELS } from "../image/decode.ts";
+import { MAX_PROTECT_PIXELS } from "../protect/photo_limits.ts";
 
 /** Limits and queue sizes of a server. */
 export interface ServerLimits {
@@ -28,7 +29,7 @@ export interface ServerLimits {
 /** The limits `deno task serve` runs with unless flags change them. */
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxUploadBytes: 25 * 1024 * 1024,
-  maxPixels: MAX_PIXELS,
+  maxPixels: MAX_PROTECT_PIXELS,
   maxWaiting: 3,
   jobTimeoutMs: 10 * 60_000,
   resultTtlMs: 5 * 60_000,

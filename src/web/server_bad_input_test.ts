@@ -32,6 +32,9 @@ Deno.test("server: every bad upload gets a clear 4xx and the server serves the n
     const bad = await makeBadInputs(dir);
     const huge = `${dir}/huge60.png`;
     await writeHugePng(huge, 60);
+    // Under decoding's 50 megapixels, over what the attack protects within its memory.
+    const large = `${dir}/large30.png`;
+    await writeHugePng(large, 30);
     const oversized = `${dir}/big.jpg`;
     await writeOversizedJpeg(oversized, 30 * 1024 * 1024);
     const sample = await writeSmallSample(dir, 640);
@@ -40,13 +43,18 @@ Deno.test("server: every bad upload gets a clear 4xx and the server serves the n
       ["0 bytes", bad.empty, 400, /^the photo is empty \(0 bytes\)$/],
       ["a text file named .jpg", bad.text, 415, /not a JPEG, PNG or WebP photo \(it is a text/],
       ["a truncated JPEG", bad.truncated, 422, /corrupt or truncated JPEG/],
-      ["a 60-megapixel PNG", huge, 422, /\(60\.0 megapixels\): at most 50 megapixels/],
+      ["a 60-megapixel PNG", huge, 422, /\(60\.0 megapixels\): at most 24 megapixels/],
+      ["a 30-megapixel PNG", large, 422, /\(30\.0 megapixels\): at most 24 megapixels, please/],
       ["a 30 MB file", oversized, 413, /too large \(this one is 30 MB\): at most 25 MB/],
       ["a GIF", bad.gif, 415, /\(it is a GIF\): only JPEG, PNG and WebP/],
       ["a PNG with a corrupt chunk", bad.corruptPng, 422, /corrupt or truncated PNG/],
     ];
     for (const [name, path, status, message] of cases) {
-      await t.step(name, async () => expectError(await upload(path), status, message));
+      await t.step(name, async () => {
+        await expectError(await upload(path), status, message);
+        const health = await (await fetch(`${server.url}/healthz`)).json();
+        assert.equal(health.worker, true, "the protection worker is still alive");
+      });
     }
     await t.step("a request without a file", async () => {
       const form = photoForm(undefined, { preset: "standard" });
