@@ -52,6 +52,8 @@ export async function iterativeAttack(
   const random = seededRandom(seed);
   const { perturbation, objective } = problem;
   const start = problem.start;
+  // Before the variable: a rule holds no tensors yet, so one that fails to build leaks nothing.
+  const rule = config.stepRule?.();
   let variable: tf.Tensor4D = start
     ? perturbation.project(start, config.eps, norm)
     : config.randomStart
@@ -62,7 +64,6 @@ export async function iterativeAttack(
   let stepsRun = 0;
   let stoppedEarly = false;
   const best = new BestIterate();
-  const rule = config.stepRule?.();
 
   const cleanResizes = new CleanResizes(problem.clean);
   const lossOf = (v: tf.Tensor, step: number) =>
