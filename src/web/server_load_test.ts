@@ -19,7 +19,7 @@ interface Health {
   memoryMB: { rss: number; heapUsed: number; external: number };
 }
 
-Deno.test("server under load: 20 concurrent uploads complete or get 503, health answers, memory returns", async () => {
+Deno.test("server under load: 2 of 20 concurrent uploads complete, 18 get 503, health answers, memory returns", async () => {
   const dir = await Deno.makeTempDir({ prefix: "equalais-web-load-" });
   // The real command in its own process, so its memory is its own: one photo running and
   // one waiting (two are protected, eighteen turned away), the worker stopping 2 s after work.
@@ -45,12 +45,11 @@ Deno.test("server under load: 20 concurrent uploads complete or get 503, health 
 
     // Health probes run all through the load, one after another.
     let loading = true;
-    const probes: Health[] = [];
+    const probes: (Health & { code: number })[] = [];
     const probing = (async () => {
       while (loading) {
         const { status, body } = await health();
-        assert.ok(status === 200 || status === 503, `healthz answered ${status}`);
-        probes.push(body);
+        probes.push({ ...body, code: status });
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     })();
@@ -74,7 +73,9 @@ Deno.test("server under load: 20 concurrent uploads complete or get 503, health 
     const completed = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 503);
     assert.equal(completed.length + refused.length, UPLOADS, "every answer is 200 or 503");
-    assert.ok(completed.length >= 1 && completed.length <= 2, `${completed.length} completed`);
+    // One running and one waiting: the first two in are protected, everyone else turned away
+    // at once (a protection takes seconds; all twenty arrive within milliseconds).
+    assert.equal(completed.length, 2, `${completed.length} completed`);
     for (const answer of completed) {
       assert.equal(answer.type, "image/jpeg");
       const image = await decodeImage(answer.body);
@@ -88,13 +89,22 @@ Deno.test("server under load: 20 concurrent uploads complete or get 503, health 
       assert.match(error, /^the server is busy protecting other photos; please try again in about/);
       assert.ok(Number(answer.retryAfter) >= 1, `Retry-After ${answer.retryAfter}`);
     }
-    // The server answered health checks while photos were being protected.
+    // The server answered health checks while photos were being protected, and what it
+    // said agreed with its counts: busy (503) exactly while both places were taken.
     const duringWork = probes.filter((h) => h.running === 1);
     assert.ok(duringWork.length >= 3, `${duringWork.length} health answers during protection`);
+    for (const probe of probes) {
+      const full = probe.running + probe.waiting + probe.reserved >= 2;
+      assert.equal(probe.code, full ? 503 : 200, JSON.stringify(probe));
+      assert.equal(probe.status, full ? "busy" : "ok");
+      assert.ok(probe.running <= 1 && probe.waiting <= 1, JSON.stringify(probe));
+    }
+    assert.ok(probes.some((h) => h.code === 503), "the full queue was reported busy");
 
     // Afterwards: nothing held, work accepted again, memory back near where it started.
     const after = await settled();
     assert.equal(after.status, "ok");
+    assert.equal(after.worker, false, "the idle worker stopped");
     assert.deepEqual(
       [after.running, after.waiting, after.reserved, after.held, after.known],
       [0, 0, 0, 0, 0],
@@ -105,13 +115,42 @@ Deno.test("server under load: 20 concurrent uploads complete or get 503, health 
       `server memory (MB): heap+external ${heap(before)} before, ${heap(after)} after; ` +
         `RSS ${before.memoryMB.rss} before, ${peak} peak, ${after.memoryMB.rss} after`,
     );
+    // No photo or result stays in the server's own heap (a 480 px result is ~100 KB; a
+    // leaked upload per request would add up, but 32 MB is what the heap itself wanders).
     assert.ok(heap(after) < heap(before) + 32, "the server's own heap returned near its baseline");
-    assert.ok(peak > before.memoryMB.rss, "the work took memory");
-    // Allocators keep a little, but most of what the protections took is handed back.
+    // The worker (detectors, a WebAssembly heap) took memory, and stopping it gives it back.
+    // The allocator keeps some (measured on the 2-core build machine: 190 MB before, about
+    // 950 MB peak, 355 MB after, with this code and before it); a worker left running keeps
+    // the peak, several hundred MB more.
+    assert.ok(peak - before.memoryMB.rss > 300, `the work took memory (peak ${peak} MB)`);
     assert.ok(
-      after.memoryMB.rss - before.memoryMB.rss < (peak - before.memoryMB.rss) / 2,
-      "most of the memory the protections took is given back once the worker stops",
+      after.memoryMB.rss - before.memoryMB.rss < 250,
+      `RSS ${after.memoryMB.rss} MB after, ${before.memoryMB.rss} MB before the load`,
     );
+
+    // No place was leaked: the queue takes two photos again (one runs, one waits) and
+    // refuses a third; cancelled, they give their places back.
+    const post = (name: string) =>
+      fetch(`${server.url}/api/jobs`, {
+        method: "POST",
+        body: photoForm({ bytes, name }, { preset: "light" }),
+      });
+    const again = [
+      await post("again-1.jpg"),
+      await post("again-2.jpg"),
+      await post("again-3.jpg"),
+    ];
+    assert.deepEqual(again.map((a) => a.status), [202, 202, 503]);
+    const ids = await Promise.all(again.map(async (a) => (await a.json()).id as string));
+    for (const id of ids.slice(0, 2)) {
+      assert.equal((await fetch(`${server.url}/api/jobs/${id}`, { method: "DELETE" })).status, 204);
+    }
+    let free = (await health()).body;
+    for (let i = 0; i < 100 && free.running + free.waiting > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      free = (await health()).body;
+    }
+    assert.deepEqual([free.status, free.running, free.waiting, free.reserved], ["ok", 0, 0, 0]);
   } finally {
     const { code, log } = await server.stop();
     assert.equal(code, 0, log);
