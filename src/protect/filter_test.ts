@@ -228,7 +228,7 @@ Deno.test("bad photos and options are refused with one-line UserErrors", async (
       [bad.empty, /file is empty/],
       [bad.text, /not a JPEG, PNG or WebP image/],
       [bad.truncated, /corrupt or truncated JPEG/],
-      [bad.huge, /over the limit of 50 megapixels/],
+      [bad.huge, /over the limit of 24 megapixels/],
       [bad.gif, /not a JPEG, PNG or WebP image/],
       [bad.corruptPng, /corrupt or truncated PNG/],
     ];
