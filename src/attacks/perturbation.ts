@@ -24,6 +24,13 @@ export interface PerturbationOptions {
   factor?: number;
   /** Weights [batch or 1, H, W, 1] in [0, 1] at photo resolution; averaged to the variable's. */
   mask?: tf.Tensor4D;
+  /**
+   * "rgb" (default): one value per channel. "luma": one value per pixel, added to R, G and
+   * B alike. JPEG keeps luma at full resolution and quantises it finely, but halves chroma
+   * and quantises it coarsely, so under the same per-channel budget a grey perturbation
+   * keeps more of itself through re-encoding.
+   */
+  colour?: "rgb" | "luma";
 }
 
 /** A parametrisation: variable shape, budget projection, and views of the result. */
@@ -34,6 +41,8 @@ export class Perturbation {
   readonly variableShape: [number, number, number, number];
   /** Downscaling factor. */
   readonly factor: number;
+  /** Colour directions the variable spans. */
+  readonly colour: "rgb" | "luma";
   #mask?: tf.Tensor4D;
   readonly #maps = new Map<string, SeparableMap>();
 
@@ -46,11 +55,16 @@ export class Perturbation {
     const [batch, height, width] = imageShape;
     this.imageShape = [batch, height, width, 3];
     this.factor = factor;
+    const colour = options.colour ?? "rgb";
+    if (colour !== "rgb" && colour !== "luma") {
+      throw new RangeError(`perturbation colour must be "rgb" or "luma", got ${String(colour)}`);
+    }
+    this.colour = colour;
     this.variableShape = [
       batch,
       Math.max(1, Math.ceil(height / factor)),
       Math.max(1, Math.ceil(width / factor)),
-      3,
+      colour === "luma" ? 1 : 3,
     ];
     if (options.mask) {
       const [, h, w] = this.variableShape;
@@ -63,7 +77,10 @@ export class Perturbation {
   /** The same parametrisation with its mask multiplied by `extra` (photo resolution, 0..1). */
   withExtraMask(extra: tf.Tensor4D): Perturbation {
     const [, h, w] = this.variableShape;
-    const combined = new Perturbation(this.imageShape, { factor: this.factor });
+    const combined = new Perturbation(this.imageShape, {
+      factor: this.factor,
+      colour: this.colour,
+    });
     const low = tf.tidy(() => {
       const extraLow = resizeByMatrices(extra, h, w, true);
       return this.#mask ? this.#mask.mul(extraLow) as tf.Tensor4D : extraLow;
@@ -72,10 +89,13 @@ export class Perturbation {
     return combined;
   }
 
-  /** The weighted variable, before upsampling. */
+  /** The weighted variable as three channels, before upsampling. */
   weighted(variable: tf.Tensor4D): tf.Tensor4D {
     const mask = this.#mask;
-    return mask ? tf.tidy(() => variable.mul(mask) as tf.Tensor4D) : variable;
+    if (this.colour === "rgb") {
+      return mask ? tf.tidy(() => variable.mul(mask) as tf.Tensor4D) : variable;
+    }
+    return tf.tidy(() => (mask ? variable.mul(mask) : variable).tile([1, 1, 1, 3]) as tf.Tensor4D);
   }
 
   /** The pixel perturbation [batch, H, W, 3] at photo resolution; differentiable. */

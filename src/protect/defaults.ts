@@ -22,6 +22,12 @@ export const PROTECT_DEFAULTS = {
    * ceiling: a photo gets the smallest of them that hides every face.
    */
   escalation: { start: 4, ratio: 1.4, stepsPerRung: 40 },
+  /**
+   * When the ceiling still leaves a face: 160 more steps at the ceiling with a grey (luma)
+   * perturbation, which JPEG's coarse chroma cannot strip. On the development set it hid
+   * every face in most of the small close-ups the colour ladder left, at a visible cost.
+   */
+  lastResort: { colour: "luma", steps: 160 },
   /** jnd-pgd shapes the budget itself; no second map on top. */
   budgetMap: "uniform",
   /**

@@ -267,7 +267,7 @@ export async function protectPhotoBytes(
       signal,
       progress,
     })
-    : { image, stepsRun: 0, facesLeft: 0, eps: 0, rungs: [], cleanFaces: {} };
+    : { image, stepsRun: 0, facesLeft: 0, eps: 0, colour: "rgb", rungs: [], cleanFaces: {} };
   checkAbort();
 
   let marked = perturbed.image;
@@ -312,6 +312,14 @@ export async function protectPhotoBytes(
       strongest: settings.preset.id === "strong",
     });
     if (note) notes.push(note);
+    const last = perturbed.rungs.at(-1);
+    if (perturbOptions.lastResort && last?.colour !== perturbed.rungs[0]?.colour) {
+      notes.push(
+        `every budget up to ${perturbOptions.eps} in colour left a face, so a grey ` +
+          `perturbation at ${perturbOptions.eps} was tried last` +
+          (perturbed.colour === last?.colour ? " and kept: it is more visible" : ""),
+      );
+    }
   }
   const report: FilterReport = {
     preset: settings.preset.id,
@@ -471,7 +479,9 @@ function perturbStage(
 ): Promise<PerturbResult> {
   const { progress } = context;
   progress("perturb", 0, "loading the detectors");
-  const steps = perturbOptions.steps;
+  // The last resort's steps come on top of the ladder's, and only when the ladder fails.
+  const steps = perturbOptions.steps +
+    (perturbOptions.lastResort ? perturbOptions.lastResort.steps : 0);
   return perturbPhoto(image, {
     ...perturbOptions,
     outputFormat: context.format,

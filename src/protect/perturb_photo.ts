@@ -69,6 +69,15 @@ export interface PerturbOptions {
   factor?: number;
   /** Long side of the perturbation variable when `factor` is not given (default 320). */
   variableSide?: number;
+  /** Colour directions of the perturbation: "rgb" (default) or "luma" (grey only). */
+  colour?: "rgb" | "luma";
+  /**
+   * When every budget up to the ceiling leaves a face, one more try at the ceiling with
+   * this many further steps and these colour directions, started afresh (default: none).
+   * A grey ("luma") perturbation keeps more of itself through JPEG's coarse chroma, which
+   * is what small close-ups need; it is also more visible, so it comes last.
+   */
+  lastResort?: { colour: "rgb" | "luma"; steps: number } | false;
   /** Perturb only around the faces found in the clean photo (default true). */
   faceMask?: boolean;
   /** How far around each face the mask reaches, as a share of the face's size (default 0.5). */
@@ -94,6 +103,8 @@ export interface PerturbOptions {
 export interface RungOutcome {
   /** Budget tried. */
   eps: number;
+  /** Colour directions of the perturbation at this budget. */
+  colour: "rgb" | "luma";
   /** Steps run at it. */
   stepsRun: number;
   /** Faces its best candidate still showed to the attacked detectors (checked file and q75 copy). */
@@ -110,6 +121,8 @@ export interface PerturbResult {
   facesLeft: number;
   /** Budget of the returned photo (0 when nothing needed hiding). */
   eps: number;
+  /** Colour directions of the returned photo's perturbation. */
+  colour: "rgb" | "luma";
   /** Each budget tried, in order. */
   rungs: RungOutcome[];
   /** Faces the white-box detectors found in the clean photo, per detector. */
@@ -172,9 +185,18 @@ export async function perturbPhoto(
   options: PerturbOptions,
 ): Promise<PerturbResult> {
   const attack = getAttack(options.attack);
-  const ladder = options.escalation
-    ? budgetLadder(options.eps, options.steps, options.escalation)
-    : [{ eps: options.eps, steps: options.steps }];
+  const colour = options.colour ?? "rgb";
+  const ladder: { eps: number; steps: number; colour: "rgb" | "luma" }[] =
+    (options.escalation
+      ? budgetLadder(options.eps, options.steps, options.escalation)
+      : [{ eps: options.eps, steps: options.steps }]).map((rung) => ({ ...rung, colour }));
+  if (options.lastResort) {
+    const { colour: last, steps } = options.lastResort;
+    if (!(Number.isInteger(steps) && steps >= 1)) {
+      throw new UserError(`lastResort.steps must be a whole number >= 1, got ${steps}`);
+    }
+    ladder.push({ eps: options.eps, steps, colour: last });
+  }
   if (options.detectors.length === 0) throw new UserError("no white-box detectors given");
   const detectors: WhiteBoxDetector[] = [];
   for (const id of options.detectors) detectors.push(await loadWhiteBoxDetector(id));
@@ -193,16 +215,24 @@ export async function perturbPhoto(
 
   const clean = imageToTensor(image);
   const allFaces = Object.values(cleanFaces).flat();
-  const mask = options.faceMask ?? true
-    ? faceRegionMask(image.width, image.height, allFaces, options.maskMargin ?? 0.5)
-    : undefined;
   // Detectors see at most 256 px: a variable of ~320 px is smooth at the photo's scale
   // (survives JPEG) yet fine at the detectors' (strong enough), for any photo size.
   const longSide = Math.max(image.width, image.height);
   const factor = options.factor ?? Math.max(1, longSide / (options.variableSide ?? 320));
-  const plain = new Perturbation(clean.shape, { factor, mask });
-  mask?.dispose();
-  const perturbation = withBudgetMap(plain, clean, options);
+  const perturbations = new Map<"rgb" | "luma", Perturbation>();
+  const perturbationFor = (colour: "rgb" | "luma"): Perturbation => {
+    let found = perturbations.get(colour);
+    if (!found) {
+      const mask = options.faceMask ?? true
+        ? faceRegionMask(image.width, image.height, allFaces, options.maskMargin ?? 0.5)
+        : undefined;
+      const plain = new Perturbation(clean.shape, { factor, mask, colour });
+      mask?.dispose();
+      found = withBudgetMap(plain, clean, options);
+      perturbations.set(colour, found);
+    }
+    return found;
+  };
   let facesLeft = -1;
   const checkpoint = detectionCheckpoint(detectors, {
     every: options.checkEvery ?? 10,
@@ -213,21 +243,28 @@ export async function perturbPhoto(
   }, (n) => facesLeft = n);
   const signal = options.signal;
   const rungs: RungOutcome[] = [];
-  let best: { image: tf.Tensor4D; facesLeft: number; eps: number } | undefined;
+  let best:
+    | { image: tf.Tensor4D; facesLeft: number; eps: number; colour: "rgb" | "luma" }
+    | undefined;
   let start: tf.Tensor4D | undefined;
   let stepsBefore = 0;
   try {
     if (allFaces.length === 0) {
       // Nothing to hide: the photo goes out unchanged rather than perturbed for nothing.
-      return { image, stepsRun: 0, facesLeft: 0, eps: 0, rungs, cleanFaces };
+      return { image, stepsRun: 0, facesLeft: 0, eps: 0, colour, rungs, cleanFaces };
     }
-    for (const rung of ladder) {
+    for (const [i, rung] of ladder.entries()) {
       if (signal?.aborted) throw abortError(signal);
       facesLeft = -1;
+      // A variable of other colour directions has another shape: start that rung afresh.
+      if (i > 0 && rung.colour !== ladder[i - 1].colour) {
+        start?.dispose();
+        start = undefined;
+      }
       const result = await attack.run({
         clean,
         objective,
-        perturbation,
+        perturbation: perturbationFor(rung.colour),
         checkpoint,
         signal,
         start,
@@ -245,11 +282,21 @@ export async function perturbPhoto(
       start = result.variable;
       stepsBefore += result.stepsRun;
       const faces = result.facesLeft ?? facesLeft;
-      rungs.push({ eps: rung.eps, stepsRun: result.stepsRun, facesLeft: faces });
+      rungs.push({
+        eps: rung.eps,
+        colour: rung.colour,
+        stepsRun: result.stepsRun,
+        facesLeft: faces,
+      });
       // A larger budget wins only by hiding more: the smaller change is kept on a tie.
       if (!best || faces < best.facesLeft) {
         best?.image.dispose();
-        best = { image: result.adversarial, facesLeft: faces, eps: rung.eps };
+        best = {
+          image: result.adversarial,
+          facesLeft: faces,
+          eps: rung.eps,
+          colour: rung.colour,
+        };
       } else {
         result.adversarial.dispose();
       }
@@ -263,6 +310,7 @@ export async function perturbPhoto(
       stepsRun: stepsBefore,
       facesLeft: chosen.facesLeft,
       eps: chosen.eps,
+      colour: chosen.colour,
       rungs,
       cleanFaces,
     };
@@ -270,7 +318,7 @@ export async function perturbPhoto(
     best?.image.dispose();
     start?.dispose();
     clean.dispose();
-    perturbation.dispose();
+    for (const perturbation of perturbations.values()) perturbation.dispose();
     objective.dispose?.();
   }
 }
