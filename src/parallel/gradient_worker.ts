@@ -5,6 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
+import { releasedValueAndGrad } from "../attacks/released_value_and_grad.ts";
 import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
@@ -55,9 +56,12 @@ async function answer(request: GradientMessage): Promise<void> {
     const data = channel.data(count);
     const value = tf.tidy(() => {
       const input = tensorFromShared(data, request.shape);
-      const { value, grad } = tf.valueAndGrad((x: tf.Tensor) =>
-        memberLoss(model, x as tf.Tensor4D, request).mul(request.scale) as tf.Scalar
-      )(input);
+      // Frees the gradient tape when the loss throws: this worker lives as long as the server.
+      const { value, grad } = releasedValueAndGrad(
+        (x: tf.Tensor) =>
+          memberLoss(model, x as tf.Tensor4D, request).mul(request.scale) as tf.Scalar,
+        input,
+      );
       copyToShared(grad, data);
       return value.dataSync()[0];
     });
