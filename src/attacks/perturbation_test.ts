@@ -52,3 +52,34 @@ Deno.test("a mask confines the perturbation; random starts respect the budget", 
   assert.throws(() => new Perturbation([1, 10, 10, 3], { factor: 0 }), RangeError);
   p.dispose();
 });
+
+Deno.test("a luma perturbation moves R, G and B alike, inside the budget, through resized()", async () => {
+  await initBackend("wasm");
+  const mask = tf.concat([tf.ones([1, 30, 20, 1]), tf.fill([1, 30, 20, 1], 0.5)], 2) as tf.Tensor4D;
+  const p = new Perturbation([1, 30, 40, 3], { factor: 2, mask, colour: "luma" });
+  assert.deepEqual(p.variableShape, [1, 15, 20, 1]);
+  const v = p.project(
+    tf.randomNormal(p.variableShape, 0, 20, "float32", 7) as tf.Tensor4D,
+    6,
+    "linf",
+  );
+  const pixels = p.toPixels(v);
+  const [r, g, b] = tf.split(pixels, 3, 3);
+  assert.equal(tf.sub(r, g).abs().max().dataSync()[0], 0);
+  assert.equal(tf.sub(r, b).abs().max().dataSync()[0], 0);
+  assert.ok(pixels.abs().max().dataSync()[0] <= 6 + 1e-5);
+  assert.ok(pixels.abs().max().dataSync()[0] > 3, "the budget is used");
+  // The masked half gets at most half the budget.
+  assert.ok(pixels.slice([0, 0, 24, 0], [1, 30, 16, 3]).abs().max().dataSync()[0] <= 3 + 1e-5);
+  const direct = tf.image.resizeBilinear(pixels, [16, 16]);
+  assert.ok(tf.sub(direct, p.resized(v, 16, 16)).abs().max().dataSync()[0] < 1e-4);
+  // The gradient of a loss on all three channels reaches the one grey channel as their sum.
+  const w = tf.randomNormal([1, 30, 40, 3], 0, 1, "float32", 8);
+  const grad = tf.grad((x) => p.toPixels(x as tf.Tensor4D).mul(w).sum())(v);
+  assert.deepEqual(grad.shape, [1, 15, 20, 1]);
+  assert.throws(
+    () => new Perturbation([1, 10, 10, 3], { colour: "lab" as "rgb" }),
+    /colour must be "rgb" or "luma"/,
+  );
+  p.dispose();
+});

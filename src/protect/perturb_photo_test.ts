@@ -128,3 +128,31 @@ Deno.test("at a ceiling too low, every budget is tried and the best checked cand
   assert.equal((await detector.detect(result.image)).length, result.facesLeft);
   assert.equal(Math.min(...seen.filter((n) => n >= 0)), result.facesLeft);
 });
+
+Deno.test("the last resort runs a grey rung at the ceiling only after every budget left a face", async () => {
+  await initBackend("wasm");
+  const image = await resizeImage(await readSample(1), 320);
+  const options = {
+    attack: "pgd",
+    detectors: ["blazeface-front"],
+    robust: false,
+    seed: 1,
+    checkEvery: 2,
+    lastResort: { colour: "luma" as const, steps: 4 },
+  };
+  // One grey level cannot hide a face in 4 steps: the grey rung follows, afresh.
+  const weak = await perturbPhoto(image, { ...options, eps: 1, steps: 4, escalation: false });
+  assert.deepEqual(weak.rungs.map((r) => [r.eps, r.colour]), [[1, "rgb"], [1, "luma"]]);
+  assert.ok(weak.rungs[1].stepsRun <= 4 && weak.rungs[1].stepsRun > 0);
+  const kept = weak.rungs[1].facesLeft < weak.rungs[0].facesLeft ? "luma" : "rgb";
+  assert.equal(weak.colour, kept);
+  // A ladder that hides every face never reaches the last resort.
+  const strong = await perturbPhoto(image, { ...options, eps: 16, steps: 200, escalation: false });
+  assert.equal(strong.facesLeft, 0);
+  assert.deepEqual(strong.rungs.map((r) => r.colour), ["rgb"]);
+  assert.equal(strong.colour, "rgb");
+  await assert.rejects(
+    perturbPhoto(image, { ...options, eps: 1, steps: 4, lastResort: { colour: "luma", steps: 0 } }),
+    /lastResort.steps must be a whole number >= 1/,
+  );
+});
