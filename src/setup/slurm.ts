@@ -3,7 +3,8 @@
  * client programs) and munge, installed by `deno task setup` when running as root with
  * apt-get. On a real cluster the site's own Slurm is used and nothing is installed.
  */
-import { missingProgram, SLURM_PROGRAMS } from "../slurm/local_cluster.ts";
+import { SLURM_PROGRAMS } from "../slurm/local_cluster.ts";
+import { missingProgram } from "../slurm/programs.ts";
 import { aptInstall, hasAptGet } from "./apt.ts";
 
 /** Debian packages of a one-node cluster. */

@@ -4,6 +4,7 @@
  * root with state and spool under a temporary folder, stopped by the pids they wrote.
  */
 import { UserError } from "../errors.ts";
+import { missingProgram, runProgram as run } from "./programs.ts";
 
 /** A running local cluster: point Slurm's commands at it with `env`. */
 export interface LocalCluster {
@@ -21,20 +22,6 @@ export interface LocalCluster {
 export const SLURM_PROGRAMS = ["munged", "slurmctld", "slurmd", "sbatch", "sinfo", "squeue"];
 
 const MUNGE_SOCKET_DIR = "/run/munge";
-
-/** Returns the first program of `names` not on PATH, or undefined when all are there. */
-export function missingProgram(names: string[] = SLURM_PROGRAMS): string | undefined {
-  const dirs = (Deno.env.get("PATH") ?? "").split(":").concat(["/usr/sbin", "/sbin"]);
-  return names.find((name) =>
-    !dirs.some((dir) => {
-      try {
-        return Deno.statSync(`${dir}/${name}`).isFile;
-      } catch {
-        return false;
-      }
-    })
-  );
-}
 
 /** The slurm.conf of a one-node cluster whose files live under `dir`. */
 export function localSlurmConf(dir: string, cpus: number, memoryMb: number): string {
@@ -62,17 +49,6 @@ export function localSlurmConf(dir: string, cpus: number, memoryMb: number): str
     "PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP",
     "",
   ].join("\n");
-}
-
-async function run(command: string, args: string[], env?: Record<string, string>) {
-  const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" })
-    .output();
-  const text = new TextDecoder();
-  return {
-    ok: output.success,
-    stdout: text.decode(output.stdout).trim(),
-    stderr: text.decode(output.stderr).trim(),
-  };
 }
 
 async function mungeWorks(): Promise<boolean> {
@@ -123,7 +99,7 @@ export async function startLocalCluster(
   if (Deno.uid() !== 0) {
     throw new UserError("a local Slurm cluster needs root (its daemons run as root here)");
   }
-  const missing = missingProgram();
+  const missing = missingProgram(SLURM_PROGRAMS);
   if (missing) {
     throw new UserError(`Slurm is not installed: ${missing} is missing (run \`deno task setup\`)`);
   }

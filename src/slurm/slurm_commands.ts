@@ -3,14 +3,7 @@
  * turned into one-line messages, and their answers parsed into array-task states.
  */
 import { UserError } from "../errors.ts";
-import { missingProgram } from "./local_cluster.ts";
-
-/** What a Slurm program printed. */
-interface Output {
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-}
+import { missingProgram, type ProgramOutput, runProgram } from "./programs.ts";
 
 /** Throws a one-line UserError when a Slurm client program is not on PATH. */
 export function requireProgram(program: string): void {
@@ -22,16 +15,9 @@ export function requireProgram(program: string): void {
   }
 }
 
-async function slurm(program: string, args: string[]): Promise<Output> {
+async function slurm(program: string, args: string[]): Promise<ProgramOutput> {
   requireProgram(program);
-  const output = await new Deno.Command(program, { args, stdout: "piped", stderr: "piped" })
-    .output();
-  const text = new TextDecoder();
-  return {
-    ok: output.success,
-    stdout: text.decode(output.stdout).trim(),
-    stderr: text.decode(output.stderr).trim(),
-  };
+  return await runProgram(program, args);
 }
 
 /** The most telling line of a Slurm error: its first "error:" line (it names the culprit). */

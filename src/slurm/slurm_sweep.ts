@@ -4,7 +4,12 @@
  * yet complete, per-shard status, and the merge of the shards into one result folder.
  */
 import { UserError } from "../errors.ts";
-import { expandUnits, shardUnits, type SweepConfig } from "../experiments/sweep_config.ts";
+import {
+  expandUnits,
+  normalizeConfigKeys,
+  shardUnits,
+  type SweepConfig,
+} from "../experiments/sweep_config.ts";
 import { stableJson } from "../experiments/stable_json.ts";
 import { openRows } from "../experiments/row_store.ts";
 import { mergeShards } from "../experiments/merge_shards.ts";
@@ -206,7 +211,9 @@ export async function submitSlurmSweep(request: SlurmSweepRequest): Promise<Slur
   const shardCount = request.shards ?? existing?.shards ?? Math.min(units.length, 8);
   checkShardCount(shardCount, units.length);
   if (existing) {
-    if (stableJson(existing.config) !== stableJson(request.config)) {
+    // A manifest written before a config key was renamed records the old name.
+    const recorded = stableJson(normalizeConfigKeys(existing.config));
+    if (recorded !== stableJson(normalizeConfigKeys(request.config))) {
       throw new UserError(
         `${runDir} holds a Slurm sweep of a different config; choose another --out`,
       );
