@@ -29,7 +29,7 @@ export async function loadScaled(path: string, maxSide?: number): Promise<RgbIma
   return await resizeToWidth(image, Math.round(image.width * scale));
 }
 
-/** Judges the clean photo at `path` on every channel by every target of the config. */
+/** Judges the clean photo at `path` on every channel by every judge of the config. */
 export async function judgeClean(path: string, config: SweepConfig): Promise<CleanJudgement> {
   const image = await loadScaled(path, config.maxSide);
   const perChannel = new Map();
@@ -37,7 +37,7 @@ export async function judgeClean(path: string, config: SweepConfig): Promise<Cle
     const seen = await applyChannel(image, channel);
     const reference = await referenceFacesOf(seen);
     const cleanMatched = new Map<string, number>();
-    for (const id of config.targets) {
+    for (const id of config.judges) {
       cleanMatched.set(id, matchFaces(reference, await (await loadDetector(id)).detect(seen)).size);
     }
     perChannel.set(channel, { reference, cleanMatched });

@@ -9,6 +9,7 @@ import { writeTextAtomic } from "./atomic_write.ts";
 import { assertNotLocked, lockResultsDir } from "./dir_lock.ts";
 import { openRows, type StoredRow, writeRowsAtomic } from "./row_store.ts";
 import { stableJson } from "./stable_json.ts";
+import { normalizeConfigKeys } from "./sweep_config.ts";
 import { describeInputChange, type InputFile } from "./sweep_inputs.ts";
 
 /** Merges rows of `dirs` into `outDir`; returns the number of rows written. */
@@ -23,9 +24,11 @@ export async function mergeShards(dirs: string[], outDir: string): Promise<numbe
       throw new UserError(`${dir}: no readable run.json (not a sweep result folder)`);
     }
   }
-  const config = stableJson(runs[0].run.config);
+  // Shards recorded under older config key names hold the same grid as newer ones.
+  const sameGrid = (run: { config: unknown }) => stableJson(normalizeConfigKeys(run.config));
+  const config = sameGrid(runs[0].run);
   for (const { dir, run } of runs.slice(1)) {
-    if (stableJson(run.config) !== config) {
+    if (sameGrid(run) !== config) {
       throw new UserError(`${dir}: its config differs from ${runs[0].dir}'s; refusing to merge`);
     }
     // Folders from before input hashing record no inputs: nothing to compare there.

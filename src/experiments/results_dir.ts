@@ -10,7 +10,7 @@ import type { ResultsLock } from "./dir_lock.ts";
 import type { Provenance } from "./provenance.ts";
 import { repairRows } from "./row_store.ts";
 import { stableJson } from "./stable_json.ts";
-import type { SweepConfig, WorkUnit } from "./sweep_config.ts";
+import { normalizeConfigKeys, type SweepConfig, type WorkUnit } from "./sweep_config.ts";
 import { describeInputChange, type InputFile } from "./sweep_inputs.ts";
 
 /** What a run is: the record run.json keeps, and the units it owns. */
@@ -60,7 +60,9 @@ async function checkRunRecord(dir: string, spec: RunSpec): Promise<void> {
   } catch {
     throw new UserError(`${path}: not JSON; the folder's record was edited or corrupted`);
   }
-  if (stableJson(existing.config) !== stableJson(spec.config)) {
+  // Older folders record the config under older key names; the grid is what must match.
+  const recorded = stableJson(normalizeConfigKeys(existing.config));
+  if (recorded !== stableJson(normalizeConfigKeys(spec.config))) {
     throw new UserError(`${dir} holds results of a different config; choose another --out`);
   }
   if (stableJson(existing.shard ?? null) !== stableJson(spec.shard ?? null)) {

@@ -51,10 +51,10 @@ async function judgeCheckpoint(
   for (const channel of config.channels) {
     const seen = await applyChannel(candidate, channel);
     const { reference, cleanMatched } = perChannel.get(channel)!;
-    for (const id of new Set([...config.targets, ...unit.source])) {
+    for (const id of new Set([...config.judges, ...unit.source])) {
       const found = await (await loadDetector(id)).detect(seen);
       if (unit.source.includes(id)) sourceFaces += found.length;
-      if (!config.targets.includes(id)) continue;
+      if (!config.judges.includes(id)) continue;
       const matched = matchFaces(reference, found).size;
       const onClean = cleanMatched.get(id)!;
       rows.push({

@@ -7,6 +7,7 @@ import { ATTACK_NAMES } from "../attacks/registry.ts";
 import { DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { parseChannel } from "../image/channels.ts";
 import { expandImages } from "./image_glob.ts";
+import { warnOnce } from "./warn_once.ts";
 
 /** One attack entry: its name and options (besides eps, steps and seed, which the grid sets). */
 export interface AttackSpec {
@@ -32,12 +33,15 @@ export interface SweepConfig {
   eps: number[];
   /** Step counts; one run per unit goes to the largest, the others are checkpoints of it. */
   steps: number[];
-  /** Source detector sets (each a list of white-box ids: single detectors and ensembles). */
+  /**
+   * Source sets: the attacked detectors of each run (each a list of white-box ids, a single
+   * detector or an ensemble); the rows of a transfer matrix.
+   */
   sources: string[][];
   /** Robust mode off/on. */
   robust?: boolean[];
-  /** Detectors to judge with. */
-  targets: string[];
+  /** Judges: every detector that counts faces on a result (once called `targets`). */
+  judges: string[];
   /** Channels to judge after. */
   channels: string[];
   /** Seeds. */
@@ -55,13 +59,16 @@ const FIELDS = [
   "steps",
   "sources",
   "robust",
-  "targets",
+  "judges",
   "channels",
   "seeds",
   "earlyStop",
 ];
 
-/** One attack run: everything except the step checkpoints, targets and channels. */
+/** Config keys renamed since configs were first written: old name -> new name. */
+const RENAMED: Readonly<Record<string, string>> = { targets: "judges" };
+
+/** One attack run: everything except the step checkpoints, judges and channels. */
 export interface WorkUnit {
   /** Position in the grid (stable: shards and merges order by it). */
   index: number;
@@ -108,12 +115,36 @@ const isStepCount = (v: unknown): v is number =>
 const isSeed = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isBool = (v: unknown): v is boolean => typeof v === "boolean";
 
-/** Validates a parsed JSON config; throws a UserError naming the field and value. */
+/**
+ * A config (as given, or as a run folder recorded it) with every old key under its new
+ * name, in the same place: two records of one grid compare equal whichever names they use.
+ * Silent; anything but an object comes back unchanged. Both names at once is a UserError.
+ */
+export function normalizeConfigKeys(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  const config = raw as Record<string, unknown>;
+  for (const [old, now] of Object.entries(RENAMED)) {
+    if (old in config && now in config) {
+      throw new UserError(
+        `config gives both "${now}" and "${old}" (its old name); keep only "${now}"`,
+      );
+    }
+  }
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [RENAMED[k] ?? k, v]));
+}
+
+/**
+ * Validates a parsed JSON config; throws a UserError naming the field and value. Old key
+ * names are accepted (one warning per process) and come back under their new names.
+ */
 export function validateConfig(raw: unknown): SweepConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new UserError("config must be a JSON object");
   }
-  const config = raw as Record<string, unknown>;
+  const config = normalizeConfigKeys(raw) as Record<string, unknown>;
+  for (const [old, now] of Object.entries(RENAMED)) {
+    if (old in raw) warnOnce(`sweep config: "${old}" is now "${now}"; the old key still works`);
+  }
   for (const key of Object.keys(config)) {
     if (!FIELDS.includes(key)) fail(key, `unknown field (known: ${FIELDS.join(", ")})`);
   }
@@ -177,10 +208,10 @@ export function validateConfig(raw: unknown): SweepConfig {
     }
   }
   if (config.robust !== undefined) list(config, "robust", isBool, "true/false");
-  const targets = list(config, "targets", isString, "detector ids");
-  for (const id of targets) {
+  const judges = list(config, "judges", isString, "detector ids");
+  for (const id of judges) {
     if (!DETECTOR_IDS.includes(id)) {
-      fail("targets", `unknown detector ${JSON.stringify(id)} (known: ${DETECTOR_IDS.join(", ")})`);
+      fail("judges", `unknown detector ${JSON.stringify(id)} (known: ${DETECTOR_IDS.join(", ")})`);
     }
   }
   const channels = list(config, "channels", isString, "channel names");

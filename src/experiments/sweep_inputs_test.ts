@@ -61,7 +61,7 @@ Deno.test("a resume whose photos changed is refused, naming the photo", async ()
       eps: [8],
       steps: [1],
       sources: [["blazeface-front"]],
-      targets: ["blazeface-front"],
+      judges: ["blazeface-front"],
       channels: ["identity"],
       seeds: [1],
     });

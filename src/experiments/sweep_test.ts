@@ -43,7 +43,7 @@ Deno.test("sweep: kill -9 and rerun equals an uninterrupted run; shards merge to
     const stderr = await finish(sweep([config, "--out", `${dir}/whole`]));
     assert.match(stderr, /4\/4 units .* ETA/);
     const whole = await openRows(`${dir}/whole/rows.jsonl`);
-    assert.equal(whole.length, 4 * 2 * 2 * 2); // units x steps x targets x channels
+    assert.equal(whole.length, 4 * 2 * 2 * 2); // units x steps x judges x channels
     const run = JSON.parse(await Deno.readTextFile(`${dir}/whole/run.json`));
     assert.equal(run.backend, "wasm");
     assert.ok(run.code_version && run.versions.tfjs === "4.22.0" && run.machine.cores >= 1);
@@ -137,7 +137,7 @@ Deno.test("config errors name the field and value", () => {
     [{ ...SMOKE, steps: [0] }, /field "steps": item 0/],
     [{ ...SMOKE, attacks: [{ attack: "deepfool" }] }, /unknown attack "deepfool"/],
     [{ ...SMOKE, sources: [["faceboxes"]] }, /"faceboxes" is not a white-box detector/],
-    [{ ...SMOKE, targets: ["yolo"] }, /field "targets": unknown detector "yolo"/],
+    [{ ...SMOKE, judges: ["yolo"] }, /field "judges": unknown detector "yolo"/],
     [{ ...SMOKE, channels: ["jpeg42"] }, /field "channels": unknown channel "jpeg42"/],
     [{ ...SMOKE, name: "../x" }, /field "name"/],
     [{ ...SMOKE, attacks: [{ attack: "pgd", robust: "yes" }] }, /"robust" of an attack/],

@@ -48,7 +48,7 @@ export function missingFromRows(
   return has(rows.map((r) => r.channel), "channel", want.channels) ??
     has(rows.map((r) => r.eps), "eps", want.eps) ??
     has(rows.map((r) => r.source), "source set", want.sources) ??
-    has(rows.map((r) => r.target), "target", want.targets);
+    has(rows.map((r) => r.target), "judge", want.judges);
 }
 
 /**

@@ -38,7 +38,7 @@ export async function writeFgsmConfig(
     steps: [1],
     sources: [["blazeface-front"]],
     robust: [false],
-    targets: ["blazeface-front"],
+    judges: ["blazeface-front"],
     channels: ["identity"],
     seeds: [1],
   };
