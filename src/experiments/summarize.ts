@@ -1,5 +1,5 @@
 /**
- * Summaries of a sweep's rows: the transfer matrix (source sets x targets, mean
+ * Summaries of a sweep's rows: the transfer matrix (attacked source sets x judges, mean
  * detection rate per channel) and a table per attack and eps of the share of photos fully
  * protected (the headline: no attacked detector finds a face on the photo nor after JPEG
  * q75) beside mean PSNR/SSIM.
@@ -11,7 +11,7 @@ import { attackLabel } from "./attack_label.ts";
 export interface TransferCell {
   /** Source set, joined with "+". */
   source: string;
-  /** Target detector. */
+  /** Judge (the rows' `target` field). */
   target: string;
   /** Channel. */
   channel: string;
@@ -19,7 +19,7 @@ export interface TransferCell {
   detection_rate: number;
   /** Rows averaged. */
   n: number;
-  /** True when the target is outside the source set (a transfer claim). */
+  /** True when the judge is outside the source set (a transfer claim). */
   transfer: boolean;
 }
 
@@ -132,13 +132,17 @@ export function formatSummary(summary: SweepSummary): string {
   const out: string[] = [];
   const channels = [...new Set(summary.transfer.map((c) => c.channel))];
   const sources = [...new Set(summary.transfer.map((c) => c.source))];
-  const targets = [...new Set(summary.transfer.map((c) => c.target))];
+  const judges = [...new Set(summary.transfer.map((c) => c.target))];
+  const corner = "attacked \\ judge";
   for (const channel of channels) {
-    out.push(`mean detection rate, channel ${channel} (rows: source sets; * = transfer target)`);
-    const width = Math.max(6, ...sources.map((s) => s.length));
-    out.push(["".padEnd(width), ...targets.map((t) => t.padStart(16))].join(" "));
+    out.push(
+      `mean detection rate, channel ${channel} (rows: attacked sets; columns: judges; ` +
+        "* = a judge the row did not attack, a transfer)",
+    );
+    const width = Math.max(corner.length, ...sources.map((s) => s.length));
+    out.push([corner.padEnd(width), ...judges.map((t) => t.padStart(16))].join(" "));
     for (const source of sources) {
-      const cells = targets.map((t) => {
+      const cells = judges.map((t) => {
         const c = summary.transfer.find((x) =>
           x.channel === channel && x.source === source && x.target === t
         );

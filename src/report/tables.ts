@@ -67,7 +67,7 @@ function ensembleSource(rows: StoredRow[]): string {
  * Table per channel: for the full-ensemble source at the largest step count, the photos
  * fully protected (no attacked detector finds a face on the photo nor after JPEG q75: the
  * same column in every channel's table), the pooled detection rate of the attacked
- * detectors together and of every other target, with mean PSNR/SSIM, for each attack and eps.
+ * detectors together and of every other judge, with mean PSNR/SSIM, for each attack and eps.
  */
 export function ensembleTable(rows: StoredRow[], channel: string): string {
   const ok = rows.filter((r) => !r.error);
@@ -125,7 +125,7 @@ export function stepsTable(rows: StoredRow[], channel: string): string {
 }
 
 /**
- * Transfer table: every source set against every target, pooled over images and attacks
+ * Transfer table: every attacked source set against every judge, pooled over images and attacks
  * at one eps and the largest step count, after one channel.
  */
 export function transferTable(rows: StoredRow[], channel: string, eps: number): string {
@@ -136,16 +136,16 @@ export function transferTable(rows: StoredRow[], channel: string, eps: number): 
     selected.map(sourceKey),
     (a, b) => a.split("+").length - b.split("+").length || a.localeCompare(b),
   );
-  const targets = ordered(selected.map((r) => r.target as string));
+  const judges = ordered(selected.map((r) => r.target as string));
   const lines = sources.map((source) => [
     source,
-    ...targets.map((t) =>
+    ...judges.map((t) =>
       percent(
         pooledDetectionRate(selected.filter((r) => sourceKey(r) === source && r.target === t)),
       )
     ),
   ]);
-  return markdownTable(["source \\ target", ...targets], lines);
+  return markdownTable(["attacked \\ judge", ...judges], lines);
 }
 
 /** What the sweep covered, for the report's set-up section. */

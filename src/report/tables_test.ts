@@ -70,7 +70,7 @@ Deno.test("the steps table shows each checkpoint", () => {
 
 Deno.test("the transfer table has one line per source set", () => {
   const lines = transferTable(ROWS, "jpeg75", 8).split("\n");
-  assert.equal(lines[0], "| source \\ target | j | x | y |");
+  assert.equal(lines[0], "| attacked \\ judge | j | x | y |");
   assert.equal(lines[2], "| x | 67% | 0% | – |");
   assert.equal(lines[3], "| x+y | 75% | 14% | 14% |");
 });
