@@ -4,7 +4,7 @@
  */
 import type { ResultRow } from "./result_rows.ts";
 
-/** "attacked" (targets within the row's source set), "all", or detector ids. */
+/** "attacked" (judges within the row's source set), "all", or detector ids. */
 export type JudgeSelection = "attacked" | "all" | readonly string[];
 
 /** Whether a row's judge is among the selected ones. */

@@ -1,7 +1,7 @@
 /**
  * `deno task demo`: the main job on the bundled sample photos. Protects each of the six
  * samples with the recommended settings, writes them to results/demo/, and prints what
- * every detector finds before, on the output, and after JPEG q75, with image quality
+ * every judge finds before, on the output, and after JPEG q75, with image quality
  * and time per photo.
  */
 import { backendLabel, initBackend } from "../backend.ts";
@@ -12,14 +12,14 @@ import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
 import { protectFile, type ProtectReport } from "../protect/protect_file.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
 
-/** Formats the demo's before/after table: clean -> output / after JPEG q75, per detector. */
+/** Formats the demo's before/after table: clean -> output / after JPEG q75, per judge. */
 export function formatDemoTable(reports: ProtectReport[]): string {
   const header = ["photo", "protected", ...DETECTOR_IDS, "eps", "PSNR dB", "SSIM", "steps", "s"];
   const rows = reports.map((r) => [
     r.input.split("/").pop()!,
     r.fully_protected ? "yes" : "NO",
     ...DETECTOR_IDS.map((id) => {
-      const c = r.detectors[id];
+      const c = r.judges[id];
       return `${c.clean}->${c.protected}/${c.after_jpeg75}`;
     }),
     String(r.eps),
@@ -34,8 +34,8 @@ export function formatDemoTable(reports: ProtectReport[]): string {
   return [
     `fully protected: ${protectedCount} of ${reports.length} photos (no attacked detector finds ` +
     "a face on the written file or after JPEG q75)",
-    "faces per detector: input->output/after JPEG q75 (white-box: " +
-    `${DEFAULT_SOURCE_IDS.join(", ")}; the others are judges never attacked)`,
+    "faces per judge: input->output/after JPEG q75 (attacked: " +
+    `${DEFAULT_SOURCE_IDS.join(", ")}; the others only judge)`,
     line(header),
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),

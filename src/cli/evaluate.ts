@@ -1,8 +1,9 @@
 /**
- * `deno task evaluate --clean <img> --protected <img> [--channels LIST] [--detectors LIST|all] [--json]`
+ * `deno task evaluate --clean <img> --protected <img> [--channels LIST] [--judges LIST|all] [--json]`
  *
- * Image quality of the protected photo and, for every detector and channel, how many of
- * the clean photo's reference faces each detector still finds.
+ * Image quality of the protected photo and, for every judge and channel, how many of the
+ * clean photo's reference faces each judge still finds. `--judges` was once `--detectors`;
+ * the old name still works.
  */
 import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
@@ -11,6 +12,7 @@ import { parseChannel } from "../image/channels.ts";
 import { parseDetectorList } from "../detectors/registry.ts";
 import { evaluatePair, type PairEvaluation } from "../evaluation/evaluate_pair.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
+import { renamedFlag } from "./renamed_flag.ts";
 
 /** Formats an evaluation as a table for people. */
 export function formatEvaluation(e: PairEvaluation): string {
@@ -19,7 +21,7 @@ export function formatEvaluation(e: PairEvaluation): string {
       e.ssim_luma.toFixed(4)
     }), ` +
     `L-inf ${e.linf}, L2 ${e.l2.toFixed(3)}; ${e.reference_faces} reference faces`,
-    "detector         channel               clean  protected  matched  detection rate",
+    "judge            channel               clean  protected  matched  detection rate",
   ];
   for (const r of e.results) {
     const rate = r.detection_rate === null ? "-" : r.detection_rate.toFixed(2);
@@ -37,7 +39,8 @@ async function main(): Promise<number> {
     clean: { type: "string" },
     protected: { type: "string" },
     channels: { type: "string", default: "identity,jpeg75" },
-    detectors: { type: "string", default: "all" },
+    judges: { type: "string" },
+    detectors: { type: "string" }, // the old name of --judges
     backend: { type: "string" },
     json: { type: "boolean", default: false },
   });
@@ -48,7 +51,9 @@ async function main(): Promise<number> {
   const channels = (values.channels as string).split(",").map((c) => c.trim()).filter(Boolean);
   if (channels.length === 0) throw new UserError("--channels is empty");
   channels.forEach(parseChannel);
-  const detectors = parseDetectorList(values.detectors as string);
+  const judges = parseDetectorList(
+    renamedFlag(values, "evaluate", { old: "detectors", now: "judges" }) ?? "all",
+  );
   const backend = await initBackend(values.backend as string | undefined);
   if (backend.fallbackReason) console.error(`evaluate: ${backend.fallbackReason}`);
   const clean = await readImage(values.clean as string);
@@ -58,7 +63,7 @@ async function main(): Promise<number> {
       `the images differ in size (${clean.width}x${clean.height} vs ${protectedImage.width}x${protectedImage.height})`,
     );
   }
-  const evaluation = await evaluatePair(clean, protectedImage, channels, detectors);
+  const evaluation = await evaluatePair(clean, protectedImage, channels, judges);
   console.log(
     values.json
       ? JSON.stringify({ ...evaluation, backend: backendLabel(backend) })

@@ -18,7 +18,7 @@ Deno.test("evaluate: a protected photo against its original, per detector and ch
       clean,
       "-o",
       protectedPath,
-      "--detectors",
+      "--attacked",
       "blazeface-front",
       "--attack",
       "pgd",
@@ -35,7 +35,7 @@ Deno.test("evaluate: a protected photo against its original, per detector and ch
       protectedPath,
       "--channels",
       "identity,jpeg75",
-      "--detectors",
+      "--judges",
       "blazeface-front,faceboxes",
       "--json",
     ]);

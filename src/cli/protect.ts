@@ -1,13 +1,14 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong] [--attack NAME]
- *   [--eps 10] [--no-escalation] [--steps 200] [--detectors LIST|all-whitebox] [--robust|--no-robust]
+ *   [--eps 10] [--no-escalation] [--steps 200] [--attacked LIST|all-whitebox] [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
  *   [--badge-text TEXT] [--badge-position CORNER] [--badge-size 0.05] [--badge-opacity 0.85]
  *   [--seed N] [--quality Q] [--backend B] [--json] [--quiet]`
  *
  * Writes a protected copy of a photo through the multi-layer filter (perturbation, hidden
  * message, visible badge, metadata marks; each can be switched off) and reports faces per
- * detector on the input, on the written file and after JPEG q75, and the layers read back.
+ * judge on the input, on the written file and after JPEG q75, and the layers read back.
+ * `--attacked` was once `--detectors`; the old name still works.
  */
 import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
@@ -17,11 +18,12 @@ import { BADGE_DEFAULTS, BADGE_POSITIONS, type BadgePosition } from "../marks/ba
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions, PRESETS } from "../protect/presets.ts";
 import { protectFile, type ProtectReport } from "../protect/protect_file.ts";
 import { numberFlag, parseFlags, runCli } from "./run_cli.ts";
+import { renamedFlag } from "./renamed_flag.ts";
 
 const USAGE = `usage: deno task protect <input> -o <output>
   [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
   [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
-  [--detectors LIST|all-whitebox] [--robust|--no-robust] [--seed N]
+  [--attacked LIST|all-whitebox] [--robust|--no-robust] [--seed N]
   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
   [--badge-text TEXT] [--badge-position ${BADGE_POSITIONS.join("|")}]
   [--badge-size ${BADGE_DEFAULTS.size}] [--badge-opacity ${BADGE_DEFAULTS.opacity}]
@@ -71,11 +73,11 @@ export function formatProtectReport(report: ProtectReport, attacked: string[]): 
   if (report.removed_metadata.length) {
     lines.push(`removed from the input's metadata: ${report.removed_metadata.join(", ")}`);
   }
-  lines.push("", "detector         input  output  after JPEG q75");
-  for (const [id, c] of Object.entries(report.detectors)) {
-    const kind = attacked.includes(id) ? "" : " (judge)";
+  lines.push("", `${"judge".padEnd(26)} input  output  after JPEG q75`);
+  for (const [id, c] of Object.entries(report.judges)) {
+    const kind = attacked.includes(id) ? " (attacked)" : "";
     lines.push(
-      `${(id + kind).padEnd(16)} ${String(c.clean).padStart(5)}  ${
+      `${(id + kind).padEnd(26)} ${String(c.clean).padStart(5)}  ${
         String(c.protected).padStart(6)
       }  ${String(c.after_jpeg75).padStart(14)}`,
     );
@@ -99,7 +101,8 @@ async function main(): Promise<number> {
     attack: { type: "string" },
     eps: { type: "string" },
     steps: { type: "string" },
-    detectors: { type: "string" },
+    attacked: { type: "string" },
+    detectors: { type: "string" }, // the old name of --attacked
     // Robust mode is the default; --robust is accepted so scripts can say so explicitly.
     robust: { type: "boolean", default: false },
     seed: { type: "string" },
@@ -139,13 +142,12 @@ async function main(): Promise<number> {
     integer: true,
   });
   const quality = numberFlag(values, "quality", 95, { min: 1, max: 100, integer: true });
-  const detectors = values.detectors === undefined
-    ? undefined
-    : parseDetectorList(values.detectors as string);
+  const attackedFlag = renamedFlag(values, "protect", { old: "detectors", now: "attacked" });
+  const detectors = attackedFlag === undefined ? undefined : parseDetectorList(attackedFlag);
   const blackBox = (detectors ?? []).filter((id) => !WHITEBOX_IDS.includes(id));
   if (blackBox.length) {
     throw new UserError(
-      `--detectors: ${blackBox.join(", ")} cannot be attacked (black-box); white-box ones are ${
+      `--attacked: ${blackBox.join(", ")} cannot be attacked (black-box); white-box ones are ${
         WHITEBOX_IDS.join(", ")
       }`,
     );

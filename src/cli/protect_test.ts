@@ -40,7 +40,7 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
       input,
       "-o",
       out,
-      "--detectors",
+      "--attacked",
       "blazeface-front",
       "--steps",
       "20",
@@ -75,7 +75,7 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
         "psnr_db",
         "ssim",
         "linf",
-        "detectors",
+        "judges",
         "stego",
         "badge",
         "metadata",
@@ -102,12 +102,12 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
     assert.equal(report.eps, report.budget.tried.find((r) => r.facesLeft === best)!.eps);
     assert.equal(
       report.fully_protected,
-      report.detectors["blazeface-front"].protected === 0 &&
-        report.detectors["blazeface-front"].after_jpeg75 === 0,
+      report.judges["blazeface-front"].protected === 0 &&
+        report.judges["blazeface-front"].after_jpeg75 === 0,
     );
-    assert.deepEqual(Object.keys(report.detectors), [...DETECTOR_IDS]);
-    assert.equal(report.detectors["blazeface-front"].clean, 3);
-    assert.ok(report.detectors["blazeface-front"].protected < 3, "no face was hidden");
+    assert.deepEqual(Object.keys(report.judges), [...DETECTOR_IDS]);
+    assert.equal(report.judges["blazeface-front"].clean, 3);
+    assert.ok(report.judges["blazeface-front"].protected < 3, "no face was hidden");
     // The budget holds exactly on the written file.
     const clean = await readImage(input);
     const written = await readImage(`${dir}/a.png`);
@@ -144,8 +144,8 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       [[input, "-o", out, "--badge-position", "middle"], /unknown badge position "middle"/],
       [[input, "-o", out, "--badge-size", "2"], /--badge-size must be between 0.02 and 0.2/],
       [[input, "-o", out, "--message", ""], /hidden message must be a non-empty text/],
-      [[input, "-o", out, "--detectors", "faceboxes"], /faceboxes cannot be attacked/],
-      [[input, "-o", out, "--detectors", "yolo"], /unknown detector "yolo"/],
+      [[input, "-o", out, "--attacked", "faceboxes"], /faceboxes cannot be attacked/],
+      [[input, "-o", out, "--attacked", "yolo"], /unknown detector "yolo"/],
       [[input, "-o", input.replace("/sample1-small", "/./sample1-small")], /refusing to overwrite/],
       [
         [input, "-o", `${dir}/missing-folder/out.png`],
@@ -198,7 +198,7 @@ Deno.test("by default every layer is applied: orientation kept, the input's EXIF
         input,
         "-o",
         `${dir}/${name}`,
-        "--detectors",
+        "--attacked",
         "blazeface-front",
         "--steps",
         "1",

@@ -54,7 +54,7 @@ export const WHITEBOX_IDS: readonly string[] = DETECTORS.filter((d) => d.kind ==
 /**
  * The white-box detectors a protection attacks by default: Human's BlazeFace family.
  * face-api's SSD is white-box too, but a step through it costs about ten times as much
- * on wasm; add it with `--detectors all-whitebox` for a two-family ensemble.
+ * on wasm; add it with `--attacked all-whitebox` for a two-family ensemble.
  */
 export const DEFAULT_SOURCE_IDS: readonly string[] = [
   "blazeface-back",

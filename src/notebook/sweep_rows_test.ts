@@ -8,7 +8,7 @@ const ROWS = [
   fixtureRow({ channel: "jpeg75", eps: 8, source: ["blazeface-back", "blazeface-front"] }),
 ];
 
-Deno.test("missingFromRows names the first channel, eps, source set or target lacking", () => {
+Deno.test("missingFromRows names the first channel, eps, source set or judge lacking", () => {
   assert.equal(missingFromRows(ROWS, { channels: ["identity", "jpeg75"] }), undefined);
   assert.equal(missingFromRows(ROWS, { channels: ["identity", "social"] }), 'channel "social"');
   assert.equal(missingFromRows(ROWS, { channels: [], eps: [4, 16] }), "eps 16");
@@ -16,6 +16,8 @@ Deno.test("missingFromRows names the first channel, eps, source set or target la
     missingFromRows(ROWS, { channels: [], sources: [["blazeface-front"]] }),
     'source set ["blazeface-front"]',
   );
+  // The fixture rows are judged by blazeface-back only.
+  assert.equal(missingFromRows(ROWS, { channels: [], judges: ["haar"] }), 'judge "haar"');
   assert.equal(missingFromRows([], { channels: [] }), "no rows");
 });
 

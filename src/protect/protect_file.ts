@@ -1,7 +1,7 @@
 /**
  * Protecting one photo file end to end: read it, run the multi-layer filter (perturbation,
  * hidden message, badge, metadata marks) in memory, write the result atomically in the
- * format its name asks for, and report faces per detector on the written file, also after
+ * format its name asks for, and report faces per judge on the written file, also after
  * a JPEG q75 re-encode, with the layers applied and read back.
  */
 import { readFileBytes } from "../image/decode.ts";
@@ -60,8 +60,8 @@ export interface ProtectReport {
   ssim: number;
   /** Largest per-channel change outside the badge, grey levels. */
   linf: number;
-  /** Face counts per detector id. */
-  detectors: Record<string, FaceCounts>;
+  /** Face counts per judge (detector id): every detector that counted faces. */
+  judges: Record<string, FaceCounts>;
   /** Hidden message read back from the written file and from its JPEG q75 re-encode. */
   stego: { output: StegoReading; after_jpeg75: StegoReading } | null;
   /** Badge position in pixels, or null. */
@@ -177,9 +177,9 @@ export async function protectFile(
         "the identifying fields reported as removed may be incomplete",
     );
   }
-  const detectors: Record<string, FaceCounts> = {};
+  const counts: Record<string, FaceCounts> = {};
   for (const [id, c] of Object.entries(report.faces)) {
-    detectors[id] = { clean: c.clean, protected: c.output, after_jpeg75: c.after_jpeg75 };
+    counts[id] = { clean: c.clean, protected: c.output, after_jpeg75: c.after_jpeg75 };
   }
   return {
     input,
@@ -196,7 +196,7 @@ export async function protectFile(
     psnr_db: report.psnr_db,
     ssim: report.ssim,
     linf: report.linf,
-    detectors,
+    judges: counts,
     stego: report.stego,
     badge: report.badge,
     metadata: report.metadata,
