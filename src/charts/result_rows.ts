@@ -22,13 +22,13 @@ export interface ResultRow extends StoredRow {
   source: string[];
   /** Seed. */
   seed: number;
-  /** Judging detector. */
+  /** The judge: the detector that counted these faces (the field keeps its first name). */
   target: string;
   /** Channel the protected image went through before judging. */
   channel: string;
-  /** Reference faces the target found on the clean image after the channel. */
+  /** Reference faces the judge found on the clean image after the channel. */
   clean_faces: number;
-  /** Reference faces the target found on the protected image after the channel. */
+  /** Reference faces the judge found on the protected image after the channel. */
   matched: number;
   /** matched / clean_faces, or null when clean_faces is 0. */
   detection_rate: number | null;

@@ -1,7 +1,7 @@
 /**
  * What a sweep knows of a clean photo before attacking it: the photo (scaled to the
  * config's maxSide) and, after each channel, its reference faces and how many of them each
- * target detector finds. Every checkpoint of the attack is judged against this.
+ * judge finds. Every checkpoint of the attack is judged against this.
  */
 import { readImage } from "../image/decode.ts";
 import { applyChannel } from "../image/channels.ts";
@@ -13,11 +13,11 @@ import { referenceFacesOf } from "../evaluation/evaluate_pair.ts";
 import type { Face } from "../detectors/types.ts";
 import type { SweepConfig } from "./sweep_config.ts";
 
-/** What the clean photo shows after each channel: reference faces and each target's matches. */
+/** What the clean photo shows after each channel: reference faces and each judge's matches. */
 export interface CleanJudgement {
   /** The clean photo as attacked. */
   image: RgbImage;
-  /** Per channel: reference face boxes and the reference faces each target matched. */
+  /** Per channel: reference face boxes and the reference faces each judge matched. */
   perChannel: Map<string, { reference: Face["box"][]; cleanMatched: Map<string, number> }>;
 }
 

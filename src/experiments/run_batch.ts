@@ -1,6 +1,6 @@
 /**
  * One attack run of a sweep: the units' photos (same settings, same size) attacked
- * together as one batch, each judged at every checkpoint by every target after every
+ * together as one batch, each judged at every checkpoint by every judge after every
  * channel, until its own sources find no face (early stop); the batch runs on while any
  * photo is left.
  */

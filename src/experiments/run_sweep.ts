@@ -1,7 +1,7 @@
 /**
  * Running a sweep: each work unit attacks one image once, up to the largest step count,
  * and is judged at every step count of the grid (checkpoints of the one run) by every
- * target detector after every channel. Units already in rows.jsonl are skipped, so an
+ * judge after every channel. Units already in rows.jsonl are skipped, so an
  * interrupted sweep resumes where it stopped; a shard runs every N-th unit. The run holds
  * the results folder's lock from start to end (dir_lock.ts), so it is the only writer.
  *
