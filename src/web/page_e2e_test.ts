@@ -75,12 +75,12 @@ Deno.test("page: a photo protected in headless Chromium downloads hidden from th
       await page.locator("#result").waitFor({ state: "visible", timeout: PROTECTION_TIMEOUT_MS });
       assert.equal(await page.locator("#error").isVisible(), false);
       const summary = await page.locator("#summary").innerText();
-      assert.match(summary, /Protected: none of the targeted detectors finds a face/);
+      assert.match(summary, /Protected: none of the attacked detectors finds a face/);
       assert.match(summary, /Change needed: [\d.]+ of at most \d+ grey levels/);
       assert.match(summary, /Hidden message: readable/);
       assert.match(summary, /data mining prohibited/);
       for (const id of DEFAULT_SOURCE_IDS) {
-        assert.match(summary, new RegExp(`${id} \\(targeted\\): 3 faces before, 0 faces after`));
+        assert.match(summary, new RegExp(`${id} \\(attacked\\): 3 faces before, 0 faces after`));
       }
       // Both images of the comparison are shown.
       for (const id of ["#before", "#after"]) {

@@ -298,7 +298,7 @@ function renderSummary(summary) {
     );
     items.push(
       report.fully_protected
-        ? "Protected: none of the targeted detectors finds a face, also after JPEG re-compression"
+        ? "Protected: none of the attacked detectors finds a face, also after JPEG re-compression"
         : `Not fully protected: ${seen.join(", ")} still ${seen.length === 1 ? "finds" : "find"} ` +
           "a face. A stronger preset may hide it, at a more visible cost.",
     );
@@ -309,7 +309,7 @@ function renderSummary(summary) {
     );
   }
   for (const [id, counts] of Object.entries(report.faces)) {
-    const role = report.attacked.includes(id) ? "targeted" : "not targeted";
+    const role = report.attacked.includes(id) ? "attacked" : "not attacked";
     items.push(
       `${id} (${role}): ${faces(counts.clean)} before, ${faces(counts.output)} after, ` +
         `${faces(counts.after_jpeg75)} after JPEG re-compression`,
