@@ -131,7 +131,8 @@ export interface PerturbResult {
 
 /**
  * Quantised-result check: the perturbed photo first (and its JPEG q75 copy in robust
- * mode); only when no face is left there, the final file: finish, encode, decode, q75.
+ * mode); only when at most one face is left there, the final file: finish, encode, decode,
+ * q75.
  * The first stage is a fraction of the cost (hiding the message alone takes up to a
  * second at full size) and, while faces remain, decides the same: the marks do not
  * undo the attack. It answers the faces found (on the stage that decided), so the attack
@@ -163,7 +164,10 @@ export function detectionCheckpoint(
       const perturbed = await tensorToImage(candidate);
       const plain = await facesIn(perturbed);
       // Without marks, a PNG file decodes to exactly these pixels: nothing more to check.
-      if (plain > 0 || (!options.finish && options.format === "png")) {
+      // Two or more faces decide it here; a single one (seen on only the file or only its
+      // q75 copy in robust mode) is marginal, and the final layers can tip it either way,
+      // so the file that would be written is judged instead.
+      if (plain > 1 || (!options.finish && options.format === "png")) {
         onResult(plain);
         return plain;
       }
