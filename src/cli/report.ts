@@ -17,7 +17,8 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (jnd-pgd, squared hinge, grey last resort)=${PROJECT_ROOT}/results/protection/dev-last-resort/rows.jsonl`,
+  `standard (jnd-pgd, squared hinge, grey last resort)=${PROJECT_ROOT}/results/protection/dev-standard/rows.jsonl`,
+  `standard before the single-face file check=${PROJECT_ROOT}/results/protection/dev-last-resort/rows.jsonl`,
   `standard without the last resort=${PROJECT_ROOT}/results/protection/dev-jnd-pgd/rows.jsonl`,
   `Auto-PGD + contrast map=${PROJECT_ROOT}/results/protection/dev-apgd/rows.jsonl`,
   `plain hinge, jnd-pgd (first 20 photos)=${PROJECT_ROOT}/results/protection/plain-hinge-dev-jnd-pgd/rows.jsonl`,

@@ -29,7 +29,7 @@ export const PRESETS: readonly Preset[] = [
     id: "light",
     label: "Light",
     description:
-      "Hardly visible: the change stops at 8 grey levels. In our tests 18 of 42 photos needed " +
+      "Hardly visible: the change stops at 8 grey levels. In our tests 19 of 42 photos needed " +
       "no more than that to hide every face from the three attacked detectors (median PSNR " +
       "38 dB); the others keep a face or two. Fastest.",
     perturb: { eps: 8, steps: 160 },
@@ -40,7 +40,7 @@ export const PRESETS: readonly Preset[] = [
     description:
       "As little change as each photo needs, up to 16 grey levels. In our tests it hid every " +
       "face, also after JPEG re-compression, in all 16 photos of 300 px and more (median PSNR " +
-      "38 dB) and in 21 of 26 smaller ones; 37 of 42 in all. On small close-ups it may end with " +
+      "38 dB) and in 22 of 26 smaller ones; 38 of 42 in all. On small close-ups it may end with " +
       "a grey grain at 16 levels, which shows.",
     perturb: {},
   },
