@@ -99,7 +99,7 @@ export async function runSlurmSweep(config: SweepConfig, values: Flags): Promise
     dryRun: values["dry-run"] === true,
     projectDir: PROJECT_ROOT,
   });
-  if (values["dry-run"]) {
+  if (values["dry-run"] && outcome.shards.length > 0) {
     console.log(outcome.script.trimEnd());
     console.error(
       `sweep: dry run: ${outcome.shards.length} of ${outcome.shardCount} shards would be ` +

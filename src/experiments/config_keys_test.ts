@@ -81,26 +81,14 @@ Deno.test("the old key prints one deprecation line per process, the new key none
 /** Writes a sweep folder's run.json as a sweep of `config` (given under either key) would. */
 async function startFolder(dir: string, raw: Record<string, unknown>) {
   await Deno.mkdir(dir, { recursive: true });
-  const lock = await lockResultsDir(dir, "test");
-  try {
-    const config = validateConfig(raw);
-    const images = expandImages(config.images);
-    await prepareResultsDir(lock, {
-      config,
-      provenance: await collectProvenance("wasm"),
-      inputs: await hashInputs(images),
-      units: expandUnits(config, images),
-    });
-  } finally {
-    await lock.release();
-  }
+  await resume(dir, raw);
   // What an older version wrote: the config exactly as given, old key included.
   const path = `${dir}/run.json`;
   const run = JSON.parse(await Deno.readTextFile(path));
   await Deno.writeTextFile(path, JSON.stringify({ ...run, config: raw }, null, 2));
 }
 
-/** Resumes `dir` with `raw` (prepareResultsDir's config check). */
+/** Prepares or resumes `dir` with `raw` (prepareResultsDir's config check). */
 async function resume(dir: string, raw: Record<string, unknown>) {
   const lock = await lockResultsDir(dir, "test");
   try {

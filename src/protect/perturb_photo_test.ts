@@ -59,16 +59,19 @@ Deno.test("checks mark and encode the final file only once the perturbed photo s
   const detector = await loadWhiteBoxDetector("blazeface-front");
   let finished = 0;
   const facesReported: number[] = [];
-  const checkpoint = detectionCheckpoint([detector], {
-    every: 10,
-    robust: true,
-    format: "jpeg",
-    quality: 95,
-    finish: (image) => {
-      finished++;
-      return image;
-    },
-  }, (faces) => facesReported.push(faces));
+  // Counts the final files made (finish runs once per final-file check).
+  const countingCheckpoint = (robust: boolean) =>
+    detectionCheckpoint([detector], {
+      every: 10,
+      robust,
+      format: "jpeg",
+      quality: 95,
+      finish: (image) => {
+        finished++;
+        return image;
+      },
+    }, (faces) => facesReported.push(faces));
+  const checkpoint = countingCheckpoint(true);
   // A photo with faces: decided by the first stage, no marks drawn.
   const faces = imageToTensor(await resizeImage(await readSample(1), 480));
   const found = await checkpoint.check(faces, 10);
@@ -81,16 +84,7 @@ Deno.test("checks mark and encode the final file only once the perturbed photo s
   assert.equal(finished, 1);
   assert.equal(facesReported[1], 0);
   // One face on the plain check is marginal: the final file decides, and its count is returned.
-  const single = detectionCheckpoint([detector], {
-    every: 10,
-    robust: false,
-    format: "jpeg",
-    quality: 95,
-    finish: (image) => {
-      finished++;
-      return image;
-    },
-  }, (faces) => facesReported.push(faces));
+  const single = countingCheckpoint(false);
   const portrait = await decodeImage(await Deno.readFile(`${DEV_DIR}/tom-cruise-2014-w128.jpg`));
   assert.equal((await detector.detect(portrait)).length, 1, "the portrait shows one face");
   const one = imageToTensor(portrait);

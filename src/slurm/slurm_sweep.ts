@@ -85,7 +85,7 @@ export interface SlurmSweepOutcome {
   jobId?: string;
   /** Merge job id. */
   mergeJobId?: string;
-  /** The array script. */
+  /** The array script ("" when every shard is complete). */
   script: string;
   /** One-based shard numbers submitted. */
   shards: number[];
@@ -251,15 +251,17 @@ export async function submitSlurmSweep(request: SlurmSweepRequest): Promise<Slur
     denoDir: denoDir ? absolute(denoDir) : undefined,
     configPath,
   };
+  // Every shard complete: nothing to submit, and no script that would redo one.
+  if (todo.length === 0) return { script: "", shards: todo, shardCount };
   const script = arrayScript({
     ...common,
     shards: shardCount,
-    indices: todo.length ? todo.map((s) => s - 1) : [0],
+    indices: todo.map((s) => s - 1),
     backend: request.backend,
     resources: request.resources,
   });
   const outcome: SlurmSweepOutcome = { script, shards: todo, shardCount };
-  if (request.dryRun || todo.length === 0) return outcome;
+  if (request.dryRun) return outcome;
 
   await Deno.mkdir(`${runDir}/slurm/logs`, { recursive: true });
   if (!existing) {

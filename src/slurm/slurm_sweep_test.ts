@@ -144,6 +144,10 @@ Deno.test("sweep --slurm on a one-node cluster: cancel, resume and merge equal a
     const idle = await sweep(slurmArgs, env);
     assert.equal(idle.code, 0, idle.stderr);
     assert.match(idle.stderr, /all 2 shards .* are complete; nothing submitted/);
+    const idleDry = await sweep([...slurmArgs, "--dry-run"], env);
+    assert.equal(idleDry.code, 0, idleDry.stderr);
+    assert.equal(idleDry.stdout, "", "no script for a complete folder");
+    assert.match(idleDry.stderr, /are complete; nothing submitted/);
 
     // Bad requests: one line each, nothing submitted, nothing written.
     const badPartition = await sweep(
