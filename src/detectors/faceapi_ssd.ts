@@ -105,7 +105,7 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
   /** Detector id. */
   readonly id = "faceapi-ssd";
   /** Model family. */
-  readonly family = "face-api";
+  readonly family = "ssd-mobilenet";
   /** Differentiable via faceLogits. */
   readonly kind = "whitebox" as const;
   /** face-api's default minConfidence (SsdMobilenetv1Options). */

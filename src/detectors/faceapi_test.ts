@@ -33,16 +33,16 @@ async function loadTiny(): Promise<FaceApiTinyDetector> {
   return await tiny;
 }
 
-const LOADERS: [string, () => Promise<Detector>][] = [
-  ["faceapi-ssd", loadSsd],
-  ["faceapi-tiny", loadTiny],
+const LOADERS: [string, string, () => Promise<Detector>][] = [
+  ["faceapi-ssd", "ssd-mobilenet", loadSsd],
+  ["faceapi-tiny", "tiny-yolo", loadTiny],
 ];
 
-for (const [id, load] of LOADERS) {
+for (const [id, family, load] of LOADERS) {
   Deno.test(`${id}: finds the faces in the six samples`, async () => {
     const detector = await load();
     assert.equal(detector.id, id);
-    assert.equal(detector.family, "face-api");
+    assert.equal(detector.family, family);
     const counts: number[] = [];
     for (let i = 1; i <= 6; i++) {
       const image = await readSample(i);

@@ -13,7 +13,7 @@ export class FaceApiTinyDetector implements Detector {
   /** Detector id. */
   readonly id = "faceapi-tiny";
   /** Model family. */
-  readonly family = "face-api";
+  readonly family = "tiny-yolo";
   /** Forward only. */
   readonly kind = "blackbox" as const;
   /**

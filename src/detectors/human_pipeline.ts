@@ -74,7 +74,7 @@ export class HumanPipelineDetector implements Detector {
   /** Detector id. */
   readonly id = "human";
   /** Model family. */
-  readonly family = "human";
+  readonly family = "blazeface";
   /** Forward only. */
   readonly kind = "blackbox" as const;
   /** Human's own default minimum confidence. */

@@ -19,7 +19,7 @@ export type DetectorKind = "whitebox" | "blackbox";
 export interface Detector {
   /** Stable id used on the command line and in results, e.g. "blazeface-back". */
   readonly id: string;
-  /** Model family, e.g. "blazeface", "faceboxes", "human". */
+  /** Model family (network design): "blazeface", "ssd-mobilenet", "tiny-yolo", "faceboxes", "viola-jones". */
   readonly family: string;
   /** "whitebox" when faceLogits is available. */
   readonly kind: DetectorKind;
