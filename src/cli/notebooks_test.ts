@@ -120,8 +120,12 @@ Deno.test({
       await assert.rejects(Deno.stat(`${dir}/cache`), Deno.errors.NotFound, "a sweep ran");
       for (const name of names) {
         const executed = JSON.parse(await Deno.readTextFile(`${dir}/out/${name}.ipynb`));
+        // Display messages, not console.log streams: the kernel forwards stdout
+        // asynchronously and drops a stream that arrives after its cell has finished.
         const text = executed.cells.flatMap((c: { outputs?: Output[] }) => c.outputs ?? [])
-          .map((o: Output) => [o.text ?? ""].flat().join("")).join("");
+          .filter((o: Output) => o.output_type === "display_data")
+          .map((o: Output) => [(o.data?.["text/plain"] as string | string[]) ?? ""].flat().join(""))
+          .join("");
         assert.ok(text.includes(`${rows.length} rows from ${rowsPath}`), `${name}: ${text}`);
       }
     } finally {
