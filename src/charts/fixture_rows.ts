@@ -80,3 +80,67 @@ export function fixtureSweepRows(): ResultRow[] {
   }
   return rows;
 }
+
+/**
+ * A leave-one-family-out sweep's worth of rows: two photos, the four leave-one-out sets,
+ * every detector judging. Attacked judges find 1 of 4 faces, held-out ones 3 of 4 on the
+ * file and 4 of 4 after JPEG, Haar 4 of 4; photo b finds one face fewer everywhere.
+ */
+export function fixtureCrossFamilyRows(): ResultRow[] {
+  const sets = [
+    ["faceapi-ssd", "faceapi-tiny", "faceboxes"],
+    ["blazeface-back", "blazeface-front", "mediapipe-full", "faceapi-tiny", "faceboxes"],
+    ["blazeface-back", "blazeface-front", "mediapipe-full", "faceapi-ssd", "faceboxes"],
+    ["blazeface-back", "blazeface-front", "mediapipe-full", "faceapi-ssd", "faceapi-tiny"],
+  ];
+  const judges = [
+    "blazeface-back",
+    "blazeface-front",
+    "mediapipe-full",
+    "faceapi-ssd",
+    "human",
+    "faceboxes",
+    "faceapi-tiny",
+    "haar",
+  ];
+  const rows: ResultRow[] = [];
+  let index = 0;
+  for (const image of ["a.jpg", "b.jpg"]) {
+    for (const source of sets) {
+      const unit = JSON.stringify([image, "pgd", true, 8, source]);
+      const unitRows: ResultRow[] = [];
+      for (const channel of ["identity", "jpeg75"]) {
+        for (const target of judges) {
+          const found = source.includes(target)
+            ? 1
+            : target === "haar" || channel === "jpeg75"
+            ? 4
+            : 3;
+          const matched = Math.max(0, found - (image === "b.jpg" ? 1 : 0));
+          unitRows.push(fixtureRow({
+            image,
+            attack: "pgd",
+            robust: true,
+            eps: 8,
+            steps: 100,
+            source,
+            target,
+            channel,
+            clean_faces: 4,
+            matched,
+            detection_rate: matched / 4,
+            code_version: "fixture",
+          }));
+        }
+      }
+      rows.push(...unitRows.map((r) => ({
+        ...r,
+        unit,
+        unit_index: index,
+        unit_rows: unitRows.length,
+      })));
+      index++;
+    }
+  }
+  return rows;
+}
