@@ -5,16 +5,30 @@
 import { attackLabel } from "../experiments/attack_label.ts";
 import { UserError } from "../errors.ts";
 import { channelRobustnessFigure } from "./channel_robustness.ts";
+import { crossFamilyFigure } from "./cross_family.ts";
 import { detectionVsEpsFigure } from "./detection_vs_eps.ts";
 import type { PlotlyFigure } from "./figure.ts";
 import { qualityTradeoffFigure } from "./quality_tradeoff.ts";
 import { distinct, type ResultRow } from "./result_rows.ts";
 import { transferHeatmapFigure } from "./transfer_heatmap.ts";
 
+/** The sweeps whose rows the paper's figures read, and their committed rows files. */
+export const FIGURE_STUDIES = {
+  /** The attack x budget x detector sweep (results/configs/paper.json). */
+  paper: "results/paper/rows.jsonl",
+  /** Leave-one-family-out (results/configs/cross_family.json). */
+  "cross-family": "results/cross-family/rows.jsonl",
+} as const;
+
+/** Which study's rows a figure reads. */
+export type FigureStudy = keyof typeof FIGURE_STUDIES;
+
 /** One paper figure. */
 export interface PaperFigure {
   /** File name stem (papers/figures/<name>.svg and .png). */
   name: string;
+  /** Which study's rows it is drawn from. */
+  study: FigureStudy;
   /** What it shows. */
   description: string;
   /** Builds the figure from measured rows. */
@@ -36,6 +50,7 @@ function requireChannel(rows: readonly ResultRow[], channel: string): void {
 export const PAPER_FIGURES: readonly PaperFigure[] = [
   {
     name: "detection_vs_eps_identity",
+    study: "paper",
     description: "Detection rate vs eps per judge, full ensemble attacked, no re-encoding",
     build: (rows) => {
       requireChannel(rows, "identity");
@@ -44,6 +59,7 @@ export const PAPER_FIGURES: readonly PaperFigure[] = [
   },
   {
     name: "detection_vs_eps_jpeg75",
+    study: "paper",
     description: "Detection rate vs eps per judge, full ensemble attacked, after JPEG quality 75",
     build: (rows) => {
       requireChannel(rows, "jpeg75");
@@ -52,6 +68,7 @@ export const PAPER_FIGURES: readonly PaperFigure[] = [
   },
   {
     name: "transfer",
+    study: "paper",
     description: "Transfer matrix (source set x judge) at eps 8, iterative attacks, " +
       "identity and JPEG 75",
     build: (rows) =>
@@ -63,12 +80,21 @@ export const PAPER_FIGURES: readonly PaperFigure[] = [
   },
   {
     name: "quality_tradeoff",
+    study: "paper",
     description: "PSNR and SSIM vs protection of the attacked detectors, Pareto front per attack",
     build: (rows) => qualityTradeoffFigure(rows, { channel: "identity" }),
   },
   {
     name: "channel_robustness",
+    study: "paper",
     description: "Protection of the attacked detectors per channel, robust mode on and off",
     build: (rows) => channelRobustnessFigure(rows),
+  },
+  {
+    name: "cross_family",
+    study: "cross-family",
+    description: "Leave one family out: detection rate of the neural family the attack never " +
+      "saw, beside the attacked detectors and Haar, on the file and after JPEG 75",
+    build: (rows) => crossFamilyFigure(rows),
   },
 ];

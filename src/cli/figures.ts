@@ -1,10 +1,11 @@
 /**
- * `deno task figures [--rows FILE] [--out DIR]`
+ * `deno task figures [--rows FILE] [--cross-family-rows FILE] [--out DIR]`
  *
  * Regenerates every paper figure from stored result rows only (no attack runs): builds the
  * Plotly specs, renders them in headless Chromium to SVG and PNG, and writes
  * manifest.json (figure -> rows file, its SHA-256, sweep config, code versions).
- * Defaults: results/paper/rows.jsonl into papers/figures/.
+ * Defaults: each figure's study rows (FIGURE_STUDIES: results/paper/ and
+ * results/cross-family/) into papers/figures/.
  */
 import { dirname } from "node:path";
 import { UserError } from "../errors.ts";
@@ -18,8 +19,8 @@ import {
   projectRelative,
 } from "../charts/figures_manifest.ts";
 import { workingTreeVersion } from "../experiments/code_version.ts";
-import { PAPER_FIGURES } from "../charts/paper_figures.ts";
-import { distinct, measuredRows, readResultRows } from "../charts/result_rows.ts";
+import { FIGURE_STUDIES, type FigureStudy, PAPER_FIGURES } from "../charts/paper_figures.ts";
+import { distinct, measuredRows, readResultRows, type ResultRow } from "../charts/result_rows.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
 
 async function readConfig(rowsPath: string): Promise<unknown> {
@@ -31,28 +32,55 @@ async function readConfig(rowsPath: string): Promise<unknown> {
   }
 }
 
+/** A study's measured rows and where they came from. */
+interface StudyRows {
+  rows: ResultRow[];
+  source: FigureSource;
+}
+
+async function readStudy(rowsPath: string): Promise<StudyRows> {
+  const rows = measuredRows(await readResultRows(rowsPath));
+  if (rows.length === 0) throw new UserError(`${rowsPath}: no measured rows to draw`);
+  return {
+    rows,
+    source: {
+      rows: projectRelative(rowsPath),
+      rows_sha256: await sha256File(rowsPath),
+      rows_count: rows.length,
+      config: await readConfig(rowsPath),
+      code_version: distinct(rows.map((r) => String(r.code_version))),
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, {
     rows: { type: "string" },
+    "cross-family-rows": { type: "string" },
     out: { type: "string" },
   });
-  if (positionals.length) throw new UserError("usage: figures [--rows FILE] [--out DIR]");
-  const rowsPath = (values.rows as string | undefined) ??
-    `${PROJECT_ROOT}/results/paper/rows.jsonl`;
-  const outDir = (values.out as string | undefined) ?? `${PROJECT_ROOT}/papers/figures`;
-  const rows = measuredRows(await readResultRows(rowsPath));
-  if (rows.length === 0) throw new UserError(`${rowsPath}: no measured rows to draw`);
-  const source: FigureSource = {
-    rows: projectRelative(rowsPath),
-    rows_sha256: await sha256File(rowsPath),
-    rows_count: rows.length,
-    config: await readConfig(rowsPath),
-    code_version: distinct(rows.map((r) => String(r.code_version))),
+  if (positionals.length) {
+    throw new UserError("usage: figures [--rows FILE] [--cross-family-rows FILE] [--out DIR]");
+  }
+  const paths: Record<FigureStudy, string> = {
+    paper: (values.rows as string | undefined) ?? `${PROJECT_ROOT}/${FIGURE_STUDIES.paper}`,
+    "cross-family": (values["cross-family-rows"] as string | undefined) ??
+      `${PROJECT_ROOT}/${FIGURE_STUDIES["cross-family"]}`,
   };
-  const specs = PAPER_FIGURES.map((figure) => figure.build(rows));
-  console.error(`figures: rendering ${specs.length} figures from ${rows.length} rows`);
+  const studies = new Map<FigureStudy, StudyRows>();
+  for (const study of distinct(PAPER_FIGURES.map((f) => f.study))) {
+    studies.set(study, await readStudy(paths[study]));
+  }
+  const specs = PAPER_FIGURES.map((figure) => figure.build(studies.get(figure.study)!.rows));
+  console.error(
+    `figures: rendering ${specs.length} figures from ${
+      [...studies.values()].map((s) => `${s.source.rows_count} rows of ${s.source.rows}`)
+        .join(" and ")
+    }`,
+  );
   const rendered = await exportFigures(specs);
-  await Deno.mkdir(outDir, { recursive: true });
+  const out = (values.out as string | undefined) ?? `${PROJECT_ROOT}/papers/figures`;
+  await Deno.mkdir(out, { recursive: true });
   const encoder = new TextEncoder();
   const manifest: FiguresManifest = {
     generated_by: "deno task figures",
@@ -63,21 +91,21 @@ async function main(): Promise<void> {
   for (const [i, figure] of PAPER_FIGURES.entries()) {
     const svg = encoder.encode(rendered[i].svg);
     const files = { svg: `${figure.name}.svg`, png: `${figure.name}.png` };
-    await writeFileAtomic(`${outDir}/${files.svg}`, svg);
-    await writeFileAtomic(`${outDir}/${files.png}`, rendered[i].png);
+    await writeFileAtomic(`${out}/${files.svg}`, svg);
+    await writeFileAtomic(`${out}/${files.png}`, rendered[i].png);
     manifest.figures[figure.name] = {
       description: figure.description,
       files,
       files_sha256: { svg: await sha256Hex(svg), png: await sha256Hex(rendered[i].png) },
-      ...source,
+      ...studies.get(figure.study)!.source,
     };
-    console.error(`figures: ${outDir}/${figure.name}.{svg,png}`);
+    console.error(`figures: ${out}/${figure.name}.{svg,png}`);
   }
   await writeFileAtomic(
-    `${outDir}/manifest.json`,
+    `${out}/manifest.json`,
     encoder.encode(JSON.stringify(manifest, null, 2) + "\n"),
   );
-  console.error(`figures: ${outDir}/manifest.json`);
+  console.error(`figures: ${out}/manifest.json`);
 }
 
 if (import.meta.main) await runCli("figures", main);

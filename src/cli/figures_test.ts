@@ -1,6 +1,6 @@
 /** `deno task figures` on a small fixed rows file, as a user runs it. */
 import assert from "node:assert/strict";
-import { fixtureSweepRows } from "../charts/fixture_rows.ts";
+import { fixtureCrossFamilyRows, fixtureSweepRows } from "../charts/fixture_rows.ts";
 import type { FiguresManifest } from "../charts/figures_manifest.ts";
 import { PAPER_FIGURES } from "../charts/paper_figures.ts";
 import { sha256File } from "../hash.ts";
@@ -28,12 +28,34 @@ Deno.test({
         `${dir}/sweep/run.json`,
         JSON.stringify({ config: { name: "fixture", eps: [4, 8] } }),
       );
+      const crossRows = fixtureCrossFamilyRows();
+      const crossPath = `${dir}/cross/rows.jsonl`;
+      await Deno.mkdir(`${dir}/cross`);
+      await Deno.writeTextFile(
+        crossPath,
+        crossRows.map((r) => JSON.stringify(r)).join("\n") + "\n",
+      );
       const out = `${dir}/figures`;
-      const result = await runCliScript("figures.ts", ["--rows", rowsPath, "--out", out]);
+      const result = await runCliScript("figures.ts", [
+        "--rows",
+        rowsPath,
+        "--cross-family-rows",
+        crossPath,
+        "--out",
+        out,
+      ]);
       assert.equal(result.code, 0, result.stderr);
 
       const manifest: FiguresManifest = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
-      const rowsHash = await sha256File(rowsPath);
+      const studies = {
+        paper: { path: rowsPath, hash: await sha256File(rowsPath), rows, config: "fixture" },
+        "cross-family": {
+          path: crossPath,
+          hash: await sha256File(crossPath),
+          rows: crossRows,
+          config: null,
+        },
+      };
       assert.deepEqual(Object.keys(manifest.figures), PAPER_FIGURES.map((f) => f.name));
       const layerOf: Record<string, string> = {
         detection_vs_eps_identity: "scatterlayer",
@@ -41,13 +63,15 @@ Deno.test({
         transfer: "heatmaplayer",
         quality_tradeoff: "scatterlayer",
         channel_robustness: "barlayer",
+        cross_family: "barlayer",
       };
       for (const figure of PAPER_FIGURES) {
         const entry = manifest.figures[figure.name];
-        assert.equal(entry.rows, rowsPath);
-        assert.equal(entry.rows_sha256, rowsHash);
-        assert.equal(entry.rows_count, rows.length);
-        assert.deepEqual(entry.config, { name: "fixture", eps: [4, 8] });
+        const study = studies[figure.study];
+        assert.equal(entry.rows, study.path);
+        assert.equal(entry.rows_sha256, study.hash);
+        assert.equal(entry.rows_count, study.rows.length);
+        assert.deepEqual(entry.config, study.config ? { name: "fixture", eps: [4, 8] } : null);
         assert.deepEqual(entry.code_version, ["fixture"]);
         assert.equal(entry.files_sha256.svg, await sha256File(`${out}/${entry.files.svg}`));
         assert.equal(entry.files_sha256.png, await sha256File(`${out}/${entry.files.png}`));
@@ -55,7 +79,7 @@ Deno.test({
         const svg = await Deno.readTextFile(`${out}/${entry.files.svg}`);
         assert.match(svg, /^<svg[^>]*class="main-svg"/);
         assert.ok(svg.includes(`class="${layerOf[figure.name]} mlayer"`), figure.name);
-        const layout = figure.build(rows).layout;
+        const layout = figure.build(study.rows).layout;
         assert.match(svg, new RegExp(`width="${layout.width}" height="${layout.height}"`));
         const png = await Deno.readFile(`${out}/${entry.files.png}`);
         assert.deepEqual(pngSize(png), { width: layout.width * 2, height: layout.height * 2 });
@@ -66,6 +90,9 @@ Deno.test({
       assert.equal(transfer.match(/<g class="hm"/g)?.length, 2);
       const bars = await Deno.readTextFile(`${out}/channel_robustness.svg`);
       assert.ok((bars.match(/class="point"/g)?.length ?? 0) >= 4);
+      // Four held-out families, six bar series (three judge groups x two channels).
+      const cross = await Deno.readTextFile(`${out}/cross_family.svg`);
+      assert.equal(cross.match(/class="point"/g)?.length, 24);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
