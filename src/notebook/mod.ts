@@ -41,7 +41,8 @@ export { channelProtection, channelRobustnessFigure } from "../charts/channel_ro
 export { type ImagePanel, imagePanelsFigure } from "../charts/image_panels.ts";
 export { showFigure, showImages, showMarkdown } from "../charts/notebook_display.ts";
 export { PAPER_FIGURES } from "../charts/paper_figures.ts";
-export { ROBUSTNESS_SWEEP, SMALL_SWEEP } from "./small_sweeps.ts";
+export { CROSS_FAMILY_SWEEP, ROBUSTNESS_SWEEP, SMALL_SWEEP } from "./small_sweeps.ts";
+export { crossFamilyFigure, crossFamilyStudy } from "../charts/cross_family.ts";
 export {
   protectionRunsOrSmall,
   type ProtectionRunsParams,

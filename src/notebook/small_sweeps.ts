@@ -39,3 +39,37 @@ export const ROBUSTNESS_SWEEP: SweepConfig = {
   seeds: [1],
   earlyStop: true,
 };
+
+/**
+ * Leave-one-family-out on two photos: each set attacks every neural family but one
+ * (robust PGD at eps 8, 20 steps), every detector judges. The full study is
+ * results/configs/cross_family.json.
+ */
+export const CROSS_FAMILY_SWEEP: SweepConfig = {
+  name: "notebook-cross-family",
+  images: ["data/samples/sample1.jpg", "data/samples/sample4.jpg"],
+  maxSide: 320,
+  attacks: [{ attack: "pgd", robust: true }],
+  eps: [8],
+  steps: [20],
+  sources: [
+    ["faceapi-ssd", "faceapi-tiny", "faceboxes"],
+    ["blazeface-back", "blazeface-front", "mediapipe-full", "faceapi-tiny", "faceboxes"],
+    ["blazeface-back", "blazeface-front", "mediapipe-full", "faceapi-ssd", "faceboxes"],
+    ["blazeface-back", "blazeface-front", "mediapipe-full", "faceapi-ssd", "faceapi-tiny"],
+  ],
+  robust: [false],
+  judges: [
+    "blazeface-back",
+    "blazeface-front",
+    "mediapipe-full",
+    "human",
+    "faceapi-ssd",
+    "faceapi-tiny",
+    "faceboxes",
+    "haar",
+  ],
+  channels: ["identity", "jpeg75"],
+  seeds: [1],
+  earlyStop: true,
+};
