@@ -13,6 +13,8 @@ import { nonMaxSuppression } from "./nms.ts";
 import type { Face, WhiteBoxDetector } from "./types.ts";
 import { imageToTensor, type RgbImage } from "../image/rgb_image.ts";
 import { loadGraphModel } from "../models/load_graph_model.ts";
+import { ghostGraph, GhostSwitch } from "../models/ghost_graph.ts";
+import type { GhostSample } from "../models/ghost_erosion.ts";
 
 /** Static description of one BlazeFace-family model. */
 export interface BlazeFamilySpec {
@@ -54,8 +56,15 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
   readonly #fused: tf.GraphModel;
   readonly #unfused: tf.GraphModel;
   readonly #anchors: [number, number][];
+  readonly #ghost: GhostSwitch;
 
-  private constructor(spec: BlazeFamilySpec, fused: tf.GraphModel, unfused: tf.GraphModel) {
+  private constructor(
+    spec: BlazeFamilySpec,
+    fused: tf.GraphModel,
+    unfused: tf.GraphModel,
+    ghost: GhostSwitch,
+  ) {
+    this.#ghost = ghost;
     this.#spec = spec;
     this.id = spec.id;
     this.inputSize = spec.inputSize;
@@ -70,8 +79,19 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
   /** Loads (and hash-verifies) the model files for a spec. */
   static async load(spec: BlazeFamilySpec): Promise<BlazeFamilyDetector> {
     const fused = await loadGraphModel(spec.modelName, { dynamicBatch: true });
-    const unfused = await loadGraphModel(spec.modelName, { unfuse: true, dynamicBatch: true });
-    return new BlazeFamilyDetector(spec, fused, unfused);
+    // The gradient graph carries erosion nodes (ghost networks), identities until setGhost.
+    const ghost = new GhostSwitch();
+    const unfused = await loadGraphModel(spec.modelName, {
+      unfuse: true,
+      dynamicBatch: true,
+      rewrite: (nodes) => ghostGraph(nodes, ghost.id).nodes,
+    });
+    return new BlazeFamilyDetector(spec, fused, unfused, ghost);
+  }
+
+  /** Erodes faceLogits with this ghost network from now on (undefined: the exact network). */
+  setGhost(sample: GhostSample | undefined): void {
+    this.#ghost.set(sample);
   }
 
   /** Resizes 0..255 images to the model input and scales them to [-1, 1], as Human does. */
@@ -146,6 +166,7 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
   dispose(): void {
     this.#fused.dispose();
     this.#unfused.dispose();
+    this.#ghost.dispose();
   }
 }
 

@@ -17,6 +17,8 @@ export interface LoadGraphModelOptions {
   dynamicBatch?: boolean;
   /** Folder holding the model files and manifest.json (default: models/). */
   dir?: string;
+  /** Rewrites the topology after unfusing (e.g. ghost_graph.ts's erosion nodes). */
+  rewrite?: (nodes: GraphNode[]) => GraphNode[];
 }
 
 interface ModelJson {
@@ -59,9 +61,9 @@ export async function loadGraphModel(
       buffers.push(await Deno.readFile(`${dir}/${path}`));
     }
   }
-  const topology = options.unfuse
-    ? { ...json.modelTopology, node: unfuseGraph(json.modelTopology.node) }
-    : json.modelTopology;
+  const unfused = options.unfuse ? unfuseGraph(json.modelTopology.node) : undefined;
+  const rewritten = options.rewrite?.(unfused ?? json.modelTopology.node) ?? unfused;
+  const topology = rewritten ? { ...json.modelTopology, node: rewritten } : json.modelTopology;
   const weightData = concatBytes(buffers);
   if (options.dynamicBatch) makeBatchDynamic(topology.node, weightSpecs, weightData);
   const artifacts: tf.io.ModelArtifacts = {
