@@ -115,10 +115,10 @@ export function detectionObjective(
           }
         }
         for (const m of members) {
-          const size = m.detector.inputSize;
+          const shape = inputShape(m.detector, candidate.shape[1], candidate.shape[2]);
           channelled.set(
             m.detector.id,
-            tf.tidy(() => tf.concat(outputs.map((o) => tf.image.resizeBilinear(o, [size, size])))),
+            tf.tidy(() => tf.concat(outputs.map((o) => tf.image.resizeBilinear(o, shape)))),
           );
         }
       } catch (error) {
@@ -146,12 +146,12 @@ export function detectionObjective(
           : undefined;
         const transformed = transforms.map((t) => t.apply(working!));
         const batches = members.map((m) => {
-          const size = m.detector.inputSize;
+          const shape = inputShape(m.detector, H, W);
           // The untransformed photo exactly as the detector's own resize sees it.
-          const exact = view.resized(size, size);
+          const exact = view.resized(...shape);
           const parts: tf.Tensor4D[] = [];
           if (!eot || eot.includeOriginal) parts.push(exact);
-          parts.push(...transformed.map((t) => tf.image.resizeBilinear(t, [size, size])));
+          parts.push(...transformed.map((t) => tf.image.resizeBilinear(t, shape)));
           const real = channelled.get(m.detector.id);
           if (real) {
             const samples = real.shape[0] / exact.shape[0];
@@ -169,4 +169,9 @@ export function detectionObjective(
       dropChannelled();
     },
   };
+}
+
+/** The size a detector takes a height x width photo at: its own shape, else its square. */
+function inputShape(detector: WhiteBoxDetector, height: number, width: number): [number, number] {
+  return detector.inputShape?.(height, width) ?? [detector.inputSize, detector.inputSize];
 }

@@ -37,8 +37,13 @@ export interface Detector {
 export interface WhiteBoxDetector extends Detector {
   /** Always "whitebox". */
   readonly kind: "whitebox";
-  /** The square model input size in pixels. */
+  /** The square model input size in pixels (for inputShape detectors: the working long side). */
   readonly inputSize: number;
+  /**
+   * The [height, width] the attack resizes a height x width photo to for faceLogits, where
+   * that is not [inputSize, inputSize] (fully convolutional detectors keep the aspect ratio).
+   */
+  inputShape?(height: number, width: number): [number, number];
   /** The logit corresponding to `threshold` (scores are sigmoid of logits). */
   readonly logitThreshold: number;
   /**
