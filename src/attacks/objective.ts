@@ -10,6 +10,7 @@ import { ParallelTerms } from "../parallel/parallel_terms.ts";
 import { gradientThreads } from "../parallel/threads.ts";
 import { seededRandom } from "../random.ts";
 import { DEFAULT_EOT, type EotOptions, sampleTransform, validateEot } from "./eot.ts";
+import { type BalanceMode, balanceMode, validateWeights } from "./ensemble_weights.ts";
 import type { Objective } from "./types.ts";
 import type { AdversarialView } from "./adversarial_view.ts";
 import { applyRealChannel, sampleRealChannel, straightThrough } from "./real_channel.ts";
@@ -27,7 +28,9 @@ export interface EnsembleMember {
 export interface DetectionObjectiveOptions {
   /** Logits this far below a detector's threshold count as safe (default 2). */
   margin?: number;
-  /** Balance the ensemble: each member's term is log(1 + its hinge loss) (see memberLoss). */
+  /** How members are weighed: "off" (default), "log" or "adaptive" (see ensemble_weights.ts). */
+  balance?: BalanceMode;
+  /** Old form of `balance: "log"` (each member's term log(1 + its hinge loss)); still works. */
   balanced?: boolean;
   /** Square each anchor's hinge: the anchors furthest over the threshold get the most push. */
   squaredHinge?: boolean;
@@ -55,11 +58,8 @@ export function detectionObjective(
   options: DetectionObjectiveOptions = {},
 ): Objective {
   if (members.length === 0) throw new RangeError("the objective needs at least one detector");
-  for (const m of members) {
-    if (m.weight !== undefined && !(m.weight >= 0)) {
-      throw new RangeError(`weight of ${m.detector.id} must be >= 0, got ${m.weight}`);
-    }
-  }
+  validateWeights(members.map((m) => ({ id: m.detector.id, weight: m.weight })));
+  const balance = balanceMode(options);
   const margin = options.margin ?? 2;
   const batchSize = options.batchSize;
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
@@ -70,7 +70,7 @@ export function detectionObjective(
   const random = seededRandom(options.seed ?? 0);
   const terms = new ParallelTerms(members, {
     margin,
-    balanced: options.balanced,
+    balance,
     squared: options.squaredHinge,
     chunk: batchSize,
     threads: gradientThreads(options.threads),

@@ -11,6 +11,7 @@ import { memberLoss } from "../detectors/hinge_loss.ts";
 import { offloadPlan, type PlannedPart, threadsUsed } from "./offload_plan.ts";
 import { RemoteTerm } from "./remote_term.ts";
 import { type GradientWorker, gradientWorkers } from "./gradient_workers.ts";
+import { AdaptiveWeights, type BalanceMode } from "../attacks/ensemble_weights.ts";
 
 /** One weighted detector. */
 export interface WeightedDetector {
@@ -27,10 +28,11 @@ export interface ParallelTermsOptions {
   /** Most images per detector forward/backward (see chunkedHingeLoss). */
   chunk?: number;
   /**
-   * Each member's term is log(1 + hinge) (see memberLoss); a member split over threads
-   * takes the logarithm of each part's share.
+   * How members are weighed (see ensemble_weights.ts; default "off"). With "log" each
+   * member's term is log(1 + hinge) (see memberLoss), and a member split over threads takes
+   * the logarithm of each part's share; with "adaptive" the weights move every step.
    */
-  balanced?: boolean;
+  balance?: BalanceMode;
   /** Squared hinge per anchor (see hingeLoss). */
   squared?: boolean;
   /** Threads, main one included (1: everything on the main thread). */
@@ -45,6 +47,13 @@ export class ParallelTerms {
   readonly #options: ParallelTermsOptions;
   readonly #remote = new Map<string, RemoteTerm>();
   #used: RemoteTerm[] = [];
+  // Adaptive mode: the weights, the last sum's multipliers, its local terms per member
+  // (kept to read their values) and whether those values were read.
+  readonly #adaptive?: AdaptiveWeights;
+  #multipliers: number[];
+  #localTerms: { member: number; term: tf.Scalar }[] = [];
+  #observed = true;
+  #correction = 0;
 
   /** Starts the workers (and their detector loading) the expected batch will use. */
   constructor(members: readonly WeightedDetector[], options: ParallelTermsOptions) {
@@ -52,6 +61,9 @@ export class ParallelTerms {
     // A worker loads its detectors by id: one built by hand stays on the main thread.
     const loadable = members.every((m) => isRegistryDetector(m.detector));
     this.#options = { ...options, threads: loadable ? options.threads : 1 };
+    const base = members.map((m) => m.weight ?? 1);
+    if (options.balance === "adaptive") this.#adaptive = new AdaptiveWeights(base);
+    this.#multipliers = base;
     const plan = this.#plan(members.map(() => options.expectedBatch));
     const workers = this.#workers(plan);
     for (const part of plan) {
@@ -59,12 +71,35 @@ export class ParallelTerms {
     }
   }
 
-  /** The weighted sum of every member's hinge loss on its batch (`batches[m]`). */
+  /**
+   * The weighted sum of every member's hinge loss on its batch (`batches[m]`). With adaptive
+   * weights its gradient follows this step's weights, and its value (with remoteValue())
+   * is the fixed-normalisation sum (see AdaptiveWeights).
+   */
   sum(batches: readonly tf.Tensor4D[]): tf.Scalar {
-    const { margin, chunk, balanced, squared } = this.#options;
+    if (this.#adaptive) {
+      this.#observe();
+      this.#multipliers = this.#adaptive.multipliers();
+    }
     const plan = this.#plan(batches.map((b) => b.shape[0]));
     const workers = this.#workers(plan);
     this.#used = [];
+    this.#observed = !this.#adaptive;
+    try {
+      return this.#sum(batches, plan, workers);
+    } catch (error) {
+      this.#observed = true; // a failed step has no values to learn from
+      throw error;
+    }
+  }
+
+  #sum(
+    batches: readonly tf.Tensor4D[],
+    plan: PlannedPart[],
+    workers: GradientWorker[],
+  ): tf.Scalar {
+    const { margin, chunk, squared } = this.#options;
+    const balanced = this.#options.balance === "log";
     return tf.tidy(() => {
       // Each part's images and its share of its member's mean. A split batch is cut with
       // one split (its gradient is one concat), not slices (each slice's gradient pads to
@@ -78,7 +113,7 @@ export class ParallelTerms {
         parts.forEach((p, i) => inputs.set(p, pieces[i]));
       });
       const scaleOf = (p: PlannedPart) => {
-        const weight = this.#members[p.member].weight ?? 1;
+        const weight = this.#multipliers[p.member];
         const total = batches[p.member].shape[0];
         return p.count === total ? weight : weight * p.count / total;
       };
@@ -89,6 +124,7 @@ export class ParallelTerms {
         if (!term || term.worker !== workers[p.thread - 1]) {
           term = new RemoteTerm(workers[p.thread - 1], {
             detector: this.#members[p.member].detector.id,
+            member: p.member,
             margin,
             scale: scaleOf(p),
             chunk,
@@ -98,25 +134,61 @@ export class ParallelTerms {
           this.#remote.set(key, term);
         }
         this.#used.push(term);
-        return term.apply(inputs.get(p)!);
+        return term.apply(inputs.get(p)!, scaleOf(p));
       });
-      const localTerms = plan.filter((p) => p.thread === 0).map((p) =>
+      const localParts = plan.filter((p) => p.thread === 0);
+      const localTerms = localParts.map((p) =>
         memberLoss(this.#members[p.member].detector, inputs.get(p)!, {
           margin,
           chunk,
           balanced,
           squared,
         })
-          .mul(scaleOf(p))
+          .mul(scaleOf(p)) as tf.Scalar
       );
+      if (this.#adaptive) {
+        tf.dispose(this.#localTerms.map((t) => t.term));
+        this.#localTerms = localTerms.map((term, i) => ({
+          member: localParts[i].member,
+          // A copy: the sum may be this very tensor, which the caller disposes.
+          term: tf.keep(term.clone()),
+        }));
+      }
       const terms = [...localTerms, ...remoteTerms];
       return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
     });
   }
 
-  /** The workers' share of the last sum's value (waits for any that has not answered). */
+  /**
+   * What to add to the last sum's tensor value for the objective's value: the workers'
+   * share (waits for any that has not answered) and, with adaptive weights, the difference
+   * between the moving weights the gradient follows and the fixed normalisation.
+   */
   remoteValue(): number {
-    return this.#used.reduce((total, term) => total + term.value(), 0);
+    const remote = this.#used.reduce((total, term) => total + term.value(), 0);
+    if (!this.#adaptive) return remote;
+    this.#observe();
+    return remote + this.#correction;
+  }
+
+  /** The multipliers of the members' hinge losses in the last sum (weights x balancing). */
+  get multipliers(): readonly number[] {
+    return this.#multipliers;
+  }
+
+  // Adaptive mode: reads the last sum's raw member losses once, gives them to the weights,
+  // and works out the value correction.
+  #observe(): void {
+    if (this.#observed || !this.#adaptive) return;
+    this.#observed = true;
+    const weighted = this.#members.map(() => 0);
+    for (const { member, term } of this.#localTerms) weighted[member] += term.dataSync()[0];
+    for (const term of this.#used) weighted[term.member] += term.value();
+    // A member's multiplier is > 0 unless its weight is 0; then its loss counts for nothing.
+    const raw = weighted.map((v, i) => this.#multipliers[i] > 0 ? v / this.#multipliers[i] : 0);
+    this.#adaptive.observe(raw);
+    const moving = weighted.reduce((a, b) => a + b, 0);
+    this.#correction = this.#adaptive.value(raw) - moving;
   }
 
   /**
@@ -127,6 +199,8 @@ export class ParallelTerms {
     for (const term of this.#remote.values()) term.settle();
     this.#remote.clear();
     this.#used = [];
+    tf.dispose(this.#localTerms.map((t) => t.term));
+    this.#localTerms = [];
   }
 
   #plan(batches: readonly number[]): PlannedPart[] {

@@ -121,6 +121,50 @@ Deno.test("squared and balanced terms reach the workers: two threads, one thread
   perturbation.dispose();
 });
 
+Deno.test("adaptive weights reach the workers: two threads and one agree over three steps", async () => {
+  await initBackend("wasm");
+  const members: EnsembleMember[] = [];
+  for (const id of DEFAULT_SOURCE_IDS) members.push({ detector: await loadWhiteBoxDetector(id) });
+  members[1].weight = 2;
+  const clean = imageToTensor(await resizeImage(await readSample(1), 320));
+  const perturbation = new Perturbation(clean.shape, { factor: 2 });
+  const resizes = new CleanResizes(clean);
+  const run = (threads: number) => {
+    const objective = detectionObjective(members, { threads, balance: "adaptive" });
+    const steps = [];
+    // Three different variables: the weights of steps 2 and 3 come from the values before.
+    for (let step = 1; step <= 3; step++) {
+      const variable = tf.randomUniform(perturbation.variableShape, -6, 6, "float32", step);
+      const { value, grad } = tf.valueAndGrad((v: tf.Tensor) =>
+        objective.loss(adversarialView(resizes, perturbation, v as tf.Tensor4D), step)
+      )(variable);
+      steps.push({
+        value: value.dataSync()[0] + (objective.remoteLoss?.() ?? 0),
+        gradient: grad.dataSync() as Float32Array,
+      });
+      tf.dispose([value, grad, variable]);
+    }
+    objective.dispose?.();
+    return steps;
+  };
+  run(1); // fills the caches of resize matrices and derived filters
+  const tensorsBefore = tf.memory().numTensors;
+  const one = run(1);
+  const two = run(2);
+  assert.equal(tf.memory().numTensors, tensorsBefore, "no tensor is left behind");
+  // The first step's value is the sum of the weights (each loss over itself).
+  assert.ok(Math.abs(one[0].value - 4) < 4e-5, `${one[0].value}`);
+  for (let step = 0; step < 3; step++) {
+    const [a, b] = [one[step], two[step]];
+    assert.ok(Math.abs(a.value - b.value) <= 1e-5 * a.value, `${a.value} vs ${b.value}`);
+    const error = relativeL2(a.gradient, b.gradient);
+    assert.ok(error < 1e-5, `step ${step + 1}: relative L2 ${error}`);
+  }
+  tf.dispose(clean);
+  resizes.dispose();
+  perturbation.dispose();
+});
+
 Deno.test("a batch split over threads has the whole batch's loss and gradient", async () => {
   await initBackend("wasm");
   const detector = await loadWhiteBoxDetector("blazeface-front");

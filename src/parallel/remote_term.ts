@@ -21,9 +21,11 @@ const ANSWER_TIMEOUT_MS = 300_000;
 export interface RemoteTermOptions {
   /** White-box detector id. */
   detector: string;
+  /** Index of the ensemble member it belongs to (default 0). */
+  member?: number;
   /** Hinge margin. */
   margin: number;
-  /** Loss multiplier (member weight, times the part's share of a split batch). */
+  /** Loss multiplier (member weight, times the part's share of a split batch); apply() may override it. */
   scale: number;
   /** Most images per forward/backward on the worker. */
   chunk?: number;
@@ -48,11 +50,14 @@ export class RemoteTerm {
     this.#options = options;
   }
 
-  /** The term on `batch`, differentiable: a scalar placeholder of 0 (see value()). */
-  apply(batch: tf.Tensor4D): tf.Scalar {
+  /**
+   * The term on `batch`, differentiable: a scalar placeholder of 0 (see value()). `scale`
+   * replaces the options' multiplier for this request (adaptive weights change each step).
+   */
+  apply(batch: tf.Tensor4D, scale = this.#options.scale): tf.Scalar {
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const x = args[0] as tf.Tensor4D;
-      this.#send(x);
+      this.#send(x, scale);
       return {
         value: tf.scalar(0),
         gradFunc: (dy: tf.Tensor) => {
@@ -63,6 +68,11 @@ export class RemoteTerm {
       };
     });
     return op(batch) as tf.Scalar;
+  }
+
+  /** Index of the ensemble member it belongs to. */
+  get member(): number {
+    return this.#options.member ?? 0;
   }
 
   /** The worker it runs on. */
@@ -76,7 +86,7 @@ export class RemoteTerm {
     return this.#value;
   }
 
-  #send(batch: tf.Tensor4D): void {
+  #send(batch: tf.Tensor4D, scale: number): void {
     this.#receive(); // an unanswered earlier request would write into the same memory
     this.#count = batch.size;
     if (!this.#channel || this.#channel.capacity < batch.size) {
@@ -91,7 +101,7 @@ export class RemoteTerm {
       detector: this.#options.detector,
       shape: batch.shape,
       margin: this.#options.margin,
-      scale: this.#options.scale,
+      scale,
       chunk: this.#options.chunk,
       balanced: this.#options.balanced,
       squared: this.#options.squared,
