@@ -13,6 +13,7 @@ import { Perturbation } from "../attacks/perturbation.ts";
 import { faceRegionMask } from "../attacks/face_mask.ts";
 import type { Checkpoint, Norm } from "../attacks/types.ts";
 import type { EotOptions } from "../attacks/eot.ts";
+import type { BalanceMode } from "../attacks/ensemble_weights.ts";
 import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { Face, WhiteBoxDetector } from "../detectors/types.ts";
 import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
@@ -58,7 +59,9 @@ export interface PerturbOptions {
   stepSize?: number;
   /** Logits this far below each detector's threshold count as hidden (default 2). */
   margin?: number;
-  /** Balance the ensemble: log(1 + hinge) per detector (see memberLoss; default false). */
+  /** Balance the ensemble: "off", "log" or "adaptive" (see ensemble_weights.ts; default off). */
+  balance?: BalanceMode;
+  /** Old form of `balance: "log"`: log(1 + hinge) per detector (see memberLoss). */
   balanced?: boolean;
   /** Square each anchor's hinge (see hingeLoss; default false). */
   squaredHinge?: boolean;
@@ -211,6 +214,7 @@ export async function perturbPhoto(
     eot: options.robust ? options.eot ?? {} : undefined,
     seed: options.seed,
     margin: options.margin,
+    balance: options.balance,
     balanced: options.balanced,
     squaredHinge: options.squaredHinge,
   });
