@@ -63,8 +63,31 @@ export const DEFAULT_SOURCE_IDS: readonly string[] = [
 ];
 
 /**
- * Parses a detector list: "all", "all-whitebox", "all-blackbox", or comma-separated ids.
- * Throws a UserError naming the unknown id and the valid ones.
+ * The six neural detectors of the four neural families (BlazeFace back, front and MediaPipe;
+ * face-api's SSD; face-api's Tiny YOLO; FaceBoxes): what `--attacked all-families` and the
+ * `all-families` preset attack. Human's pipeline is left out (BlazeFace again, black-box),
+ * and Haar is not neural. A test checks that all six are white-box.
+ */
+export const ALL_FAMILIES_IDS: readonly string[] = [
+  "blazeface-back",
+  "blazeface-front",
+  "mediapipe-full",
+  "faceapi-ssd",
+  "faceapi-tiny",
+  "faceboxes",
+];
+
+/** Names that stand for several detectors in a detector list. */
+export const DETECTOR_LIST_ALIASES: readonly string[] = [
+  "all",
+  "all-whitebox",
+  "all-blackbox",
+  "all-families",
+];
+
+/**
+ * Parses a detector list: "all", "all-whitebox", "all-blackbox", "all-families", or
+ * comma-separated ids. Throws a UserError naming the unknown id and the valid ones.
  */
 export function parseDetectorList(spec: string): string[] {
   const ids: string[] = [];
@@ -73,12 +96,13 @@ export function parseDetectorList(spec: string): string[] {
     else if (part === "all-whitebox") ids.push(...WHITEBOX_IDS);
     else if (part === "all-blackbox") {
       ids.push(...DETECTOR_IDS.filter((id) => !WHITEBOX_IDS.includes(id)));
-    } else if (DETECTOR_IDS.includes(part)) ids.push(part);
+    } else if (part === "all-families") ids.push(...ALL_FAMILIES_IDS);
+    else if (DETECTOR_IDS.includes(part)) ids.push(part);
     else {
       throw new UserError(
         `unknown detector "${part}"; choose from ${
-          DETECTOR_IDS.join(", ")
-        }, all, all-whitebox, all-blackbox`,
+          [...DETECTOR_IDS, ...DETECTOR_LIST_ALIASES].join(", ")
+        }`,
       );
     }
   }
