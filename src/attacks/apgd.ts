@@ -165,7 +165,7 @@ export function apgd(problem: AttackProblem, options: AutoPgdOptions): Promise<A
     ...options,
     stepSize,
     randomStart: options.randomStart ?? true,
-    stepRule: () =>
+    stepRule: (perturbation) =>
       autoPgdRule({
         eps: options.eps,
         norm,
@@ -173,7 +173,7 @@ export function apgd(problem: AttackProblem, options: AutoPgdOptions): Promise<A
         stepSize,
         alpha,
         rho,
-        project: (v) => problem.perturbation.project(v, options.eps, norm),
+        project: (v) => perturbation.project(v, options.eps, norm),
       }),
   });
 }

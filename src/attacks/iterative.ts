@@ -15,6 +15,14 @@ import { type AdversarialView, adversarialView, CleanResizes } from "./adversari
 import { quantizedCandidate } from "./quantized_candidate.ts";
 import { BestIterate } from "./best_iterate.ts";
 import { releasedValueAndGrad } from "./released_value_and_grad.ts";
+import type { Perturbation } from "./perturbation.ts";
+import {
+  applyAugment,
+  type AugmentOptions,
+  drawAugment,
+  validateAugment,
+} from "./input_augment.ts";
+import { validateRate } from "../models/ghost_erosion.ts";
 
 /**
  * An attack's own update, replacing the loop's fixed signed step (Auto-PGD's schedule).
@@ -37,8 +45,12 @@ export interface IterativeConfig extends AttackOptions {
   inputTransform?: (images: tf.Tensor4D, random: Random) => tf.Tensor4D;
   /** Transforms the gradient before the step (TI-FGSM smoothing). */
   gradientTransform?: (gradient: tf.Tensor4D) => tf.Tensor4D;
-  /** Makes the update rule of one run; default: signed (L-inf) or normalised (L2) steps. */
-  stepRule?: () => StepRule;
+  /**
+   * Makes the update rule of one run, for the parametrisation the loop uses (the problem's,
+   * or its multi-resolution version with `levels`); default: signed (L-inf) or normalised
+   * (L2) steps.
+   */
+  stepRule?: (perturbation: Perturbation) => StepRule;
 }
 
 /** Runs the shared attack loop. */
@@ -47,18 +59,42 @@ export async function iterativeAttack(
   config: IterativeConfig,
 ): Promise<AttackResult> {
   validate(config);
+  const augment = augmentOptions(config);
+  const ghost = ghostRates(config);
   const norm = config.norm ?? "linf";
   const seed = config.seed ?? 0;
   const random = seededRandom(seed);
-  const { perturbation, objective } = problem;
+  const { objective } = problem;
+  if (ghost && !objective.setGhost) {
+    throw new RangeError("ghostDropout and ghostSkip need an objective that erodes its detectors");
+  }
+  const levels = config.levels ?? 1;
+  const perturbation = levels > 1 ? problem.perturbation.withLevels(levels) : problem.perturbation;
+  const ownPerturbation = perturbation !== problem.perturbation;
+  const local: AttackProblem = { ...problem, perturbation };
   const start = problem.start;
   // Before the variable: a rule holds no tensors yet, so one that fails to build leaks nothing.
-  const rule = config.stepRule?.();
-  let variable: tf.Tensor4D = start
-    ? perturbation.project(start, config.eps, norm)
-    : config.randomStart
-    ? perturbation.randomStart(config.eps, norm, random.seed())
-    : tf.zeros(perturbation.variableShape);
+  let rule: StepRule | undefined;
+  let variable: tf.Tensor4D;
+  try {
+    if (start && start.shape.join() !== perturbation.variableShape.join()) {
+      throw new RangeError(
+        `start variable [${start.shape}] does not fit the perturbation [${perturbation.variableShape}] (levels?)`,
+      );
+    }
+    if (ghost) objective.setGhost!({ ...ghost, seed });
+    rule = config.stepRule?.(perturbation);
+    variable = start
+      ? perturbation.project(start, config.eps, norm)
+      : config.randomStart
+      ? perturbation.randomStart(config.eps, norm, random.seed())
+      : tf.zeros(perturbation.variableShape);
+  } catch (error) {
+    rule?.dispose();
+    if (ghost) objective.setGhost!(undefined);
+    if (ownPerturbation) perturbation.dispose();
+    throw error;
+  }
   let velocity: tf.Tensor4D | undefined;
   let finalLoss = Number.NaN;
   let stepsRun = 0;
@@ -66,15 +102,24 @@ export async function iterativeAttack(
   const best = new BestIterate();
 
   const cleanResizes = new CleanResizes(problem.clean);
-  const lossOf = (v: tf.Tensor, step: number) =>
-    tf.tidy(() => {
+  const lossOf = (v: tf.Tensor, step: number) => {
+    // One geometry per step for every detector, drawn outside tidy (plain JS).
+    const draw = augment ? drawAugment(random, augment) : undefined;
+    return tf.tidy(() => {
       const view = adversarialView(cleanResizes, perturbation, v as tf.Tensor4D);
       const transform = config.inputTransform;
-      const seen: AdversarialView = transform
-        ? { ...view, resized: (h, w) => transform(view.resized(h, w), random) }
+      const seen: AdversarialView = transform || draw
+        ? {
+          ...view,
+          resized: (h, w) => {
+            const own = transform ? transform(view.resized(h, w), random) : view.resized(h, w);
+            return draw ? applyAugment(own, draw) : own;
+          },
+        }
         : view;
       return objective.loss(seen, step);
     });
+  };
 
   // The quantised photo of the current variable, made once per variable: a checkpoint's
   // candidate serves the next step's prepare and the final result too.
@@ -82,7 +127,7 @@ export async function iterativeAttack(
   const candidateOf = (): tf.Tensor4D => {
     if (candidate?.of !== variable) {
       candidate?.image.dispose();
-      candidate = { of: variable, image: quantizedCandidate(problem, variable) };
+      candidate = { of: variable, image: quantizedCandidate(local, variable) };
     }
     return candidate.image;
   };
@@ -104,7 +149,12 @@ export async function iterativeAttack(
       try {
         finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
         if (config.gradientTransform) {
-          const transformed = config.gradientTransform(gradient);
+          const transform = config.gradientTransform;
+          const g = gradient;
+          // A multi-resolution gradient is transformed level by level, each an image.
+          const transformed = levels > 1
+            ? tf.tidy(() => perturbation.pack(perturbation.unpack(g).map(transform)))
+            : transform(gradient);
           gradient.dispose();
           gradient = transformed;
         }
@@ -181,6 +231,8 @@ export async function iterativeAttack(
       ...(problem.keepVariable ? { variable } : {}),
     };
   } finally {
+    if (ghost) objective.setGhost!(undefined);
+    if (ownPerturbation) perturbation.dispose();
     rule?.dispose();
     velocity?.dispose();
     cleanResizes.dispose();
@@ -188,6 +240,27 @@ export async function iterativeAttack(
     candidate?.image.dispose();
     if (!handedOver) variable.dispose();
   }
+}
+
+// The scale and translation transform the options ask for; undefined when they ask none.
+function augmentOptions(config: IterativeConfig): AugmentOptions | undefined {
+  const { augmentScale, augmentShift, augmentProb } = config;
+  if (augmentScale === undefined && augmentShift === undefined && augmentProb === undefined) {
+    return undefined;
+  }
+  const options = { scale: augmentScale ?? 0, shift: augmentShift ?? 0, prob: augmentProb ?? 1 };
+  validateAugment(options);
+  return options.scale === 0 && options.shift === 0 ? undefined : options;
+}
+
+// The erosion rates the options ask for; undefined when they ask none.
+function ghostRates(config: IterativeConfig): { dropout: number; skip: number } | undefined {
+  const { ghostDropout, ghostSkip } = config;
+  if (ghostDropout === undefined && ghostSkip === undefined) return undefined;
+  validateRate("ghostDropout", ghostDropout ?? 0);
+  validateRate("ghostSkip", ghostSkip ?? 0);
+  const rates = { dropout: ghostDropout ?? 0, skip: ghostSkip ?? 0 };
+  return rates.dropout === 0 && rates.skip === 0 ? undefined : rates;
 }
 
 function validate(config: IterativeConfig): void {
@@ -213,5 +286,10 @@ function validate(config: IterativeConfig): void {
   check(
     config.momentum === undefined || (config.momentum >= 0 && config.momentum <= 10),
     `momentum must be between 0 and 10, got ${config.momentum}`,
+  );
+  check(
+    config.levels === undefined ||
+      (Number.isInteger(config.levels) && config.levels >= 1 && config.levels <= 6),
+    `levels must be a whole number from 1 to 6, got ${config.levels}`,
   );
 }

@@ -12,6 +12,7 @@ import { seededRandom } from "../random.ts";
 import { DEFAULT_EOT, type EotOptions, sampleTransform, validateEot } from "./eot.ts";
 import { type BalanceMode, balanceMode, validateWeights } from "./ensemble_weights.ts";
 import type { Objective } from "./types.ts";
+import { ghostAt, type GhostRates, isGhostable } from "../models/ghost_erosion.ts";
 import type { AdversarialView } from "./adversarial_view.ts";
 import { applyRealChannel, sampleRealChannel, straightThrough } from "./real_channel.ts";
 import { imageToTensor, tensorToImage } from "../image/rgb_image.ts";
@@ -129,9 +130,29 @@ export function detectionObjective(
       }
     }
     : undefined;
+  // Model augmentation: this attack's ghost rates, while it runs (see setGhost).
+  let ghost: GhostRates | undefined;
+  const erode = (rates: GhostRates | undefined, step: number) => {
+    const samples = members.map((_, i) => rates && ghostAt(rates, step, i));
+    members.forEach((m, i) => {
+      if (isGhostable(m.detector)) m.detector.setGhost(samples[i]);
+    });
+    return samples;
+  };
   return {
     prepare,
-    loss(view: AdversarialView): tf.Scalar {
+    setGhost(rates: GhostRates | undefined): void {
+      for (const m of rates ? members : []) {
+        if (!isGhostable(m.detector)) {
+          throw new RangeError(`ghostDropout/ghostSkip: ${m.detector.id} cannot be eroded yet`);
+        }
+      }
+      ghost = rates;
+      if (!rates) erode(undefined, 0);
+    },
+    loss(view: AdversarialView, step: number): tf.Scalar {
+      // This step's ghosts: set here for the main thread, sent with the batches to workers.
+      const ghosts = ghost ? erode(ghost, step) : undefined;
       // Sample in JS outside tidy so the stream advances identically every step.
       const transforms = eot?.mode === "differentiable"
         ? Array.from({ length: eot.samples }, () => sampleTransform(random, eot))
@@ -160,7 +181,7 @@ export function detectionObjective(
           }
           return parts.length === 1 ? parts[0] : tf.concat(parts) as tf.Tensor4D;
         });
-        return terms.sum(batches);
+        return terms.sum(batches, ghosts);
       });
     },
     remoteLoss: () => terms.remoteValue(),

@@ -12,6 +12,13 @@
  * and resize ∘ upsample is, per axis, one small matrix. `resized()` evaluates exactly that,
  * so every step sees what the deployed preprocessing would see on the full-resolution
  * photo, without building full-resolution tensors.
+ *
+ * With `levels` > 1 the perturbation is a sum of variables at several resolutions, level i
+ * at `factor` x 2^i (a coarse-to-fine pyramid: coarse parts move whole regions, which
+ * survive resizing and JPEG, fine parts add detail). The parts are packed into one variable
+ * [batch, 1, n, channels] (each level's h x w cells in turn) so attacks keep one tensor. An
+ * L-inf budget gives each level eps / levels: upsampling interpolates and masks are <= 1, so
+ * the sum stays within eps exactly (a box inside the budget, not a projection onto it).
  */
 import * as tf from "@tensorflow/tfjs";
 import { interpolationMatrix } from "../gradients/resize_bilinear_grad.ts";
@@ -31,6 +38,17 @@ export interface PerturbationOptions {
    * keeps more of itself through re-encoding.
    */
   colour?: "rgb" | "luma";
+  /** Resolutions summed: level i at factor x 2^i (default 1: one variable). */
+  levels?: number;
+}
+
+// One level of a multi-resolution variable: its size, factor, mask, and place in the packing.
+interface Level {
+  height: number;
+  width: number;
+  factor: number;
+  offset: number;
+  mask?: tf.Tensor4D;
 }
 
 /** A parametrisation: variable shape, budget projection, and views of the result. */
@@ -43,7 +61,10 @@ export class Perturbation {
   readonly factor: number;
   /** Colour directions the variable spans. */
   readonly colour: "rgb" | "luma";
-  #mask?: tf.Tensor4D;
+  /** Resolutions summed (1: a single variable). */
+  readonly levels: number;
+  // Level i at factor x 2^i: sizes, masks, and places in the packed variable.
+  readonly #layout: Level[];
   readonly #maps = new Map<string, SeparableMap>();
 
   /** Creates a parametrisation for photos of the given shape. */
@@ -60,38 +81,114 @@ export class Perturbation {
       throw new RangeError(`perturbation colour must be "rgb" or "luma", got ${String(colour)}`);
     }
     this.colour = colour;
-    this.variableShape = [
-      batch,
-      Math.max(1, Math.ceil(height / factor)),
-      Math.max(1, Math.ceil(width / factor)),
-      colour === "luma" ? 1 : 3,
-    ];
-    if (options.mask) {
-      const [, h, w] = this.variableShape;
-      const mask = options.mask;
-      // Area-average the photo-resolution mask down to the variable: its own copy.
-      this.#mask = tf.keep(tf.tidy(() => resizeByMatrices(mask, h, w, true)));
+    const levels = options.levels ?? 1;
+    if (!(Number.isInteger(levels) && levels >= 1 && levels <= 6)) {
+      throw new RangeError(`perturbation levels must be a whole number from 1 to 6, got ${levels}`);
     }
+    this.levels = levels;
+    const channels = colour === "luma" ? 1 : 3;
+    let offset = 0;
+    const layout: Level[] = [];
+    for (let i = 0; i < levels; i++) {
+      const f = factor * 2 ** i;
+      const h = Math.max(1, Math.ceil(height / f));
+      const w = Math.max(1, Math.ceil(width / f));
+      layout.push({ height: h, width: w, factor: f, offset });
+      offset += h * w;
+    }
+    this.#layout = layout;
+    this.variableShape = levels === 1
+      ? [batch, layout[0].height, layout[0].width, channels]
+      : [batch, 1, offset, channels];
+    if (options.mask) this.#setMasks(options.mask);
+  }
+
+  // Each level's mask: the photo-resolution mask area-averaged to it (own copies).
+  #setMasks(photoMask: tf.Tensor4D): void {
+    for (const level of this.#layout) {
+      level.mask = tf.keep(
+        tf.tidy(() => resizeByMatrices(photoMask, level.height, level.width, true)),
+      );
+    }
+  }
+
+  // Level 0's mask is the single variable's mask.
+  get #mask(): tf.Tensor4D | undefined {
+    return this.#layout[0].mask;
+  }
+
+  /** A multi-resolution variable's levels, each [batch, h, w, channels], unweighted. */
+  unpack(variable: tf.Tensor4D): tf.Tensor4D[] {
+    if (this.levels === 1) return [variable];
+    return tf.tidy(() => this.#layout.map((level) => this.#cells(variable, level)));
+  }
+
+  /** Packs levels (as unpack returns them) into one variable. */
+  pack(parts: tf.Tensor4D[]): tf.Tensor4D {
+    if (this.levels === 1) return parts[0];
+    return tf.tidy(() =>
+      tf.concat(parts.map((p) => p.reshape([p.shape[0], 1, -1, p.shape[3]])), 2) as tf.Tensor4D
+    );
+  }
+
+  /**
+   * This parametrisation (factor, colour, mask) with its variable split into `levels`
+   * resolutions; coarser levels take the mask area-averaged from level 0's.
+   */
+  withLevels(levels: number): Perturbation {
+    const copy = new Perturbation(this.imageShape, {
+      factor: this.factor,
+      colour: this.colour,
+      levels,
+    });
+    const mask = this.#mask;
+    if (mask) {
+      for (const level of copy.#layout) {
+        level.mask = tf.keep(
+          tf.tidy(() => resizeByMatrices(mask, level.height, level.width, true)),
+        );
+      }
+    }
+    return copy;
+  }
+
+  #cells(variable: tf.Tensor4D, level: Level): tf.Tensor4D {
+    return variable.slice([0, 0, level.offset, 0], [-1, 1, level.height * level.width, -1])
+      .reshape([variable.shape[0], level.height, level.width, variable.shape[3]]) as tf.Tensor4D;
+  }
+
+  // Every level of a variable: its cells as [batch, h, w, channels], weighted by its mask.
+  #parts(variable: tf.Tensor4D): { level: Level; weighted: tf.Tensor4D }[] {
+    return this.#layout.map((level) => ({
+      level,
+      weighted: this.#weigh(this.#cells(variable, level), level.mask),
+    }));
   }
 
   /** The same parametrisation with its mask multiplied by `extra` (photo resolution, 0..1). */
   withExtraMask(extra: tf.Tensor4D): Perturbation {
-    const [, h, w] = this.variableShape;
     const combined = new Perturbation(this.imageShape, {
       factor: this.factor,
       colour: this.colour,
+      levels: this.levels,
     });
-    const low = tf.tidy(() => {
-      const extraLow = resizeByMatrices(extra, h, w, true);
-      return this.#mask ? this.#mask.mul(extraLow) as tf.Tensor4D : extraLow;
+    // Every level: its own mask times the extra one, area-averaged to the level.
+    this.#layout.forEach((own, i) => {
+      combined.#layout[i].mask = tf.keep(tf.tidy(() => {
+        const extraLow = resizeByMatrices(extra, own.height, own.width, true);
+        return own.mask ? own.mask.mul(extraLow) as tf.Tensor4D : extraLow;
+      }));
     });
-    combined.#mask = low;
     return combined;
   }
 
   /** The weighted variable as three channels, before upsampling. */
   weighted(variable: tf.Tensor4D): tf.Tensor4D {
-    const mask = this.#mask;
+    if (this.levels > 1) throw new Error("weighted() takes a single-level variable; see unpack()");
+    return this.#weigh(variable, this.#mask);
+  }
+
+  #weigh(variable: tf.Tensor4D, mask: tf.Tensor4D | undefined): tf.Tensor4D {
     if (this.colour === "rgb") {
       return mask ? tf.tidy(() => variable.mul(mask) as tf.Tensor4D) : variable;
     }
@@ -102,6 +199,12 @@ export class Perturbation {
   toPixels(variable: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [, height, width] = this.imageShape;
+      if (this.levels > 1) {
+        const ups = this.#parts(variable).map(({ level, weighted }) =>
+          level.factor === 1 ? weighted : tf.image.resizeBilinear(weighted, [height, width])
+        );
+        return tf.addN(ups) as tf.Tensor4D;
+      }
       const weighted = this.weighted(variable);
       return this.factor === 1 ? weighted : tf.image.resizeBilinear(weighted, [height, width]);
     });
@@ -112,6 +215,15 @@ export class Perturbation {
    * [height, width] would see it, computed without the full-resolution tensor.
    */
   resized(variable: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+    if (this.levels > 1) {
+      return tf.tidy(() =>
+        tf.addN(
+          this.#parts(variable).map(({ level, weighted }) =>
+            this.#compositeMap(height, width, level).apply(weighted)
+          ),
+        ) as tf.Tensor4D
+      );
+    }
     const map = this.#compositeMap(height, width);
     return tf.tidy(() => map.apply(this.weighted(variable)));
   }
@@ -123,7 +235,9 @@ export class Perturbation {
    */
   project(variable: tf.Tensor4D, eps: number, norm: Norm): tf.Tensor4D {
     return tf.tidy(() => {
-      if (norm === "linf") return variable.clipByValue(-eps, eps) as tf.Tensor4D;
+      // Each level's share: the sum of the upsampled levels stays within eps.
+      const share = eps / this.levels;
+      if (norm === "linf") return variable.clipByValue(-share, share) as tf.Tensor4D;
       const scale = tf.minimum(1, tf.div(eps, this.pixelL2(variable).add(1e-12)));
       return variable.mul(scale.reshape([-1, 1, 1, 1])) as tf.Tensor4D;
     });
@@ -137,7 +251,8 @@ export class Perturbation {
     const one = [1, ...rest];
     return tf.tidy(() => {
       if (norm === "linf") {
-        const start = tf.randomUniform(one, -eps, eps, "float32", seed);
+        const share = eps / this.levels;
+        const start = tf.randomUniform(one, -share, share, "float32", seed);
         return start.tile([batch, 1, 1, 1]) as tf.Tensor4D;
       }
       const direction = tf.randomNormal(one, 0, 1, "float32", seed).tile([batch, 1, 1, 1]);
@@ -156,12 +271,12 @@ export class Perturbation {
   }
 
   // rows: [height, h] = resize(H -> height) · upsample(h -> H); cols likewise.
-  #compositeMap(height: number, width: number): SeparableMap {
-    const key = `${height}x${width}`;
+  #compositeMap(height: number, width: number, level?: Level): SeparableMap {
+    const key = `${height}x${width}@${(level ?? this.#layout[0]).factor}`;
     let found = this.#maps.get(key);
     if (!found) {
       const [, H, W] = this.imageShape;
-      const [, h, w] = this.variableShape;
+      const { height: h, width: w } = level ?? this.#layout[0];
       found = new SeparableMap(composite(h, H, height), composite(w, W, width));
       this.#maps.set(key, found);
     }
@@ -170,7 +285,7 @@ export class Perturbation {
 
   /** Releases the mask and cached matrices. */
   dispose(): void {
-    this.#mask?.dispose();
+    for (const level of this.#layout) level.mask?.dispose();
     for (const map of this.#maps.values()) map.dispose();
     this.#maps.clear();
   }

@@ -23,6 +23,25 @@ export interface AttackOptions {
   randomStart?: boolean;
   /** Seed for every random choice the attack makes. */
   seed?: number;
+  /**
+   * Ghost networks (model augmentation, Li et al. AAAI 2020): each step differentiates the
+   * attacked detectors with dropout erosion at this rate on every intermediate feature map,
+   * in [0, 1) (src/models/ghost_erosion.ts). Needs an objective that can erode (setGhost).
+   */
+  ghostDropout?: number;
+  /** Ghost networks: residual identity inputs scaled by a random factor in [1 - r, 1 + r], r in [0, 1). */
+  ghostSkip?: number;
+  /** Scale diversity: each step the detectors see the photo rescaled by [1 - s, 1 + s], s in [0, 1). */
+  augmentScale?: number;
+  /** Translation diversity: each step the photo is shifted by up to this share of its side (0..0.5). */
+  augmentShift?: number;
+  /** Probability a step gets the scale and translation transform (default 1). */
+  augmentProb?: number;
+  /**
+   * Perturbation resolutions: the variable is the sum of this many variables, each at half
+   * the resolution of the one before (1..6; default 1), each with eps / levels of an L-inf budget.
+   */
+  levels?: number;
 }
 
 /** The loss an attack minimises: low when no detector sees a face. */
@@ -42,6 +61,12 @@ export interface Objective {
   remoteLoss?(): number;
   /** Releases anything prepare() kept. */
   dispose?(): void;
+  /**
+   * Model augmentation: erode the detectors with a fresh ghost network per step and member,
+   * drawn from `seed`, until called with undefined (src/models/ghost_erosion.ts). Throws when
+   * a detector has no ghost hook.
+   */
+  setGhost?(ghost: { dropout: number; skip: number; seed: number } | undefined): void;
 }
 
 /**

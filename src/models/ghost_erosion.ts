@@ -77,3 +77,22 @@ export function skipErosion(x: tf.Tensor, sample: GhostSample | undefined, site:
   const lambda = skipScalar(sample, site);
   return lambda === 1 ? x : tf.tidy(() => x.mul(lambda));
 }
+
+/** Rates and the seed of an attack's ghosts; each step and member gets its own ghost from them. */
+export interface GhostRates {
+  /** Dropout rate p in [0, 1). */
+  dropout: number;
+  /** Skip erosion τ in [0, 1). */
+  skip: number;
+  /** The attack's seed. */
+  seed: number;
+}
+
+/** The ghost of ensemble member `member` at step `step`: a fresh network per step and member. */
+export function ghostAt(rates: GhostRates, step: number, member: number): GhostSample {
+  return {
+    dropout: rates.dropout,
+    skip: rates.skip,
+    seed: siteSeed(siteSeed(rates.seed, step), member),
+  };
+}

@@ -1,4 +1,5 @@
 /** The messages the main thread posts to a gradient worker. */
+import type { GhostSample } from "../models/ghost_erosion.ts";
 
 /** Starts the worker's tfjs on the main thread's backend. */
 export interface InitMessage {
@@ -39,6 +40,8 @@ export interface GradientMessage {
   balanced?: boolean;
   /** Squared hinge (see hingeLoss). */
   squared?: boolean;
+  /** The ghost network to differentiate instead of the detector (model augmentation). */
+  ghost?: GhostSample;
 }
 
 /**

@@ -10,6 +10,7 @@ import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { chunkedHingeLoss, memberLoss } from "../detectors/hinge_loss.ts";
+import { isGhostable } from "../models/ghost_erosion.ts";
 import { GradientChannel } from "./gradient_channel.ts";
 import { RetryingCache } from "./retry_cache.ts";
 import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
@@ -52,6 +53,9 @@ async function answer(request: GradientMessage): Promise<void> {
   const channel = new GradientChannel(request.buffer);
   try {
     const model = await detector(request.detector);
+    // Every request says which network to differentiate: a ghost, or (none) the detector.
+    if (isGhostable(model)) model.setGhost(request.ghost);
+    else if (request.ghost) throw new Error(`${model.id} has no ghost hook`);
     const count = request.shape.reduce((a, b) => a * b, 1);
     const data = channel.data(count);
     const value = tf.tidy(() => {

@@ -10,6 +10,7 @@ import { isRegistryDetector } from "../detectors/registry.ts";
 import { memberLoss } from "../detectors/hinge_loss.ts";
 import { offloadPlan, type PlannedPart, threadsUsed } from "./offload_plan.ts";
 import { RemoteTerm } from "./remote_term.ts";
+import type { GhostSample } from "../models/ghost_erosion.ts";
 import { type GradientWorker, gradientWorkers } from "./gradient_workers.ts";
 import { AdaptiveWeights, type BalanceMode } from "../attacks/ensemble_weights.ts";
 
@@ -76,7 +77,10 @@ export class ParallelTerms {
    * weights its gradient follows this step's weights, and its value (with remoteValue())
    * is the fixed-normalisation sum (see AdaptiveWeights).
    */
-  sum(batches: readonly tf.Tensor4D[]): tf.Scalar {
+  sum(
+    batches: readonly tf.Tensor4D[],
+    ghosts?: readonly (GhostSample | undefined)[],
+  ): tf.Scalar {
     if (this.#adaptive) {
       this.#observe();
       this.#multipliers = this.#adaptive.multipliers();
@@ -86,7 +90,7 @@ export class ParallelTerms {
     this.#used = [];
     this.#observed = !this.#adaptive;
     try {
-      return this.#sum(batches, plan, workers);
+      return this.#sum(batches, plan, workers, ghosts);
     } catch (error) {
       this.#observed = true; // a failed step has no values to learn from
       throw error;
@@ -97,6 +101,7 @@ export class ParallelTerms {
     batches: readonly tf.Tensor4D[],
     plan: PlannedPart[],
     workers: GradientWorker[],
+    ghosts?: readonly (GhostSample | undefined)[],
   ): tf.Scalar {
     const { margin, chunk, squared } = this.#options;
     const balanced = this.#options.balance === "log";
@@ -134,7 +139,8 @@ export class ParallelTerms {
           this.#remote.set(key, term);
         }
         this.#used.push(term);
-        return term.apply(inputs.get(p)!, scaleOf(p));
+        // The member's ghost network of this step (the main thread's copy is set by the caller).
+        return term.apply(inputs.get(p)!, scaleOf(p), ghosts?.[p.member]);
       });
       const localParts = plan.filter((p) => p.thread === 0);
       const localTerms = localParts.map((p) =>

@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
 import { GradientChannel } from "./gradient_channel.ts";
+import type { GhostSample } from "../models/ghost_erosion.ts";
 import type { GradientWorker } from "./gradient_workers.ts";
 
 /**
@@ -54,10 +55,10 @@ export class RemoteTerm {
    * The term on `batch`, differentiable: a scalar placeholder of 0 (see value()). `scale`
    * replaces the options' multiplier for this request (adaptive weights change each step).
    */
-  apply(batch: tf.Tensor4D, scale = this.#options.scale): tf.Scalar {
+  apply(batch: tf.Tensor4D, scale = this.#options.scale, ghost?: GhostSample): tf.Scalar {
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const x = args[0] as tf.Tensor4D;
-      this.#send(x, scale);
+      this.#send(x, scale, ghost);
       return {
         value: tf.scalar(0),
         gradFunc: (dy: tf.Tensor) => {
@@ -86,7 +87,7 @@ export class RemoteTerm {
     return this.#value;
   }
 
-  #send(batch: tf.Tensor4D, scale: number): void {
+  #send(batch: tf.Tensor4D, scale: number, ghost?: GhostSample): void {
     this.#receive(); // an unanswered earlier request would write into the same memory
     this.#count = batch.size;
     if (!this.#channel || this.#channel.capacity < batch.size) {
@@ -105,6 +106,7 @@ export class RemoteTerm {
       chunk: this.#options.chunk,
       balanced: this.#options.balanced,
       squared: this.#options.squared,
+      ghost,
     });
     this.#pending = true;
   }
