@@ -1,29 +1,68 @@
 /**
  * face-api's TinyFaceDetector (`@vladmandic/face-api` 1.7.15): a Tiny-YOLOv2-style
- * network with depthwise-separable convolutions, as a black-box judge run through
- * face-api's own `locateFaces`.
+ * network (Redmon and Farhadi 2017) with depthwise-separable convolutions, 19x19 cells
+ * and 5 anchors at a 608x608 input. Detection runs face-api's own `locateFaces`, as
+ * deployed; `faceLogits` re-runs the same network on face-api's loaded weights with the
+ * same ops, so an attack can differentiate it.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Detector, Face } from "./types.ts";
+import type { Face, WhiteBoxDetector } from "./types.ts";
 import { imageToTensor, type RgbImage } from "../image/rgb_image.ts";
 import { faceapi, loadFaceApiWeights } from "./faceapi_ssd.ts";
 
+/** A convolution with a bias (face-api's ConvParams). */
+interface ConvParams {
+  filters: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
+/** A 3x3 depthwise then 1x1 pointwise convolution with a bias (SeparableConvParams). */
+interface SeparableParams {
+  depthwise_filter: tf.Tensor4D;
+  pointwise_filter: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
+/** face-api's MobilenetParams for the Tiny detector (isFirstLayerConv2d, 7 filter sizes). */
+interface TinyParams {
+  conv0: ConvParams;
+  conv1: SeparableParams;
+  conv2: SeparableParams;
+  conv3: SeparableParams;
+  conv4: SeparableParams;
+  conv5: SeparableParams;
+  conv6?: SeparableParams;
+  conv7?: SeparableParams;
+  conv8: ConvParams;
+}
+
+/** Square input EqualAIs runs the Tiny detector at (a multiple of 32: 19x19 cells). */
+const TINY_INPUT_SIZE = 608;
+/** Score threshold EqualAIs measures with. */
+const TINY_THRESHOLD = 0.4;
+// face-api's leaky.ts slope, the float32 nearest 0.1 written out as face-api does.
+const LEAKY_SLOPE = 0.10000000149011612;
+/** Numbers per anchor in the output: x, y, w, h, objectness (one class: no class scores). */
+export const TINY_BOX_ENCODING = 5;
+
 /** face-api's TinyFaceDetector at input 608 and score threshold 0.4. */
-export class FaceApiTinyDetector implements Detector {
+export class FaceApiTinyDetector implements WhiteBoxDetector {
   /** Detector id. */
   readonly id = "faceapi-tiny";
   /** Model family. */
   readonly family = "tiny-yolo";
-  /** Forward only. */
-  readonly kind = "blackbox" as const;
+  /** Differentiable via faceLogits. */
+  readonly kind = "whitebox" as const;
   /**
    * Score threshold, with input 608: the setting EqualAIs measures with. face-api's
    * defaults (input 416, score 0.5) found 3,1,3,3,5,5 faces in the samples instead of
    * 3,2,3,4,5,4.
    */
-  readonly threshold = 0.4;
+  readonly threshold = TINY_THRESHOLD;
+  /** Logit of the threshold: face-api's score is sigmoid(objectness). */
+  readonly logitThreshold = Math.log(TINY_THRESHOLD / (1 - TINY_THRESHOLD));
   /** Square network input in pixels (a multiple of 32). */
-  readonly inputSize = 608;
+  readonly inputSize = TINY_INPUT_SIZE;
   /** One line for listings. */
   readonly description =
     "face-api 1.7.15 TinyFaceDetector (Tiny-YOLOv2 style), input 608, score 0.4";
@@ -39,6 +78,11 @@ export class FaceApiTinyDetector implements Detector {
     const weights = await loadFaceApiWeights("tiny_face_detector_model");
     net.loadFromWeightMap(weights as unknown as faceapi.tf.NamedTensorMap);
     return new FaceApiTinyDetector(net);
+  }
+
+  /** face-api's anchor sizes [width, height] in cells, in output order. */
+  get anchors(): [number, number][] {
+    return this.#net.anchors.map((p) => [p.x, p.y] as [number, number]);
   }
 
   /** Runs face-api's `locateFaces` (its NMS at IoU 0.4). */
@@ -59,8 +103,93 @@ export class FaceApiTinyDetector implements Detector {
     }
   }
 
+  /**
+   * face-api's preprocessing (NetInput.toBatchTensor(608, false) and forwardInput): zeros
+   * appended below or to the right to make the image square, a bilinear resize to 608x608
+   * (no corner alignment, no half-pixel centres), then (x - mean RGB) / 255.
+   */
+  preprocess(images: tf.Tensor4D): tf.Tensor4D {
+    const meanRgb = this.#net.config.meanRgb;
+    if (!meanRgb) throw new Error("faceapi-tiny: face-api's config has no mean RGB");
+    return tf.tidy(() => {
+      const [, height, width] = images.shape;
+      const side = Math.max(height, width);
+      let square = images.toFloat();
+      if (height !== width) {
+        square = tf.pad(square, [[0, 0], [0, side - height], [0, side - width], [0, 0]]);
+      }
+      if (side !== TINY_INPUT_SIZE) {
+        square = tf.image.resizeBilinear(
+          square,
+          [TINY_INPUT_SIZE, TINY_INPUT_SIZE],
+          false,
+          false,
+        );
+      }
+      return square.sub(tf.tensor1d(meanRgb)).div(255) as tf.Tensor4D;
+    });
+  }
+
+  /**
+   * The network's output, [batch, 19, 19, 5 anchors x 5]: per cell and anchor x, y, w, h
+   * and the objectness logit, as face-api's runMobilenet computes it. Differentiable.
+   */
+  forwardRaw(images: tf.Tensor4D): tf.Tensor4D {
+    const params = this.#net.params as unknown as TinyParams | undefined;
+    if (!params) throw new Error("faceapi-tiny: model is not loaded");
+    return tf.tidy(() => {
+      let out = leaky(conv(this.preprocess(images), params.conv0, "valid"));
+      out = tf.maxPool(out, [2, 2], [2, 2], "same");
+      out = separable(out, params.conv1);
+      out = tf.maxPool(out, [2, 2], [2, 2], "same");
+      out = separable(out, params.conv2);
+      out = tf.maxPool(out, [2, 2], [2, 2], "same");
+      out = separable(out, params.conv3);
+      out = tf.maxPool(out, [2, 2], [2, 2], "same");
+      out = separable(out, params.conv4);
+      out = tf.maxPool(out, [2, 2], [2, 2], "same");
+      out = separable(out, params.conv5);
+      out = tf.maxPool(out, [2, 2], [1, 1], "same");
+      if (params.conv6) out = separable(out, params.conv6);
+      if (params.conv7) out = separable(out, params.conv7);
+      return conv(out, params.conv8, "valid");
+    });
+  }
+
+  /**
+   * Face logits of every cell and anchor, [batch, 19 * 19 * 5] in face-api's order (row,
+   * column, anchor): the objectness before face-api's sigmoid. Differentiable.
+   */
+  faceLogits(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const raw = this.forwardRaw(images);
+      const [batch, rows, cols] = raw.shape;
+      const anchors = this.#net.anchors.length;
+      return raw.reshape([batch, rows * cols * anchors, TINY_BOX_ENCODING])
+        .slice([0, 0, 4], [-1, -1, 1]).reshape([batch, -1]) as tf.Tensor2D;
+    });
+  }
+
   /** Releases the weights. */
   dispose(): void {
     this.#net.dispose();
   }
+}
+
+/** face-api's convLayer without ReLU. */
+function conv(x: tf.Tensor4D, p: ConvParams, padding: "valid" | "same"): tf.Tensor4D {
+  return tf.conv2d(x, p.filters, [1, 1], padding).add(p.bias);
+}
+
+/** face-api's depthwiseSeparableConv: one pixel of zeros around, 'valid', bias, leaky. */
+function separable(x: tf.Tensor4D, p: SeparableParams): tf.Tensor4D {
+  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const out = tf.separableConv2d(padded, p.depthwise_filter, p.pointwise_filter, [1, 1], "valid");
+  return leaky(out.add(p.bias));
+}
+
+/** face-api's leaky ReLU, written as it is: relu(x - 0.1x) + 0.1x. */
+function leaky(x: tf.Tensor4D): tf.Tensor4D {
+  const min = x.mul(tf.scalar(LEAKY_SLOPE));
+  return tf.relu(x.sub(min)).add(min);
 }

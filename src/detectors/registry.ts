@@ -40,7 +40,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   { id: "faceapi-ssd", kind: "whitebox", load: () => FaceApiSsdDetector.load(), hostDetect: true },
   { id: "human", kind: "blackbox", load: () => HumanPipelineDetector.load() },
   { id: "faceboxes", kind: "blackbox", load: () => FaceBoxesDetector.load(), hostDetect: true },
-  { id: "faceapi-tiny", kind: "blackbox", load: () => FaceApiTinyDetector.load() },
+  { id: "faceapi-tiny", kind: "whitebox", load: () => FaceApiTinyDetector.load() },
   { id: "haar", kind: "blackbox", load: () => HaarCascadeDetector.load() },
 ];
 

@@ -5,8 +5,9 @@
  *   which wasm lacks; ours uses forward depthwise convolutions only (all backends).
  * - Conv2D: wasm's Conv2DBackpropInput is a slow plain loop; ours uses XNNPACK's
  *   forward convolution and matrix product (all backends).
- * - MaxPool: wasm's MaxPoolGrad is a slow scalar loop; BlazeFace's 2x2 stride-2 pools use
- *   elementwise ops instead (max_pool_grad.ts), other pools the native kernel.
+ * - MaxPool: wasm's MaxPoolGrad is a slow scalar loop that also loses gradient at the
+ *   bottom/right edges; BlazeFace's 2x2 stride-2 pools use elementwise ops instead
+ *   (max_pool_grad.ts), every other pool slices and elementwise ops (max_pool_window_grad.ts).
  * - DepthToSpace: tfjs registers no gradient; it is SpaceToDepth of the upstream gradient.
  * - ResizeBilinear: tfjs 4.22's ResizeBilinearGrad ignores `halfPixelCenters` (wrong
  *   gradients through MediaPipe's upsampling layers), and the cpu one labels its result
@@ -17,7 +18,8 @@ import { type DepthwiseAttrs, depthwiseConv2dInputGrad } from "./depthwise_input
 import { spaceToDepth } from "./space_to_depth.ts";
 import { type Conv2DAttrs, conv2dInputGrad } from "./conv2d_input_grad.ts";
 import { resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
-import { type MaxPoolAttrs, tiledMaxPoolInputGrad, tiledPoolApplies } from "./max_pool_grad.ts";
+import type { MaxPoolAttrs } from "./max_pool_grad.ts";
+import { maxPoolInputGrad } from "./max_pool_window_grad.ts";
 
 let registered = false;
 
@@ -107,16 +109,7 @@ export function registerGradientShims(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
       const pool = attrs as unknown as MaxPoolAttrs;
-      return {
-        x: () =>
-          tiledPoolApplies(x.shape, pool)
-            ? tiledMaxPoolInputGrad(x, y, dy as tf.Tensor4D)
-            : tf.engine().runKernel(
-              "MaxPoolGrad",
-              { dy, input: x, output: y } as unknown as tf.NamedTensorMap,
-              attrs,
-            ) as tf.Tensor,
-      };
+      return { x: () => maxPoolInputGrad(x, y, dy as tf.Tensor4D, pool) };
     },
   });
   tf.registerGradient({
