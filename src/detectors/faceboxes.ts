@@ -1,40 +1,110 @@
 /**
- * FaceBoxes (Zhang et al. 2017), the TensorFlow port shipped with Human's models: a
- * black-box judge. Its graph holds loops and non-max suppression, so it is run as
- * deployed (full-resolution uint8 input) and never differentiated.
+ * FaceBoxes (Zhang et al. 2017), the TensorFlow port shipped with Human's models.
+ *
+ * Detection runs the graph as deployed: the full-resolution photo as uint8, with the
+ * graph's own decoding, loops and non-max suppression. The network in front of all that
+ * is fully convolutional and differentiable: `faceLogits` feeds float pixels to the node
+ * after the graph's uint8 cast and stops at the per-anchor class logits, on a copy of the
+ * graph whose fused convolutions are split (see unfuse_graph.ts).
+ *
+ * Input size: the deployed graph sees the photo at its own size. The attack works on the
+ * photo scaled (aspect ratio kept) to at most FACEBOXES_WORKING_SIDE pixels on its long
+ * side (`inputShape`), where it finds the same faces as at full size on the samples;
+ * see FACEBOXES_WORKING_SIDE for the measurements.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Detector, Face } from "./types.ts";
+import type { Face, WhiteBoxDetector } from "./types.ts";
 import { imageToTensor, type RgbImage } from "../image/rgb_image.ts";
 import { loadGraphModel } from "../models/load_graph_model.ts";
+import type { FaceBoxesCoder } from "./faceboxes_decode.ts";
 
-/** A loaded FaceBoxes model. */
-export class FaceBoxesDetector implements Detector {
+/**
+ * Long side, in pixels, of the photo as the attack's gradients see it (smaller photos
+ * stay at their own size). Measured with the graph on the six samples (1920 px wide):
+ * at 1024 it finds 22 faces with scores within 0.05 of full size, where full size finds
+ * the same 22 and one extra box at 0.63; at 640 it loses one face (sample 3) and scores
+ * drop by up to 0.2. A wasm gradient step costs about 2.4 times as much as at 640.
+ */
+export const FACEBOXES_WORKING_SIDE = 1024;
+
+/** The graph node after the uint8-to-float cast: float pixels 0..255 are fed here. */
+const FLOAT_INPUT = "ToFloat";
+/** Class logits [batch, anchors, 2] (background, face), before the graph's softmax. */
+const CLASS_LOGITS = "reshaping/concat_1";
+/** Box encodings [batch, anchors, 4] (y, x, h, w), before the graph's decoding. */
+const BOX_ENCODINGS = "reshaping/concat";
+
+/** A loaded FaceBoxes model: deployed graph for detection, unfused network for gradients. */
+export class FaceBoxesDetector implements WhiteBoxDetector {
   /** Detector id. */
   readonly id = "faceboxes";
   /** Model family. */
   readonly family = "faceboxes";
-  /** Forward only. */
-  readonly kind = "blackbox" as const;
+  /** Differentiable via faceLogits. */
+  readonly kind = "whitebox" as const;
   /** Score threshold: the clear gap between faces (>0.9) and clutter (<0.3) on the samples. */
   readonly threshold = 0.5;
+  /** Logit of the threshold: a 2-class softmax is the sigmoid of face minus background. */
+  readonly logitThreshold = 0;
+  /** Long side of the working size (see inputShape); also what cost estimates use. */
+  readonly inputSize = FACEBOXES_WORKING_SIDE;
   /** One line for listings. */
   readonly description = "FaceBoxes (Zhang et al. 2017), any input size, graph with built-in NMS";
-  readonly #model: tf.GraphModel;
+  /** The graph's decoding constants, for decoding raw predictions like the graph. */
+  readonly coder: FaceBoxesCoder;
+  readonly #deployed: tf.GraphModel;
+  readonly #unfused: tf.GraphModel;
 
-  private constructor(model: tf.GraphModel) {
-    this.#model = model;
+  private constructor(deployed: tf.GraphModel, unfused: tf.GraphModel) {
+    this.#deployed = deployed;
+    this.#unfused = unfused;
+    this.coder = readCoder(deployed);
   }
 
-  /** Loads and verifies the model. */
+  /** Loads and verifies the model, twice: as deployed and unfused for gradients. */
   static async load(): Promise<FaceBoxesDetector> {
-    return new FaceBoxesDetector(await loadGraphModel("faceboxes"));
+    const deployed = await loadGraphModel("faceboxes");
+    const unfused = await loadGraphModel("faceboxes", { unfuse: true });
+    return new FaceBoxesDetector(deployed, unfused);
   }
 
-  /** Finds faces: boxes come out normalised as [ymin, xmin, ymax, xmax]. */
+  /** The photo scaled so its long side is at most the working side, aspect ratio kept. */
+  inputShape(height: number, width: number): [number, number] {
+    const scale = Math.min(1, FACEBOXES_WORKING_SIDE / Math.max(height, width));
+    return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+  }
+
+  /**
+   * The network's raw outputs for float images [batch, H, W, 3] (0..255) at any size: class
+   * logits [batch, anchors, 2] and box encodings [batch, anchors, 4]; differentiable.
+   */
+  rawPredictions(images: tf.Tensor4D): { logits: tf.Tensor3D; encodings: tf.Tensor3D } {
+    const [logits, encodings] = this.#unfused.execute(
+      { [FLOAT_INPUT]: images },
+      [CLASS_LOGITS, BOX_ENCODINGS],
+    ) as tf.Tensor3D[];
+    return { logits, encodings };
+  }
+
+  /**
+   * Face logits of every anchor, [batch, anchors]: face minus background class logit, whose
+   * sigmoid is the graph's softmax face score. Images are taken at their own size (the
+   * anchors follow it); the objective passes them at inputShape. Differentiable.
+   */
+  faceLogits(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const logits = this.#unfused.execute({ [FLOAT_INPUT]: images }, CLASS_LOGITS) as tf.Tensor3D;
+      const [batch, anchors] = logits.shape;
+      const face = logits.slice([0, 0, 1], [-1, -1, 1]);
+      const background = logits.slice([0, 0, 0], [-1, -1, 1]);
+      return face.sub(background).reshape([batch, anchors]) as tf.Tensor2D;
+    });
+  }
+
+  /** Finds faces with the deployed graph: boxes come out normalised as [ymin, xmin, ymax, xmax]. */
   async detect(image: RgbImage): Promise<Face[]> {
     const input = tf.tidy(() => imageToTensor(image).toInt());
-    const outputs = await this.#model.executeAsync(input) as tf.Tensor[];
+    const outputs = await this.#deployed.executeAsync(input) as tf.Tensor[];
     input.dispose();
     const [scoresT, boxesT, countT] = outputs;
     const scores = await scoresT.data();
@@ -58,8 +128,26 @@ export class FaceBoxesDetector implements Detector {
     return faces;
   }
 
-  /** Releases the weights. */
+  /** Releases both graphs' weights. */
   dispose(): void {
-    this.#model.dispose();
+    this.#deployed.dispose();
+    this.#unfused.dispose();
   }
+}
+
+/** The decoding constants, as the graph stores them (float16, so 0.1 is 0.0999755859375). */
+function readCoder(model: tf.GraphModel): FaceBoxesCoder {
+  const value = (name: string) => {
+    const t = model.weights[name]?.[0];
+    if (!t) throw new Error(`faceboxes: the graph has no constant ${name}`);
+    return t.dataSync()[0];
+  };
+  const recip = (k: string) =>
+    value(`ConstantFolding/postprocessing/decode_predictions/truediv${k}_recip`);
+  return {
+    centreScale: [recip(""), recip("_1")],
+    sizeScale: [recip("_2"), recip("_3")],
+    iouThreshold: value("nms/map/while/non_max_suppression/iou_threshold"),
+    maxBoxes: value("nms/map/while/non_max_suppression/NonMaxSuppressionV3/max_output_size"),
+  };
 }

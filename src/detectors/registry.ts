@@ -39,7 +39,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   { id: "mediapipe-full", kind: "whitebox", load: () => BlazeFamilyDetector.load(MEDIAPIPE_FULL) },
   { id: "faceapi-ssd", kind: "whitebox", load: () => FaceApiSsdDetector.load(), hostDetect: true },
   { id: "human", kind: "blackbox", load: () => HumanPipelineDetector.load() },
-  { id: "faceboxes", kind: "blackbox", load: () => FaceBoxesDetector.load(), hostDetect: true },
+  { id: "faceboxes", kind: "whitebox", load: () => FaceBoxesDetector.load(), hostDetect: true },
   { id: "faceapi-tiny", kind: "whitebox", load: () => FaceApiTinyDetector.load() },
   { id: "haar", kind: "blackbox", load: () => HaarCascadeDetector.load() },
 ];
@@ -165,6 +165,7 @@ async function loadWithHostDetect(entry: DetectorEntry): Promise<Detector> {
     ...detector,
     kind: "whitebox",
     inputSize: gpu.inputSize,
+    inputShape: gpu.inputShape?.bind(gpu),
     logitThreshold: gpu.logitThreshold,
     faceLogits: (images) => gpu.faceLogits(images),
   } as WhiteBoxDetector;

@@ -136,7 +136,7 @@ Deno.test("config errors name the field and value", () => {
     [{ ...SMOKE, eps: [100] }, /field "eps": values must be at most 64/],
     [{ ...SMOKE, steps: [0] }, /field "steps": item 0/],
     [{ ...SMOKE, attacks: [{ attack: "deepfool" }] }, /unknown attack "deepfool"/],
-    [{ ...SMOKE, sources: [["faceboxes"]] }, /"faceboxes" is not a white-box detector/],
+    [{ ...SMOKE, sources: [["haar"]] }, /"haar" is not a white-box detector/],
     [{ ...SMOKE, judges: ["yolo"] }, /field "judges": unknown detector "yolo"/],
     [{ ...SMOKE, channels: ["jpeg42"] }, /field "channels": unknown channel "jpeg42"/],
     [{ ...SMOKE, name: "../x" }, /field "name"/],
