@@ -11,6 +11,7 @@ import { detectionRate, matchFaces } from "../metrics/detection.ts";
 import { imageQuality } from "../metrics/image_quality.ts";
 import { getAttack } from "../attacks/registry.ts";
 import { detectionObjective } from "../attacks/objective.ts";
+import type { BalanceMode } from "../attacks/ensemble_weights.ts";
 import { Perturbation } from "../attacks/perturbation.ts";
 import type { AttackOptions } from "../attacks/types.ts";
 import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
@@ -103,7 +104,8 @@ export async function runBatch(
   const maxSteps = checkpoints.at(-1)!;
   const detectors = [];
   for (const id of unit.source) detectors.push(await loadWhiteBoxDetector(id));
-  const { attack: name, robust: _robust, ...attackOptions } = unit.attack;
+  // The source set's weighing goes to the objective; the rows record it among the options.
+  const { attack: name, robust: _robust, balance, ...attackOptions } = unit.attack;
   const { width, height } = cleans[0].image;
   const cleanTensor = tf.tidy(() => tf.concat(cleans.map((c) => imageToTensor(c.image))));
   const perturbation = new Perturbation(cleanTensor.shape, {
@@ -112,6 +114,7 @@ export async function runBatch(
   const objective = detectionObjective(detectors.map((detector) => ({ detector })), {
     eot: unit.robust ? PROTECT_DEFAULTS.eot : undefined,
     seed: unit.seed,
+    balance: balance as BalanceMode | undefined,
   });
   const measured = units.map(() => new Map<number, StoredRow[]>());
   const stoppedAt: (number | undefined)[] = units.map(() => undefined);

@@ -4,7 +4,8 @@
  */
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES } from "../attacks/registry.ts";
-import { DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { ALL_FAMILIES_IDS, DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { BALANCE_MODES } from "../attacks/ensemble_weights.ts";
 import { parseChannel } from "../image/channels.ts";
 import { expandImages } from "./image_glob.ts";
 import { warnOnce } from "./warn_once.ts";
@@ -15,6 +16,8 @@ export interface AttackSpec {
   attack: string;
   /** Robust mode for this entry only, overriding the grid's `robust` list. */
   robust?: boolean;
+  /** How the source detectors are weighed: "off" (default), "log" or "adaptive". */
+  balance?: string;
   /** Any of the attack's own options (norm, momentum, kernelSize, stepSize...). */
   [option: string]: unknown;
 }
@@ -35,7 +38,8 @@ export interface SweepConfig {
   steps: number[];
   /**
    * Source sets: the attacked detectors of each run (each a list of white-box ids, a single
-   * detector or an ensemble); the rows of a transfer matrix.
+   * detector or an ensemble; "all-families" in a list stands for the six neural detectors
+   * of ALL_FAMILIES_IDS); the rows of a transfer matrix.
    */
   sources: string[][];
   /** Robust mode off/on. */
@@ -174,6 +178,14 @@ export function validateConfig(raw: unknown): SweepConfig {
         `unknown attack ${JSON.stringify(a.attack)} (known: ${ATTACK_NAMES.join(", ")})`,
       );
     }
+    if ("balance" in a && !(BALANCE_MODES as readonly unknown[]).includes(a.balance)) {
+      fail(
+        "attacks",
+        `"balance" of an attack must be one of ${BALANCE_MODES.join(", ")}, got ${
+          JSON.stringify(a.balance)
+        }`,
+      );
+    }
     if ("robust" in a && !isBool(a.robust)) {
       fail(
         "attacks",
@@ -196,7 +208,7 @@ export function validateConfig(raw: unknown): SweepConfig {
     "non-empty lists of detector ids",
   );
   for (const set of sources) {
-    for (const id of set) {
+    for (const id of expandSourceSet(set)) {
       if (!WHITEBOX_IDS.includes(id)) {
         fail(
           "sources",
@@ -241,7 +253,7 @@ export function expandUnits(
   for (const image of images) {
     for (const attack of config.attacks) {
       for (const eps of config.eps) {
-        for (const source of config.sources) {
+        for (const source of config.sources.map(expandSourceSet)) {
           for (
             const robust of attack.robust === undefined ? config.robust ?? [false] : [attack.robust]
           ) {
@@ -255,6 +267,14 @@ export function expandUnits(
     }
   }
   return units;
+}
+
+/**
+ * A source set with the alias "all-families" replaced by its six detector ids (in place,
+ * duplicates dropped): what the units attack and the rows record.
+ */
+export function expandSourceSet(set: readonly string[]): string[] {
+  return [...new Set(set.flatMap((id) => id === "all-families" ? [...ALL_FAMILIES_IDS] : [id]))];
 }
 
 /** Parses "--shard i/N" (1-based i); throws a UserError for anything else. */
