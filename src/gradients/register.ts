@@ -20,6 +20,7 @@ import { type Conv2DAttrs, conv2dInputGrad } from "./conv2d_input_grad.ts";
 import { resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
 import type { MaxPoolAttrs } from "./max_pool_grad.ts";
 import { maxPoolInputGrad } from "./max_pool_window_grad.ts";
+import { registerClipByValueGrad } from "./clip_by_value_grad.ts";
 
 let registered = false;
 
@@ -27,6 +28,7 @@ let registered = false;
 export function registerGradientShims(): void {
   if (registered) return;
   registered = true;
+  registerClipByValueGrad(); // ReLU6's gradient in one pass on wasm (clip_by_value_grad.ts)
   tf.registerGradient({
     kernelName: "DepthwiseConv2dNative",
     inputsToSave: ["x", "filter"],
