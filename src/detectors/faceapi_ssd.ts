@@ -13,6 +13,7 @@ import { imageToTensor, type RgbImage } from "../image/rgb_image.ts";
 import { MODELS_DIR } from "../paths.ts";
 import { readManifest, verifyFile } from "../verified_files.ts";
 import { SetupError } from "../errors.ts";
+import { dropoutErosion, type GhostSample, validateRate } from "../models/ghost_erosion.ts";
 
 // The package's export map hides its node-wasm build, so the file is imported directly.
 // @ts-types="../../node_modules/@vladmandic/face-api/dist/face-api.node-wasm.d.ts"
@@ -118,6 +119,7 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
   readonly description =
     "face-api 1.7.15 SSD-MobileNetV1: 512x512 SSD, 5,118 anchors, minConfidence 0.5";
   readonly #net: InstanceType<typeof faceapi.SsdMobilenetv1>;
+  #ghost?: GhostSample;
 
   private constructor(net: InstanceType<typeof faceapi.SsdMobilenetv1>) {
     this.#net = net;
@@ -129,6 +131,19 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
     const weights = await loadFaceApiWeights("ssd_mobilenetv1_model");
     net.loadFromWeightMap(weights as unknown as faceapi.tf.NamedTensorMap);
     return new FaceApiSsdDetector(net);
+  }
+
+  /**
+   * Erodes faceLogits with this ghost network from now on (undefined: the exact network):
+   * dropout erosion after every ReLU6 layer. MobileNetV1 and the SSD head have no residual
+   * sums, so skip erosion leaves this network unchanged.
+   */
+  setGhost(sample: GhostSample | undefined): void {
+    if (sample) {
+      validateRate("ghost dropout", sample.dropout);
+      validateRate("ghost skip", sample.skip);
+    }
+    this.#ghost = sample;
   }
 
   /** Runs face-api's `locateFaces` (its NMS at IoU 0.5, at most 100 faces). */
@@ -173,15 +188,21 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
   faceLogits(images: tf.Tensor4D): tf.Tensor2D {
     const params = this.#net.params as unknown as SsdParams | undefined;
     if (!params) throw new Error("faceapi-ssd: model is not loaded");
+    const ghost = this.#ghost;
     return tf.tidy(() => {
       const batch = images.shape[0];
-      const { conv11, out } = mobileNetV1(this.preprocess(images), params.mobilenetv1);
+      // Ghost sites numbered in layer order: the same layer always draws the same mask.
+      let site = 0;
+      const erode = (x: tf.Tensor4D) => dropoutErosion(x, ghost, site++) as tf.Tensor4D;
+      const { conv11, out } = mobileNetV1(this.preprocess(images), params.mobilenetv1, erode);
       const layer = params.prediction_layer;
       const pw = (name: string) => layer[name] as PointwiseParams;
-      const conv1 = pointwise(pointwise(out, pw("conv_0"), 1), pw("conv_1"), 2);
-      const conv3 = pointwise(pointwise(conv1, pw("conv_2"), 1), pw("conv_3"), 2);
-      const conv5 = pointwise(pointwise(conv3, pw("conv_4"), 1), pw("conv_5"), 2);
-      const conv7 = pointwise(pointwise(conv5, pw("conv_6"), 1), pw("conv_7"), 2);
+      const pair = (x: tf.Tensor4D, i: number) =>
+        erode(pointwise(erode(pointwise(x, pw(`conv_${i}`), 1)), pw(`conv_${i + 1}`), 2));
+      const conv1 = pair(out, 0);
+      const conv3 = pair(conv1, 2);
+      const conv5 = pair(conv3, 4);
+      const conv7 = pair(conv5, 6);
       // Same feature maps and order as face-api's predictionLayer.
       const maps = [conv11, out, conv1, conv3, conv5, conv7];
       const classes = maps.map((x, i) => {
@@ -240,16 +261,17 @@ function batchNorm(x: tf.Tensor4D, p: DepthwiseParams): tf.Tensor4D {
 function mobileNetV1(
   x: tf.Tensor4D,
   params: SsdParams["mobilenetv1"],
+  erode: (x: tf.Tensor4D) => tf.Tensor4D,
 ): { out: tf.Tensor4D; conv11: tf.Tensor4D } {
-  let out = pointwise(x, params.conv_0, 2);
+  let out = erode(pointwise(x, params.conv_0, 2));
   let conv11 = out;
   for (let layer = 1; layer <= 13; layer++) {
     const pair = params[`conv_${layer}`] as {
       depthwise_conv: DepthwiseParams;
       pointwise_conv: PointwiseParams;
     };
-    out = depthwise(out, pair.depthwise_conv, STRIDE_2_LAYERS.includes(layer) ? 2 : 1);
-    out = pointwise(out, pair.pointwise_conv, 1);
+    out = erode(depthwise(out, pair.depthwise_conv, STRIDE_2_LAYERS.includes(layer) ? 2 : 1));
+    out = erode(pointwise(out, pair.pointwise_conv, 1));
     if (layer === 11) conv11 = out;
   }
   return { out, conv11 };
