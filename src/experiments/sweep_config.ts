@@ -9,6 +9,8 @@ import { BALANCE_MODES } from "../attacks/ensemble_weights.ts";
 import { parseChannel } from "../image/channels.ts";
 import { expandImages } from "./image_glob.ts";
 import { warnOnce } from "./warn_once.ts";
+import { validateRate } from "../models/ghost_erosion.ts";
+import { validateAugment } from "../attacks/input_augment.ts";
 
 /** One attack entry: its name and options (besides eps, steps and seed, which the grid sets). */
 export interface AttackSpec {
@@ -197,6 +199,7 @@ export function validateConfig(raw: unknown): SweepConfig {
         fail("attacks", `set "${reserved}" in the grid field "${reserved}", not in an attack`);
       }
     }
+    checkBoosters(a);
   }
   const eps = list(config, "eps", isPositive, "positive numbers");
   if (eps.some((e) => e > 64)) fail("eps", `values must be at most 64, got ${JSON.stringify(eps)}`);
@@ -239,6 +242,32 @@ export function validateConfig(raw: unknown): SweepConfig {
     fail("earlyStop", `must be true or false, got ${JSON.stringify(config.earlyStop)}`);
   }
   return config as unknown as SweepConfig;
+}
+
+// The transfer boosters every attack takes (see AttackOptions), checked before any work starts.
+function checkBoosters(a: AttackSpec): void {
+  try {
+    for (const key of ["ghostDropout", "ghostSkip"]) {
+      if (key in a) validateRate(key, a[key]);
+    }
+    if ("augmentScale" in a || "augmentShift" in a || "augmentProb" in a) {
+      validateAugment({
+        scale: a.augmentScale ?? 0,
+        shift: a.augmentShift ?? 0,
+        prob: a.augmentProb ?? 1,
+      } as { scale: number; shift: number; prob: number });
+    }
+    if (
+      "levels" in a &&
+      !(Number.isInteger(a.levels) && (a.levels as number) >= 1 && (a.levels as number) <= 6)
+    ) {
+      throw new RangeError(
+        `levels must be a whole number from 1 to 6, got ${JSON.stringify(a.levels)}`,
+      );
+    }
+  } catch (error) {
+    fail("attacks", `${a.attack}: ${(error as Error).message}`);
+  }
 }
 
 /**
