@@ -10,11 +10,12 @@
  * A padded pool is the 'valid' pool of its input padded with the lowest float, which
  * never wins a window that holds a real value. 2x2 stride-2 pools that then tile the
  * input take max_pool_grad.ts's path; any other goes over the window's offsets in
- * row-major order, giving each output's gradient to the first input equal to its maximum
- * (tfjs's cpu kernel breaks ties the same way).
+ * row-major order (max_pool_phase_grad.ts), giving each output's gradient to the first
+ * input equal to its maximum (tfjs's cpu kernel breaks ties the same way).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type MaxPoolAttrs, tiledMaxPoolInputGrad, tiledPoolApplies } from "./max_pool_grad.ts";
+import { phaseWindowGrad } from "./max_pool_phase_grad.ts";
 
 // The lowest float32: finite, so differences with it stay numbers, and below any feature.
 const LOWEST = -3.4028234663852886e38;
@@ -42,54 +43,7 @@ export function maxPoolInputGrad(
     const valid = { filterSize: attrs.filterSize, strides: attrs.strides, pad: "valid" as const };
     const dx = tiledPoolApplies(padded.shape, valid)
       ? tiledMaxPoolInputGrad(padded, y, dy)
-      : windowGrad(padded, y, dy, info);
+      : phaseWindowGrad(padded, y, dy, info);
     return unpadded ? dx : dx.slice([0, top, left, 0], x.shape);
   });
-}
-
-/** A 'valid' pool's gradient, one window offset at a time. */
-function windowGrad(
-  x: tf.Tensor4D,
-  y: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  info: tf.backend_util.Conv2DInfo,
-): tf.Tensor4D {
-  const [batch, height, width, channels] = x.shape;
-  const [, outHeight, outWidth] = y.shape;
-  const { filterHeight, filterWidth, strideHeight: sh, strideWidth: sw } = info;
-  // Rows and columns an offset's inputs span, first to last.
-  const spanH = (outHeight - 1) * sh + 1;
-  const spanW = (outWidth - 1) * sw + 1;
-  let unclaimed: tf.Tensor = tf.onesLike(y);
-  let dx: tf.Tensor = tf.zerosLike(x);
-  for (let a = 0; a < filterHeight; a++) {
-    for (let b = 0; b < filterWidth; b++) {
-      const at = tf.stridedSlice(x, [0, a, b, 0], [batch, a + spanH, b + spanW, channels], [
-        1,
-        sh,
-        sw,
-        1,
-      ]);
-      // x <= its window's max, so step(max - x) is 0 exactly at the maxima.
-      const hit = tf.sub(1, tf.step(y.sub(at))).mul(unclaimed);
-      unclaimed = unclaimed.sub(hit);
-      const spread = dilate(hit.mul(dy) as tf.Tensor4D, sh, sw);
-      dx = dx.add(
-        tf.pad(spread, [[0, 0], [a, height - a - spanH], [b, width - b - spanW], [0, 0]]),
-      );
-    }
-  }
-  return dx as tf.Tensor4D;
-}
-
-/** Spreads [b, h, w, c] to [b, (h-1)*sh+1, (w-1)*sw+1, c] with zeros between the values. */
-function dilate(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return t;
-  const [batch, h, w, c] = t.shape;
-  const rows = t.reshape([batch, h, 1, w * c])
-    .pad([[0, 0], [0, 0], [0, sh - 1], [0, 0]])
-    .reshape([batch * h * sh, w, 1, c])
-    .pad([[0, 0], [0, 0], [0, sw - 1], [0, 0]])
-    .reshape([batch, h * sh, w * sw, c]);
-  return rows.slice([0, 0, 0, 0], [batch, (h - 1) * sh + 1, (w - 1) * sw + 1, c]) as tf.Tensor4D;
 }
