@@ -19,6 +19,23 @@ export const GHOST_SKIP_OP = "EqualAIsGhostSkip";
 // out: where these graphs have one, it makes an output, not a feature map.
 const ACTIVATIONS = new Set(["Relu", "Relu6", "Elu", "Tanh", "LeakyRelu", "Prelu"]);
 const SUMS = new Set(["Add", "AddV2"]);
+const CONVOLUTIONS = new Set([
+  "Conv2D",
+  "DepthwiseConv2dNative",
+  "_FusedConv2D",
+  "FusedDepthwiseConv2dNative",
+]);
+// Ops a feature map passes through unchanged in kind, on the way back to its convolution.
+const PASS_THROUGH = new Set([
+  ...ACTIVATIONS,
+  "BiasAdd",
+  "Identity",
+  "Pad",
+  "MaxPool",
+  "FusedBatchNorm",
+  "FusedBatchNormV3",
+  ...SUMS,
+]);
 
 // The ghost each switch holds, by switch id: the custom ops find it from their attributes.
 const current = new Map<number, GhostSample | undefined>();
@@ -64,8 +81,10 @@ const base = (input: string) => input.replace(/^\^/, "").replace(/:\d+$/, "");
 /**
  * The graph's nodes with erosion nodes inserted, for the switch `switchId`. The identity
  * input of a residual sum is the one fewer ops from the graph's inputs (the branch adds its
- * convolutions on top of the same block input); sums whose inputs are equally deep, or
- * that add a constant, are left alone.
+ * convolutions on top of the same block input). A sum is residual only when both inputs
+ * are feature maps (each leads back to a convolution through activations, biases, pads,
+ * pooling or earlier sums): arithmetic on boxes or anchors is left alone, as are sums whose
+ * inputs are equally deep.
  */
 export function ghostGraph(
   nodes: GraphNode[],
@@ -92,16 +111,29 @@ export function ghostGraph(
     }
     return depths.get(name)!;
   };
+  const featureMap = (name: string): boolean => {
+    let node = byName.get(name);
+    for (let hops = 0; node && hops < nodes.length; hops++) {
+      if (CONVOLUTIONS.has(node.op)) return true;
+      if (!PASS_THROUGH.has(node.op)) return false;
+      const first = (node.input ?? []).find((i) => !i.startsWith("^"));
+      node = first === undefined ? undefined : byName.get(base(first));
+    }
+    return false;
+  };
   const attr = (site: number) => ({
     ghost_switch: { i: String(switchId) },
     ghost_site: { i: String(site) },
   });
   const sites: GhostSites = { dropout: [], skip: [], skipInputs: [] };
   const added: GraphNode[] = [];
-  for (const node of out) {
-    if (!SUMS.has(node.op)) continue;
+  // Decided on the original graph, before any input is rewired to an erosion node.
+  const residual = out.filter((node) => {
     const inputs = (node.input ?? []).filter((i) => !i.startsWith("^"));
-    if (inputs.length !== 2 || inputs.some((i) => byName.get(base(i))?.op === "Const")) continue;
+    return SUMS.has(node.op) && inputs.length === 2 && inputs.every((i) => featureMap(base(i)));
+  });
+  for (const node of residual) {
+    const inputs = (node.input ?? []).filter((i) => !i.startsWith("^"));
     const [a, b] = inputs.map((i) => depth(base(i)));
     if (a === b) continue;
     const identity = a < b ? inputs[0] : inputs[1];

@@ -71,17 +71,33 @@ Deno.test("bad erosion rates are refused in one line naming the option", () => {
   s.dispose();
 });
 
-// x -> Relu -> r; y = r + r * w, a residual block whose identity input is r.
+// x -> 1x1 conv (identity) -> Relu -> r; y = r + conv(r), the 1x1 conv scaling channel c by
+// w[c]: a residual block whose identity input is r, computable by hand.
 function tinyGraph(): GraphNode[] {
+  const conv = (name: string, input: string, filter: string): GraphNode => ({
+    name,
+    op: "Conv2D",
+    input: [input, filter],
+    attr: {
+      strides: { list: { i: ["1", "1", "1", "1"] } },
+      padding: { s: btoa("VALID") },
+      dilations: { list: { i: ["1", "1", "1", "1"] } },
+      data_format: { s: btoa("NHWC") },
+      T: { type: "DT_FLOAT" },
+    },
+  });
+  const weight = (name: string): GraphNode => ({
+    name,
+    op: "Const",
+    attr: { dtype: { type: "DT_FLOAT" }, value: { tensor: { dtype: "DT_FLOAT" } } },
+  });
   return [
     { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" } } },
-    {
-      name: "w",
-      op: "Const",
-      attr: { dtype: { type: "DT_FLOAT" }, value: { tensor: { dtype: "DT_FLOAT" } } },
-    },
-    { name: "r", op: "Relu", input: ["x"] },
-    { name: "branch", op: "Mul", input: ["r", "w"] },
+    weight("eye"),
+    weight("w"),
+    conv("c0", "x", "eye"),
+    { name: "r", op: "Relu", input: ["c0"] },
+    conv("branch", "r", "w"),
     { name: "y", op: "AddV2", input: ["branch", "r"] },
   ];
 }
@@ -93,8 +109,11 @@ Deno.test("ghostGraph erodes a hand-written residual block as defined", async ()
   assert.deepEqual(sites, { dropout: ["r"], skip: ["y"], skipInputs: ["r"] });
   const model = await tf.loadGraphModel(tf.io.fromMemory({
     modelTopology: { node: nodes, versions: { producer: 1 } },
-    weightSpecs: [{ name: "w", shape: [1, 1, 1, 2], dtype: "float32" }],
-    weightData: new Float32Array([3, 0.5]).buffer,
+    weightSpecs: [
+      { name: "eye", shape: [1, 1, 2, 2], dtype: "float32" },
+      { name: "w", shape: [1, 1, 2, 2], dtype: "float32" },
+    ],
+    weightData: new Float32Array([1, 0, 0, 1, 3, 0, 0, 0.5]).buffer,
   }));
   const x = tf.tensor4d([1, -2, 4, 8, -1, 2], [1, 1, 3, 2]);
   const run = () => Array.from((model.execute(x, "y") as tf.Tensor).dataSync());
@@ -119,6 +138,23 @@ Deno.test("ghostGraph erodes a hand-written residual block as defined", async ()
   s.dispose();
   model.dispose();
   x.dispose();
+});
+
+Deno.test("skip erosion finds residual sums only: not feature-pyramid merges, not box arithmetic", async () => {
+  // [residual sums, activations] read off each graph: BlazeFace back/front add every block's
+  // input to its branch; MediaPipe's 19 sums include 3 merges of an upsampled coarser map
+  // (no residual); FaceBoxes has no residual block, its 25 sums decode boxes and anchors.
+  const expected: Record<string, [number, number]> = {
+    "blazeface-back": [31, 33],
+    "blazeface-front": [16, 17],
+    "facemesh-detection-full": [16, 47],
+    "faceboxes": [0, 27],
+  };
+  for (const [model, [skip, dropout]] of Object.entries(expected)) {
+    const json = JSON.parse(await Deno.readTextFile(`models/${model}.json`));
+    const { sites } = ghostGraph(unfuseGraph(json.modelTopology.node), 0);
+    assert.deepEqual([sites.skip.length, sites.dropout.length], [skip, dropout], model);
+  }
 });
 
 Deno.test("blazeface-back: every residual sum and activation is a site; rate 0 is the exact network", async () => {
