@@ -9,6 +9,14 @@ export interface BenchRow {
   model: string;
   /** Images per step. */
   batch: number;
+  /** Square input side of both sides' steps, pixels. */
+  input_size: number;
+  /** PGD steps per timed repetition (ours and the anchor's). */
+  steps: number;
+  /** Timed repetitions per measurement (the median counts). */
+  repetitions: number;
+  /** Measurements of each side, alternating with the anchor (the median counts). */
+  rounds: number;
   /** The backend that ran it. */
   backend: string;
   /** The WebGPU adapter (webgpu rows only). */
@@ -57,6 +65,28 @@ export interface BenchGpu {
   notes: string[];
 }
 
+/** What every row measured: the same PGD step on both sides, and where inputs came from. */
+export interface BenchConfig {
+  /** The command line's arguments. */
+  args: string[];
+  /** L-inf budget and step, grey levels (the anchor's in its own input scale, same size). */
+  eps: number;
+  /** Step size, grey levels. */
+  step: number;
+  /** Our loss: the attacks' own objective. */
+  loss: string;
+  /** The anchor's loss. */
+  anchor_loss: string;
+  /** Seed of our random inputs (tf.randomUniform). */
+  seed: number;
+  /** Seed of the anchor's random inputs (torch.manual_seed). */
+  anchor_seed: number;
+  /** Whether --quick shortened the run. */
+  quick: boolean;
+  /** --threads, or null for the default. */
+  threads: number | null;
+}
+
 /** The whole report (`--json` prints it). */
 export interface BenchReport {
   /** Machine facts and the anchor's Python. */
@@ -65,6 +95,8 @@ export interface BenchReport {
   versions: Record<string, string>;
   /** Git commit of the code. */
   code_version: string;
+  /** What was measured and how: the step, losses, seeds and the command line. */
+  config: BenchConfig;
   /** "ok", or why the CPU anchor is unavailable. */
   anchor: string;
   /** GPU side, with `--backend webgpu`. */

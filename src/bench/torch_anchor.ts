@@ -1,7 +1,8 @@
 /**
- * The PyTorch anchor, run in the same process tree and the same run: the BlazeFace
- * graphs re-executed in PyTorch with the same weights (src/bench/anchor/torch_graph.py),
- * timing the same PGD step. Unavailable anchors are reported, not fatal.
+ * The PyTorch anchor, run in the same process tree and the same run: the white-box
+ * detectors re-executed in PyTorch with the same weights (src/bench/anchor/torch_graph.py:
+ * the BlazeFace and FaceBoxes graphs, face-api's SSD and Tiny networks), timing the same
+ * PGD step. Unavailable anchors are reported, not fatal.
  */
 import { MODELS_DIR, PROJECT_ROOT } from "../paths.ts";
 
@@ -12,10 +13,16 @@ export function torchPython(): string {
 
 const SCRIPT = `${PROJECT_ROOT}/src/bench/anchor/torch_graph.py`;
 
+/** What the anchor differentiates, in words for the report. */
+export const ANCHOR_LOSS = "sum of sigmoid(face logits)";
+/** The anchor's seed for its random inputs (torch.manual_seed in torch_graph.py). */
+export const ANCHOR_SEED = 0;
+
 /** Runs the anchor script with arguments; returns its JSON line or the reason it failed. */
 export async function runAnchor(
   args: string[],
 ): Promise<{ ok: true; value: Record<string, number> } | { ok: false; reason: string }> {
+  // (Values are numbers but for "engine", a string such as "torch 1.13.0a0 cpu".)
   try {
     const out = await new Deno.Command(torchPython(), {
       args: [SCRIPT, MODELS_DIR, ...args],
@@ -39,7 +46,8 @@ export async function runAnchor(
 /**
  * Image-steps per second of the anchor for a model and batch on "cpu" (2 threads, the
  * default) or "cuda": the median of `repetitions` timings of `steps` steps, as ours is
- * measured; or the reason it is unavailable.
+ * measured, at input `size` where given (the anchor refuses another model's size); or the
+ * reason it is unavailable.
  */
 export async function anchorSpeed(
   model: string,
@@ -47,9 +55,11 @@ export async function anchorSpeed(
   steps: number,
   device: "cpu" | "cuda" = "cpu",
   repetitions = 1,
-): Promise<{ image_steps_per_s: number } | { unavailable: string }> {
+  size?: number,
+): Promise<{ image_steps_per_s: number; engine: string } | { unavailable: string }> {
   const result = await runAnchor([
     model,
+    ...(size === undefined ? [] : ["--size", String(size)]),
     "--batch",
     String(batch),
     "--threads",
@@ -61,13 +71,23 @@ export async function anchorSpeed(
     ...(device === "cuda" ? ["--device", "cuda"] : []),
   ]);
   return result.ok
-    ? { image_steps_per_s: result.value.image_steps_per_s }
+    ? {
+      image_steps_per_s: result.value.image_steps_per_s,
+      engine: String(result.value.engine),
+    }
     : { unavailable: result.reason };
 }
 
 /** Forward MFLOP of a model per image (from the anchor's --flops), or undefined. */
-export async function anchorForwardMflop(model: string): Promise<number | undefined> {
-  const result = await runAnchor([model, "--flops"]);
+export async function anchorForwardMflop(
+  model: string,
+  size?: number,
+): Promise<number | undefined> {
+  const result = await runAnchor([
+    model,
+    "--flops",
+    ...(size === undefined ? [] : ["--size", String(size)]),
+  ]);
   return result.ok ? result.value.forward_mflop : undefined;
 }
 

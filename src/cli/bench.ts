@@ -1,23 +1,36 @@
 /**
- * `deno task bench [--json] [--quick] [--backend LIST] [--threads N]`
+ * `deno task bench [--json] [--quick] [--backend LIST] [--threads N] [--models LIST]`
  *
- * PGD image-steps per second on BlazeFace front/back (batch 1 and 8) and MediaPipe
- * full-range (batch 1) on our backends, a batch split over `--threads` threads (default
+ * PGD image-steps per second on BlazeFace front/back (batch 1 and 8), MediaPipe
+ * full-range (batch 1), face-api's SSD (512), face-api's Tiny detector (608) and FaceBoxes
+ * (1024) (batch 1 and 8) on our backends, a batch split over `--threads` threads (default
  * EQUALAIS_THREADS, else the cores, at most 4: what an attack uses), timed in three rounds
  * alternating with the PyTorch anchor on the same weights (medians of each side); achieved
  * GFLOP/s; memory over a long run; and protect's end-to-end seconds on sample1. Ratios
- * from one run are what count: these machines are noisy.
+ * from one run are what count: these machines are noisy. `--models` keeps the rows of
+ * the detectors named (comma-separated ids).
  *
- * `--backend webgpu` adds GPU rows at batch 1, 8, 32 and 128, each against PyTorch on
- * CUDA (`torch_graph.py --device cuda`) where that is present. On a software adapter
- * (Mesa's llvmpipe) it says so and keeps to batch 1 and 8: such rows measure a CPU.
+ * `--backend webgpu` adds GPU rows at batch 1, 8, 32 and 128 (the heavy models at 1 and
+ * 8), each against PyTorch on CUDA (`torch_graph.py --device cuda`) where that is present.
+ * On a software adapter (Mesa's llvmpipe) it says so and keeps to batch 1 and 8 of the
+ * BlazeFace models: such rows measure a CPU.
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector, unloadDetectors } from "../detectors/registry.ts";
 import { DEFAULT_SOURCE_IDS, DETECTOR_IDS } from "../detectors/registry.ts";
-import { memoryGrowth, pgdSpeed, type SpeedResult } from "../bench/pgd_speed.ts";
 import {
+  memoryGrowth,
+  pgdSpeed,
+  SPEED_EPS,
+  SPEED_LOSS,
+  SPEED_SEED,
+  SPEED_STEP,
+  type SpeedResult,
+} from "../bench/pgd_speed.ts";
+import {
+  ANCHOR_LOSS,
+  ANCHOR_SEED,
   anchorForwardMflop,
   anchorSpeed,
   cudaAvailable,
@@ -43,6 +56,26 @@ const ANCHOR_MODEL: Record<string, string | undefined> = {
   "blazeface-front": "blazeface-front",
   "blazeface-back": "blazeface-back",
   "mediapipe-full": undefined,
+  "faceapi-ssd": "faceapi-ssd",
+  "faceapi-tiny": "faceapi-tiny",
+  "faceboxes": "faceboxes",
+};
+
+/**
+ * Models whose step costs a second or more on wasm (0.85-6.3 GFLOP forward, against
+ * BlazeFace's 0.06-0.38): timed with fewer steps (HEAVY_TIMING), and under --quick at
+ * batch 1 only.
+ */
+const HEAVY_MODELS = new Set(["faceapi-ssd", "faceapi-tiny", "faceboxes"]);
+
+/** Input size (square side) of each model's rows; the anchor runs at the same size. */
+const INPUT_SIZE: Record<string, number> = {
+  "blazeface-front": 128,
+  "blazeface-back": 256,
+  "mediapipe-full": 192,
+  "faceapi-ssd": 512,
+  "faceapi-tiny": 608,
+  "faceboxes": 1024,
 };
 
 /** Models and batches on the CPU backends. */
@@ -52,6 +85,12 @@ const CPU_PLAN: [string, number][] = [
   ["blazeface-back", 1],
   ["blazeface-back", 8],
   ["mediapipe-full", 1],
+  ["faceapi-ssd", 1],
+  ["faceapi-ssd", 8],
+  ["faceapi-tiny", 1],
+  ["faceapi-tiny", 8],
+  ["faceboxes", 1],
+  ["faceboxes", 8],
 ];
 
 type Log = (message: string) => void;
@@ -63,6 +102,8 @@ interface BenchOptions {
   backends: string[];
   /** --threads, when given. */
   threads?: number;
+  /** --models: the detector ids whose rows run (all when absent). */
+  models?: string[];
 }
 
 /** How long each measurement runs. */
@@ -81,8 +122,22 @@ function parseBenchArgs(args: string[]): BenchOptions {
     quick: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm,cpu" },
     threads: { type: "string" },
+    models: { type: "string" },
   });
+  const known = [...new Set(CPU_PLAN.map(([id]) => id))];
+  const models = values.models === undefined
+    ? undefined
+    : (values.models as string).split(",").map((m) => m.trim()).filter(Boolean);
+  for (const model of models ?? []) {
+    if (!known.includes(model)) {
+      throw new UserError(`--models: unknown model "${model}"; choose from ${known.join(", ")}`);
+    }
+  }
+  if (models && models.length === 0) {
+    throw new UserError(`--models is empty; choose from ${known.join(", ")}`);
+  }
   return {
+    models,
     json: values.json as boolean,
     quick: values.quick as boolean,
     backends: (values.backend as string).split(",").map((b) => b.trim().toLowerCase()),
@@ -92,7 +147,11 @@ function parseBenchArgs(args: string[]): BenchOptions {
   };
 }
 
-function timingFor(quick: boolean): Timing {
+/** The timing of a model's rows: the heavy models take fewer, longer steps. */
+function timingFor(quick: boolean, id: string): Timing {
+  if (HEAVY_MODELS.has(id)) {
+    return { steps: quick ? 1 : 2, repetitions: quick ? 2 : 3, rounds: quick ? 1 : 3 };
+  }
   return {
     steps: quick ? 2 : 5,
     repetitions: quick ? 2 : 5,
@@ -112,22 +171,27 @@ class Anchors {
   readonly flops = new Map<string, number | undefined>();
   /** Why the CPU anchor is unavailable, once found out. */
   note?: string;
+  /** The anchor's engine ("torch <version> <device>"), once one ran. */
+  readonly engines = new Set<string>();
 
-  constructor(private readonly timing: Timing, private readonly log: Log) {}
+  constructor(private readonly quick: boolean, private readonly log: Log) {}
 
-  private async countFlops(model: string): Promise<void> {
-    if (!this.flops.has(model)) this.flops.set(model, await anchorForwardMflop(model));
+  private async countFlops(model: string, size: number): Promise<void> {
+    if (!this.flops.has(model)) this.flops.set(model, await anchorForwardMflop(model, size));
   }
 
-  /** Times the CPU anchor of a row once; undefined without an anchor model or PyTorch. */
-  async timeCpu(id: string, batch: number): Promise<number | undefined> {
+  /**
+   * Times the CPU anchor of a row once at the detector's input size; undefined without an
+   * anchor model or PyTorch.
+   */
+  async timeCpu(id: string, batch: number, size: number): Promise<number | undefined> {
     const model = ANCHOR_MODEL[id];
     if (!model || this.note) return undefined;
-    await this.countFlops(model);
+    await this.countFlops(model, size);
     // Timed like ours: the median of several short repetitions after a warm-up (one long
     // timing swung by 3.5x between runs at batch 8).
-    const { steps, repetitions } = this.timing;
-    const result = await anchorSpeed(model, batch, steps, "cpu", repetitions);
+    const { steps, repetitions } = timingFor(this.quick, id);
+    const result = await anchorSpeed(model, batch, steps, "cpu", repetitions, size);
     if ("unavailable" in result) {
       this.note =
         `PyTorch anchor unavailable (${result.unavailable}); install Debian's python3-torch ` +
@@ -135,6 +199,7 @@ class Anchors {
       this.log(this.note);
       return undefined;
     }
+    this.engines.add(result.engine);
     this.log(`anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
     return result.image_steps_per_s;
   }
@@ -144,31 +209,37 @@ class Anchors {
     for (const [id, batch] of gpu.plan) {
       const model = ANCHOR_MODEL[id];
       if (!model) continue;
-      await this.countFlops(model);
-      const { steps, repetitions } = this.timing;
-      const result = await anchorSpeed(model, batch, steps, "cuda", repetitions);
+      const size = INPUT_SIZE[id];
+      await this.countFlops(model, size);
+      const { steps, repetitions } = timingFor(this.quick, id);
+      const result = await anchorSpeed(model, batch, steps, "cuda", repetitions, size);
       if ("unavailable" in result) {
         gpu.notes.push(`PyTorch CUDA anchor failed (${result.unavailable})`);
         this.log(gpu.notes.at(-1)!);
         break;
       }
+      this.engines.add(result.engine);
       this.speeds.set(`cuda|${id}|${batch}`, result.image_steps_per_s);
       this.log(`CUDA anchor ${id} batch ${batch}: ${result.image_steps_per_s} image-steps/s`);
     }
   }
 }
 
-/** Which rows of the CPU plan a backend runs: --quick keeps few, and none at batch 8 of back. */
+/**
+ * Which rows of the CPU plan a backend runs: --quick keeps few (none at batch 8 of back or
+ * of the heavy models), and the heavy models never run on the cpu backend (a step there
+ * would take minutes).
+ */
 function runsRow(backend: string, quick: boolean, id: string, batch: number): boolean {
+  if (HEAVY_MODELS.has(id) && backend === "cpu") return false;
   if (quick && backend !== "wasm" && !(id === "blazeface-front" && batch === 1)) return false;
-  return !(quick && batch > 1 && id === "blazeface-back");
+  return !(quick && batch > 1 && (id === "blazeface-back" || HEAVY_MODELS.has(id)));
 }
 
 /** The rows of one backend, each paired with the anchor where it is the first to run. */
 async function benchBackend(
   backend: string,
   options: BenchOptions,
-  timing: Timing,
   gpu: GpuPlan | undefined,
   anchors: Anchors,
   log: Log,
@@ -181,7 +252,14 @@ async function benchBackend(
   const rows: BenchRow[] = [];
   for (const [id, batch] of onGpu && gpu ? gpu.plan : CPU_PLAN) {
     if (!onGpu && !runsRow(backend, quick, id, batch)) continue;
+    if (options.models && !options.models.includes(id)) continue;
     const detector = await loadWhiteBoxDetector(id);
+    if (detector.inputSize !== INPUT_SIZE[id]) {
+      throw new Error(
+        `${id}: input size ${detector.inputSize}, the bench expects ${INPUT_SIZE[id]}`,
+      );
+    }
+    const timing = timingFor(quick, id);
     const threads = gradientThreads(options.threads);
     const key = `${id}|${batch}`;
     // The first CPU backend's row of a model and batch times the anchor beside it.
@@ -191,7 +269,7 @@ async function benchBackend(
     const ourRuns: SpeedResult[] = [];
     for (let round = 0; round < (paired ? timing.rounds : 1); round++) {
       if (paired) {
-        const torch = await anchors.timeCpu(id, batch);
+        const torch = await anchors.timeCpu(id, batch, detector.inputSize);
         if (torch !== undefined) torchRuns.push(torch);
       }
       // The cpu backend is 20-40x slower: one step per repetition keeps the run short;
@@ -208,9 +286,14 @@ async function benchBackend(
     const speed = ourRuns[Math.floor(ourRuns.length / 2)];
     const torch = anchors.speeds.get(`${onGpu ? "cuda|" : ""}${id}|${batch}`) ?? null;
     const mflop = ANCHOR_MODEL[id] ? anchors.flops.get(ANCHOR_MODEL[id]!) : undefined;
+    const slow = backend === "cpu" || (onGpu && gpu?.software);
     rows.push({
       model: id,
       batch,
+      input_size: detector.inputSize,
+      steps: slow ? 1 : timing.steps,
+      repetitions: slow ? Math.min(timing.repetitions, onGpu ? 2 : 3) : timing.repetitions,
+      rounds: paired ? timing.rounds : 1,
       backend: info.name,
       ...(onGpu ? { adapter: info.adapter?.name } : {}),
       torch_device: onGpu ? "cuda" : "cpu",
@@ -265,9 +348,10 @@ async function timeProtect(log: Log): Promise<number> {
 
 /** The report: provenance, the anchor's state, the GPU side, rows and memory. */
 async function buildReport(
+  options: BenchOptions,
   backends: string[],
   gpu: GpuPlan | undefined,
-  anchorNote: string | undefined,
+  anchors: Anchors,
   rows: BenchRow[],
   memory: BenchMemory,
   protectSeconds: number | null,
@@ -275,9 +359,24 @@ async function buildReport(
   const provenance = await collectProvenance(backends.join(","), gpu?.adapter);
   return {
     machine: { ...provenance.machine, torch_python: torchPython() },
-    versions: provenance.versions,
+    // The anchor's PyTorch beside our libraries (absent when no anchor ran).
+    versions: {
+      ...provenance.versions,
+      ...(anchors.engines.size ? { torch: [...anchors.engines].join(", ") } : {}),
+    },
     code_version: provenance.code_version,
-    anchor: anchorNote ?? "ok",
+    config: {
+      args: [...Deno.args],
+      eps: SPEED_EPS,
+      step: SPEED_STEP,
+      loss: SPEED_LOSS,
+      anchor_loss: ANCHOR_LOSS,
+      seed: SPEED_SEED,
+      anchor_seed: ANCHOR_SEED,
+      quick: options.quick,
+      threads: options.threads ?? null,
+    },
+    anchor: anchors.note ?? "ok",
     ...(gpu
       ? {
         gpu: {
@@ -301,8 +400,7 @@ async function buildReport(
 async function main(): Promise<number> {
   const options = parseBenchArgs(Deno.args);
   const log: Log = (m) => console.error(`bench: ${m}`);
-  const timing = timingFor(options.quick);
-  const anchors = new Anchors(timing, log);
+  const anchors = new Anchors(options.quick, log);
 
   // The GPU side: which adapter, which batches, and PyTorch on CUDA where present.
   const gpu = options.backends.includes("webgpu") ? await gpuPlan(options.quick) : undefined;
@@ -313,14 +411,15 @@ async function main(): Promise<number> {
 
   const rows: BenchRow[] = [];
   for (const backend of options.backends) {
-    rows.push(...await benchBackend(backend, options, timing, gpu, anchors, log));
+    rows.push(...await benchBackend(backend, options, gpu, anchors, log));
   }
   const memory = await measureMemory(options, log);
   const protectSeconds = options.quick ? null : await timeProtect(log);
   const report = await buildReport(
+    options,
     options.backends,
     gpu,
-    anchors.note,
+    anchors,
     rows,
     memory,
     protectSeconds,
@@ -381,6 +480,10 @@ async function gpuPlan(quick: boolean): Promise<GpuPlan> {
       ...batches.map((b) => ["blazeface-front", b] as [string, number]),
       ...(quick ? [] : batches.map((b) => ["blazeface-back", b] as [string, number])),
       ...(quick ? [] : [["mediapipe-full", 1] as [string, number]]),
+      // The heavy models at batch 1 and 8 (1 only with --quick).
+      ...[...HEAVY_MODELS].flatMap((id) =>
+        (quick ? [1] : [1, 8]).map((b) => [id, b] as [string, number])
+      ),
     ];
   }
   const cuda = await cudaAvailable();

@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from "../paths.ts";
 import { probeGpuAdapter } from "../gpu/adapter.ts";
 import { WEBGPU_SKIP_REASON } from "../gpu/webgpu_testing.ts";
 
-async function bench(env: Record<string, string> = {}, backend = "wasm") {
+async function bench(env: Record<string, string> = {}, backend = "wasm", extra: string[] = []) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -18,6 +18,7 @@ async function bench(env: Record<string, string> = {}, backend = "wasm") {
       "--json",
       "--backend",
       backend,
+      ...extra,
     ],
     env,
     stdout: "piped",
@@ -51,7 +52,12 @@ Deno.test("bench --quick without the anchor: rows, memory, and the reason", asyn
     "blazeface-front/8",
     "blazeface-back/1",
     "mediapipe-full/1",
+    "faceapi-ssd/1",
+    "faceapi-tiny/1",
+    "faceboxes/1",
   ]);
+  const sizes = report.rows.map((r: { input_size: number }) => r.input_size);
+  assert.deepEqual(sizes, [128, 128, 256, 192, 512, 608, 1024]);
   // Batch 8 is split over the threads an attack would use; batch 1 cannot be.
   const cores = Math.max(1, Math.min(4, navigator.hardwareConcurrency));
   for (const row of report.rows) {
@@ -63,21 +69,46 @@ Deno.test("bench --quick without the anchor: rows, memory, and the reason", asyn
   }
   assert.equal(report.memory.tensors_equal, true, `tensors ${report.memory.tensors}`);
   assert.equal(report.protect_seconds, null);
+  // What was measured is recorded with the rows.
+  assert.deepEqual(
+    [report.config.eps, report.config.step, report.config.seed, report.config.quick],
+    [8, 2, 1, true],
+  );
+  assert.equal(typeof report.versions.tfjs, "string");
+});
+
+Deno.test("bench --models: an unknown name is one line naming the option", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${PROJECT_ROOT}/src/cli/bench.ts`, "--models", "faceapi-ssd,nope"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr).trim();
+  assert.notEqual(out.code, 0);
+  assert.equal(stderr.split("\n").length, 1, stderr);
+  assert.match(stderr, /--models: unknown model "nope"; choose from .*faceapi-tiny/);
 });
 
 Deno.test("bench --quick with the anchor: ratio = ours / torch, FLOP rate from its counts", async () => {
   if (!(await torchAvailable())) {
     throw new Error("python3-torch is missing: `deno task setup --bench` installs it (root, apt)");
   }
-  const { report } = await bench();
+  // One BlazeFace model and one of the heavy ones (the cheapest) keep the run short.
+  const { report } = await bench({}, "wasm", ["--models", "blazeface-front,faceapi-tiny"]);
   assert.equal(report.anchor, "ok");
-  const front = report.rows.find((r: { model: string; batch: number }) =>
-    r.model === "blazeface-front" && r.batch === 1
-  );
-  assert.ok(front.torch_image_steps_per_s > 0);
-  assert.ok(Math.abs(front.ratio - front.image_steps_per_s / front.torch_image_steps_per_s) < 0.01);
-  // 61.5 MFLOP forward per image (the anchor's count) x 2 per step.
-  assert.ok(Math.abs(front.gflops - front.image_steps_per_s * 61.52 * 2 / 1000) < 0.05);
+  const models = report.rows.map((r: { model: string; batch: number }) => `${r.model}/${r.batch}`);
+  assert.deepEqual(models, ["blazeface-front/1", "blazeface-front/8", "faceapi-tiny/1"]);
+  // Forward MFLOP per image (the anchor's counts) x 2 per step.
+  for (const [model, mflop] of [["blazeface-front", 61.52], ["faceapi-tiny", 850.48]] as const) {
+    const row = report.rows.find((r: { model: string; batch: number }) =>
+      r.model === model && r.batch === 1
+    );
+    assert.ok(row.torch_image_steps_per_s > 0, model);
+    const ratio = row.image_steps_per_s / row.torch_image_steps_per_s;
+    assert.ok(Math.abs(row.ratio - ratio) < 0.01, `${model}: ${row.ratio} vs ${ratio}`);
+    const gflops = row.image_steps_per_s * mflop * 2 / 1000;
+    assert.ok(Math.abs(row.gflops - gflops) <= Math.max(0.05, gflops * 0.01), model);
+  }
 });
 
 Deno.test({
