@@ -80,6 +80,18 @@ export class FaceApiTinyDetector implements WhiteBoxDetector {
     return new FaceApiTinyDetector(net);
   }
 
+  /**
+   * The [height, width] the attack gives faceLogits: the photo with its long side at most
+   * 608, aspect ratio kept. face-api pads the photo to a square before resizing it, so a
+   * square resize would show the network stretched faces; padding this shape to 608x608
+   * samples the photo where face-api does along the long side, and within half a network
+   * pixel (rounding of the short side) along the other. Smaller photos go in whole.
+   */
+  inputShape(height: number, width: number): [number, number] {
+    const scale = Math.min(1, TINY_INPUT_SIZE / Math.max(height, width));
+    return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+  }
+
   /** face-api's anchor sizes [width, height] in cells, in output order. */
   get anchors(): [number, number][] {
     return this.#net.anchors.map((p) => [p.x, p.y] as [number, number]);

@@ -127,3 +127,50 @@ Deno.test("faceapi-tiny: a batch gives each image's logits, and nothing leaks", 
   assert.equal(tf.memory().numTensors, before, "faceLogits or its gradient leaks tensors");
   tf.dispose([x, mirrored]);
 });
+
+Deno.test("faceapi-tiny: the attack's working shape keeps the aspect ratio, at most 608", async () => {
+  const detector = await loadTiny();
+  assert.deepEqual(detector.inputShape(1280, 1920), [405, 608]);
+  assert.deepEqual(detector.inputShape(1000, 500), [608, 304]);
+  assert.deepEqual(detector.inputShape(300, 400), [300, 400]);
+});
+
+Deno.test("faceapi-tiny: at the working shape the network finds face-api's faces", async () => {
+  // What the attack differentiates: the photo bilinearly resized to inputShape (as the
+  // objective's view does), then padded by faceLogits. Measured on the samples: the same
+  // faces, boxes within 6.4 px (2 network pixels) of face-api's on 1920 px photos, and
+  // scores within 0.09; the short side's rounding shifts the sampling grid by up to one
+  // photo pixel, which the unfiltered 3x downsampling turns into a different sample. A
+  // square resize (stretching the faces) lost a face on two samples and moved logits by
+  // up to 33.
+  const detector = await loadTiny();
+  for (let i = 1; i <= 6; i++) {
+    const image = await readSample(i);
+    const theirs = await detector.detect(image);
+    const [height, width] = detector.inputShape(image.height, image.width);
+    const raw = tf.tidy(() =>
+      detector.forwardRaw(tf.image.resizeBilinear(imageToTensor(image), [height, width]))
+    );
+    const values = await raw.data();
+    raw.dispose();
+    const [sx, sy] = [image.width / width, image.height / height];
+    const candidates = decodeTinyBoxes(values, {
+      anchors: detector.anchors,
+      inputSize: detector.inputSize,
+      imageWidth: width,
+      imageHeight: height,
+      scoreThreshold: detector.threshold,
+    }).map((f) => ({
+      score: f.score,
+      box: [f.box[0] * sx, f.box[1] * sy, f.box[2] * sx, f.box[3] * sy] as typeof f.box,
+    }));
+    const ours = nonMaxSuppression(candidates, 0.4);
+    assert.equal(ours.length, theirs.length, `sample${i}: ${ours.length} vs ${theirs.length}`);
+    const networkPixel = Math.max(image.width, image.height) / detector.inputSize;
+    ours.forEach((face, k) => {
+      const off = Math.max(...face.box.map((v, j) => Math.abs(v - theirs[k].box[j])));
+      assert.ok(off <= 3 * networkPixel, `sample${i}: box ${face.box} vs ${theirs[k].box}`);
+      assert.ok(Math.abs(face.score - theirs[k].score) < 0.15, `sample${i}: score ${face.score}`);
+    });
+  }
+});
