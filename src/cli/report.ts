@@ -1,10 +1,11 @@
 /**
  * `deno task report [--rows results/paper/rows.jsonl] [--report papers/report.md]
- *   [--protection LABEL=ROWS ...]`
+ *   [--protection LABEL=ROWS ...] [--cross-family-rows results/cross-family/rows.jsonl]`
  *
  * Recomputes the tables of the paper from stored rows (no attack runs) and rewrites them
  * in place in the report: sweep tables from `--rows`, per-photo protection tables from
- * protect-eval rows (default: the development-set runs in results/protection/).
+ * protect-eval rows (default: the development-set runs in results/protection/), the
+ * leave-one-family-out tables from that study's rows.
  */
 import { UserError } from "../errors.ts";
 import { PROJECT_ROOT } from "../paths.ts";
@@ -29,6 +30,10 @@ async function main(): Promise<number> {
     rows: { type: "string", default: `${PROJECT_ROOT}/results/paper/rows.jsonl` },
     report: { type: "string", default: `${PROJECT_ROOT}/papers/report.md` },
     protection: { type: "string", multiple: true },
+    "cross-family-rows": {
+      type: "string",
+      default: `${PROJECT_ROOT}/results/cross-family/rows.jsonl`,
+    },
   });
   const runs: Record<string, ProtectedPhotoRow[]> = {};
   const specs = (values.protection as string[] | undefined) ?? DEFAULT_PROTECTION_RUNS;
@@ -50,7 +55,12 @@ async function main(): Promise<number> {
   } catch {
     throw new UserError(`${values.report}: report cannot be read`);
   }
-  const filled = fillTables(text, rows, runs);
+  const crossFamilyPath = values["cross-family-rows"] as string;
+  const crossFamily = await Deno.stat(crossFamilyPath).then(
+    () => openRows(crossFamilyPath),
+    () => [], // only an error when the report names one of its tables (fillTables says so)
+  );
+  const filled = fillTables(text, rows, runs, crossFamily);
   await writeFileAtomic(values.report as string, new TextEncoder().encode(filled));
   // The project's formatter aligns the tables as `deno fmt --check` expects of a committed report.
   const fmt = await new Deno.Command(Deno.execPath(), {
