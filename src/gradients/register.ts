@@ -21,6 +21,7 @@ import { resizeBilinearInputGrad } from "./resize_bilinear_grad.ts";
 import type { MaxPoolAttrs } from "./max_pool_grad.ts";
 import { maxPoolInputGrad } from "./max_pool_window_grad.ts";
 import { registerClipByValueGrad } from "./clip_by_value_grad.ts";
+import { registerInPlaceWasmSplit } from "../kernels/wasm_split.ts";
 
 let registered = false;
 
@@ -29,6 +30,7 @@ export function registerGradientShims(): void {
   if (registered) return;
   registered = true;
   registerClipByValueGrad(); // ReLU6's gradient in one pass on wasm (clip_by_value_grad.ts)
+  registerInPlaceWasmSplit(); // Concat's gradient (SplitV) without whole-input copies
   tf.registerGradient({
     kernelName: "DepthwiseConv2dNative",
     inputsToSave: ["x", "filter"],
