@@ -7,10 +7,12 @@
  * after the graph's uint8 cast and stops at the per-anchor class logits, on a copy of the
  * graph whose fused convolutions are split (see unfuse_graph.ts).
  *
- * Input size: the deployed graph sees the photo at its own size. The attack works on the
- * photo scaled (aspect ratio kept) to at most FACEBOXES_WORKING_SIDE pixels on its long
- * side (`inputShape`), where it finds the same faces as at full size on the samples;
- * see FACEBOXES_WORKING_SIDE for the measurements.
+ * Input size: the deployed graph sees the photo at its own size, and so does the attack
+ * (`inputShape`): FaceBoxes' adversarial patterns do not survive a change of scale. On
+ * sample 1 at 1280x853, 40 steps of PGD (eps 8, squared hinge) at a working size of 640 or
+ * 1024 px hid every face at that size (no detection, top logit -0.6 and -1.8), yet the
+ * deployed graph on the 1280 px photo still found all three faces (scores 0.99, 0.97,
+ * 0.92 after the 1024 px attack); at the photo's own size 20 steps hid all three.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Face, WhiteBoxDetector } from "./types.ts";
@@ -19,13 +21,10 @@ import { loadGraphModel } from "../models/load_graph_model.ts";
 import type { FaceBoxesCoder } from "./faceboxes_decode.ts";
 
 /**
- * Long side, in pixels, of the photo as the attack's gradients see it (smaller photos
- * stay at their own size). Measured with the graph on the six samples (1920 px wide):
- * at 1024 it finds 22 faces with scores within 0.05 of full size, where full size finds
- * the same 22 and one extra box at 0.63; at 640 it loses one face (sample 3) and scores
- * drop by up to 0.2. A wasm gradient step costs about 2.4 times as much as at 640.
+ * Nominal long side, in pixels, for cost estimates (offload_plan.ts weighs members by
+ * inputSize squared): a 1 MP photo's. The network itself runs at each photo's own size.
  */
-export const FACEBOXES_WORKING_SIDE = 1024;
+export const FACEBOXES_NOMINAL_SIDE = 1024;
 
 /** The graph node after the uint8-to-float cast: float pixels 0..255 are fed here. */
 const FLOAT_INPUT = "ToFloat";
@@ -46,8 +45,8 @@ export class FaceBoxesDetector implements WhiteBoxDetector {
   readonly threshold = 0.5;
   /** Logit of the threshold: a 2-class softmax is the sigmoid of face minus background. */
   readonly logitThreshold = 0;
-  /** Long side of the working size (see inputShape); also what cost estimates use. */
-  readonly inputSize = FACEBOXES_WORKING_SIDE;
+  /** Nominal long side for cost estimates; photos are taken at their own size (inputShape). */
+  readonly inputSize = FACEBOXES_NOMINAL_SIDE;
   /** One line for listings. */
   readonly description = "FaceBoxes (Zhang et al. 2017), any input size, graph with built-in NMS";
   /** The graph's decoding constants, for decoding raw predictions like the graph. */
@@ -68,10 +67,9 @@ export class FaceBoxesDetector implements WhiteBoxDetector {
     return new FaceBoxesDetector(deployed, unfused);
   }
 
-  /** The photo scaled so its long side is at most the working side, aspect ratio kept. */
+  /** The photo's own size: the size the deployed graph sees it at (see the module note). */
   inputShape(height: number, width: number): [number, number] {
-    const scale = Math.min(1, FACEBOXES_WORKING_SIDE / Math.max(height, width));
-    return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+    return [height, width];
   }
 
   /**

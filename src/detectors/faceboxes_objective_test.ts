@@ -1,7 +1,7 @@
 /**
- * FaceBoxes in the attack objective: the photo reaches it at its working shape (aspect
- * ratio kept, long side at most 1024), not squashed to a square, and a gradient worker
- * (which loads it by id) computes the same loss and gradient as the main thread.
+ * FaceBoxes in the attack objective: the photo reaches it at its own size (where the
+ * deployed graph sees it), not squashed to a square, and a gradient worker (which loads it
+ * by id) computes the same loss and gradient as the main thread.
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
@@ -14,20 +14,19 @@ import { detectionObjective, type EnsembleMember } from "../attacks/objective.ts
 import { adversarialView, CleanResizes } from "../attacks/adversarial_view.ts";
 import { Perturbation } from "../attacks/perturbation.ts";
 
-Deno.test("faceboxes: working shape keeps the aspect ratio and never enlarges", async () => {
+Deno.test("faceboxes: the attack takes the photo at its own size", async () => {
   await initBackend("wasm");
   const detector = await loadWhiteBoxDetector("faceboxes");
   assert.ok(detector.inputShape, "faceboxes has its own input shape");
-  assert.deepEqual(detector.inputShape(1280, 1920), [683, 1024]);
-  assert.deepEqual(detector.inputShape(2048, 1024), [1024, 512]);
-  assert.deepEqual(detector.inputShape(480, 640), [480, 640]);
+  assert.deepEqual(detector.inputShape(1280, 1920), [1280, 1920]);
+  assert.deepEqual(detector.inputShape(853, 1280), [853, 1280]);
 });
 
-Deno.test("faceboxes: the objective resizes the photo to the working shape", async () => {
+Deno.test("faceboxes: the objective gives it the photo at its own size, not a square", async () => {
   await initBackend("wasm");
   const boxes = await loadWhiteBoxDetector("faceboxes");
   const front = await loadWhiteBoxDetector("blazeface-front");
-  // 1280x853: FaceBoxes takes it at 1024x683, BlazeFace front at 128x128.
+  // 1280x853: FaceBoxes takes it as it is, BlazeFace front at 128x128.
   const clean = imageToTensor(await resizeImage(await readSample(1), 1280));
   const [, H, W] = clean.shape;
   const perturbation = new Perturbation(clean.shape, { factor: 4 });

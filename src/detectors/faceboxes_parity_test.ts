@@ -1,8 +1,9 @@
 /**
  * FaceBoxes' differentiable path computes what the deployed graph computes: its raw
  * outputs, decoded and suppressed like the graph (faceboxes_decode.ts), give the graph's
- * own faces on every sample at the photo's size, and the same number of faces at the
- * working size the attack uses; faceLogits is the face-minus-background column.
+ * own faces on every sample at the photo's size (where the attack and the deployed graph
+ * see it), and the same number of faces at 640 px; faceLogits is the face-minus-background
+ * column.
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
@@ -29,7 +30,7 @@ async function decoded(detector: FaceBoxesDetector, x: tf.Tensor4D): Promise<Fac
   return faces;
 }
 
-Deno.test("faceboxes: decoded raw outputs are the graph's faces, at full and working size", async () => {
+Deno.test("faceboxes: decoded raw outputs are the graph's faces, at full size and at 640 px", async () => {
   await initBackend("wasm");
   const detector = await FaceBoxesDetector.load();
   const before = tf.memory().numTensors;
@@ -54,8 +55,12 @@ Deno.test("faceboxes: decoded raw outputs are the graph's faces, at full and wor
         }
       }
 
-      // The working size, in whole grey levels so both paths see the same pixels.
-      const shape = detector.inputShape(photo.height, photo.width);
+      // The photo at 640 px (other padding, other anchors), in whole grey levels so both
+      // paths see the same pixels.
+      const scale = 640 / Math.max(photo.height, photo.width);
+      const shape: [number, number] = [photo.height, photo.width].map((side) =>
+        Math.round(side * scale)
+      ) as [number, number];
       const small = tf.tidy(() => tf.image.resizeBilinear(full, shape).round() as tf.Tensor4D);
       const graphSmall = await detector.detect(await tensorToImage(small));
       const oursSmall = await decoded(detector, small);
