@@ -22,6 +22,7 @@ import type { MaxPoolAttrs } from "./max_pool_grad.ts";
 import { maxPoolInputGrad } from "./max_pool_window_grad.ts";
 import { registerClipByValueGrad } from "./clip_by_value_grad.ts";
 import { registerInPlaceWasmSplit } from "../kernels/wasm_split.ts";
+import { registerRowCopyingWasmResizeNearest } from "../kernels/wasm_resize_nearest.ts";
 
 let registered = false;
 
@@ -31,6 +32,7 @@ export function registerGradientShims(): void {
   registered = true;
   registerClipByValueGrad(); // ReLU6's gradient in one pass on wasm (clip_by_value_grad.ts)
   registerInPlaceWasmSplit(); // Concat's gradient (SplitV) without whole-input copies
+  registerRowCopyingWasmResizeNearest(); // the 2x2 max-pool gradient's 2x upsampling
   tf.registerGradient({
     kernelName: "DepthwiseConv2dNative",
     inputsToSave: ["x", "filter"],
