@@ -13,6 +13,8 @@
  * 1024 px hid every face at that size (no detection, top logit -0.6 and -1.8), yet the
  * deployed graph on the 1280 px photo still found all three faces (scores 0.99, 0.97,
  * 0.92 after the 1024 px attack); at the photo's own size 20 steps hid all three.
+ * Only photos over FACEBOXES_MAX_PIXELS are scaled down (to fit the wasm heap), and there
+ * the deployed graph may still find their faces.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Face, WhiteBoxDetector } from "./types.ts";
@@ -25,6 +27,15 @@ import type { FaceBoxesCoder } from "./faceboxes_decode.ts";
  * inputSize squared): a 1 MP photo's. The network itself runs at each photo's own size.
  */
 export const FACEBOXES_NOMINAL_SIDE = 1024;
+
+/**
+ * Most pixels the attack differentiates FaceBoxes at; larger photos are scaled down to it.
+ * A wasm gradient step held 637 MiB at its peak for a 1 MP photo (816x1224, 0.4-0.5 s) and
+ * 1.3 GiB for 2.5 MP (1280x1920, 1.2 s); wasm's one heap stops near 4 GB, which the rest of
+ * the protection shares (photo_limits.ts), so 3 MP keeps FaceBoxes near 2 GB. The samples
+ * (up to 1920x1537) stay at their own size.
+ */
+export const FACEBOXES_MAX_PIXELS = 3_000_000;
 
 /** The graph node after the uint8-to-float cast: float pixels 0..255 are fed here. */
 const FLOAT_INPUT = "ToFloat";
@@ -67,9 +78,14 @@ export class FaceBoxesDetector implements WhiteBoxDetector {
     return new FaceBoxesDetector(deployed, unfused);
   }
 
-  /** The photo's own size: the size the deployed graph sees it at (see the module note). */
+  /**
+   * The photo's own size, where the deployed graph sees it (see the module note); photos
+   * over FACEBOXES_MAX_PIXELS scaled down to that many pixels, aspect ratio kept.
+   */
   inputShape(height: number, width: number): [number, number] {
-    return [height, width];
+    const scale = Math.min(1, Math.sqrt(FACEBOXES_MAX_PIXELS / (height * width)));
+    if (scale === 1) return [height, width];
+    return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
   }
 
   /**

@@ -14,12 +14,14 @@ import { detectionObjective, type EnsembleMember } from "../attacks/objective.ts
 import { adversarialView, CleanResizes } from "../attacks/adversarial_view.ts";
 import { Perturbation } from "../attacks/perturbation.ts";
 
-Deno.test("faceboxes: the attack takes the photo at its own size", async () => {
+Deno.test("faceboxes: the attack takes the photo at its own size, up to 3 MP", async () => {
   await initBackend("wasm");
   const detector = await loadWhiteBoxDetector("faceboxes");
   assert.ok(detector.inputShape, "faceboxes has its own input shape");
   assert.deepEqual(detector.inputShape(1280, 1920), [1280, 1920]);
   assert.deepEqual(detector.inputShape(853, 1280), [853, 1280]);
+  // Over 3 MP: scaled to 3 MP (12 MP by half on each side), aspect ratio kept.
+  assert.deepEqual(detector.inputShape(3000, 4000), [1500, 2000]);
 });
 
 Deno.test("faceboxes: the objective gives it the photo at its own size, not a square", async () => {
