@@ -4,7 +4,7 @@
  */
 import { applyChannel } from "../image/channels.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
-import { loadDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { loadDetector } from "../detectors/registry.ts";
 import { detectionRate, matchFaces, referenceFaces } from "../metrics/detection.ts";
 import { type ImageQuality, imageQuality } from "../metrics/image_quality.ts";
 import type { Face } from "../detectors/types.ts";
@@ -33,10 +33,24 @@ export interface PairEvaluation extends ImageQuality {
   results: DetectionResult[];
 }
 
-/** Reference faces: where the white-box detectors agree on the clean photo. */
+/**
+ * The detectors whose agreement defines a photo's reference faces: the four that were
+ * white-box when the metric was defined. A fixed list, so that making another detector
+ * differentiable does not change what every stored row was measured against.
+ */
+export const REFERENCE_DETECTOR_IDS: readonly string[] = [
+  "blazeface-back",
+  "blazeface-front",
+  "mediapipe-full",
+  "faceapi-ssd",
+];
+
+/** Reference faces: where the reference detectors agree on the clean photo. */
 export async function referenceFacesOf(image: RgbImage): Promise<Face["box"][]> {
   const detections: Face[][] = [];
-  for (const id of WHITEBOX_IDS) detections.push(await (await loadDetector(id)).detect(image));
+  for (const id of REFERENCE_DETECTOR_IDS) {
+    detections.push(await (await loadDetector(id)).detect(image));
+  }
   return referenceFaces(detections);
 }
 
