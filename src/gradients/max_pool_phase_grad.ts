@@ -37,7 +37,9 @@ export function phaseWindowGrad(
     const h = extent(height, rows, sh);
     const w = extent(width, cols, sw);
     // Rows or columns past every window are cut; missing ones never win (lowest float).
-    let grid: tf.Tensor = x.slice([0, 0, 0, 0], [batch, h.keep, w.keep, channels]);
+    let grid: tf.Tensor = h.keep === height && w.keep === width
+      ? x
+      : x.slice([0, 0, 0, 0], [batch, h.keep, w.keep, channels]);
     if (h.pad || w.pad) {
       grid = tf.pad(grid, [[0, 0], [0, h.pad], [0, w.pad], [0, 0]], -3.4028234663852886e38);
     }
