@@ -162,6 +162,16 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
   }
 
   /**
+   * The [height, width] the attack gives faceLogits: the photo with its long side at most
+   * 512, aspect ratio kept, so `preprocess` pads it to a square as face-api does (a square
+   * resize would show the network stretched faces). Smaller photos go in whole.
+   */
+  inputShape(height: number, width: number): [number, number] {
+    const scale = Math.min(1, SSD_INPUT_SIZE / Math.max(height, width));
+    return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+  }
+
+  /**
    * face-api's preprocessing (NetInput.toBatchTensor(512, false) and forwardInput): zeros
    * appended below or to the right to make the image square, a bilinear resize to 512x512
    * (no corner alignment, no half-pixel centres), then x / 127.5 - 1.

@@ -107,6 +107,23 @@ Deno.test("faceapi-ssd: faceLogits are face-api's scores before the sigmoid", as
   }
   assert.ok(ours.filter((v) => v > detector.threshold).length >= faces.length);
 
+  // What an attack feeds it: the photo at inputShape (aspect kept; preprocess pads it as
+  // face-api does) sees what face-api sees, up to resampling; a 512x512 squash did not.
+  assert.deepEqual(detector.inputShape(1280, 1920), [341, 512]);
+  assert.deepEqual(detector.inputShape(300, 200), [300, 200]);
+  const scoresAt = (shape: [number, number]) =>
+    tf.tidy(() =>
+      tf.sigmoid(detector.faceLogits(tf.image.resizeBilinear(x, shape))).dataSync()
+    ) as Float32Array;
+  const worstAt = (shape: [number, number]) =>
+    scoresAt(shape).reduce(
+      (m: number, v: number, i: number) => Math.max(m, Math.abs(v - theirs[i])),
+      0,
+    );
+  const kept = worstAt(detector.inputShape(1280, 1920));
+  const squashed = worstAt([512, 512]);
+  assert.ok(kept < 0.1 && squashed > 5 * kept, `aspect kept ${kept}, squashed ${squashed}`);
+
   // A batch gives each image's logits: [x, mirrored x] against x alone.
   const small = imageToTensor(await resizeImage(image, 240));
   const [single, pair] = tf.tidy(() => [
