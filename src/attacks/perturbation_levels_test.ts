@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { Perturbation } from "./perturbation.ts";
 import { iterativeAttack } from "./iterative.ts";
+import { apgd } from "./apgd.ts";
 import { toyObjective } from "../testing/toy_objective.ts";
 
 const maxAbs = (t: tf.Tensor) => t.abs().max().dataSync()[0];
@@ -79,6 +80,11 @@ Deno.test("the loop's levels option attacks through a multi-resolution variable"
   assert.deepEqual(result.variable!.shape, [1, 1, 16 + 4 + 1, 3]);
   assert.ok(result.variable!.dataSync().every((x) => x === -2));
   assert.ok(result.adversarial.dataSync().every((x) => x === 122));
+  // Auto-PGD's own step rule projects with the loop's multi-resolution parametrisation.
+  const auto = await apgd({ clean, objective, perturbation }, { eps: 6, steps: 6, levels: 2 });
+  assert.ok(auto.adversarial.dataSync().every((x) => x >= 122 && x <= 134));
+  assert.ok(auto.adversarial.dataSync().some((x) => x < 128), "it moved");
+  auto.adversarial.dispose();
   await assert.rejects(
     iterativeAttack({ clean, objective, perturbation }, {
       eps: 6,
