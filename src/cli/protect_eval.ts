@@ -1,18 +1,18 @@
 /**
  * `deno task protect-eval [PHOTO...] [--set samples|dev] [--out DIR] [--preset P]
  *   [--attack A] [--eps CEILING] [--no-escalation] [--steps N] [--budget-map uniform|contrast]
- *   [--perturb JSON] [--format jpeg|png] [--judges LIST|none] [--seed N] [--json]`
+ *   [--perturb JSON] [--format jpeg|png] [--judges LIST|not-attacked|none] [--seed N] [--json]`
  *
  * Protects every photo of a set as a person would (the whole filter, one photo at a time)
  * and reports per-photo success against the attacked detectors, pooled face rates, what the
- * black-box judges still see, quality outside the badge and time. Writes one row per photo
+ * detectors it was not made against still see, quality outside the badge and time. Writes one row per photo
  * to DIR/rows.jsonl as it goes, the config and provenance to DIR/run.json first and the
  * summary to DIR/summary.json last; DIR must not hold a previous run.
  */
 import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { getAttack } from "../attacks/registry.ts";
-import { parseDetectorList, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { DETECTOR_IDS, parseDetectorList } from "../detectors/registry.ts";
 import { DEV_DIR, PROJECT_ROOT, SAMPLES_DIR } from "../paths.ts";
 import { readManifest } from "../verified_files.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions } from "../protect/presets.ts";
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     "budget-map": { type: "string" },
     perturb: { type: "string" },
     format: { type: "string", default: "jpeg" },
-    judges: { type: "string", default: "all-blackbox" },
+    judges: { type: "string", default: "not-attacked" },
     seed: { type: "string" },
     backend: { type: "string" },
     json: { type: "boolean", default: false },
@@ -152,9 +152,14 @@ async function main(): Promise<number> {
   if (format !== "jpeg" && format !== "png" && format !== "webp") {
     throw new UserError(`--format must be jpeg, png or webp, got "${format}"`);
   }
+  // The attacked detectors are judged by the protection itself (its faces per detector);
+  // the judges are the others: what a detector the protection was not made against sees.
+  const attacked = perturb.detectors ?? base.detectors;
   const judges = values.judges === "none"
     ? []
-    : parseDetectorList(values.judges as string).filter((id) => !WHITEBOX_IDS.includes(id));
+    : (values.judges === "not-attacked"
+      ? [...DETECTOR_IDS]
+      : parseDetectorList(values.judges as string)).filter((id) => !attacked.includes(id));
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const out = await freshOutDir(
     (values.out as string | undefined) ??

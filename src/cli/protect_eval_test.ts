@@ -1,0 +1,55 @@
+/**
+ * protect-eval end to end on one small development photo: the judges are every detector
+ * the protection was not made against (Tiny and FaceBoxes too, now that they are white-box),
+ * and what it writes agrees with itself.
+ */
+import assert from "node:assert/strict";
+import { DEV_DIR } from "../paths.ts";
+import { runCliScript } from "../testing/run_cli_script.ts";
+
+Deno.test({
+  name: "protect-eval: judges the detectors not attacked, one row per photo, a summary",
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "equalais-protect-eval-" });
+    try {
+      const out = `${dir}/run`;
+      const result = await runCliScript("protect_eval.ts", [
+        `${DEV_DIR}/e-w-dahlgren-w128.jpg`,
+        "--out",
+        out,
+        "--perturb",
+        '{"steps": 4, "escalation": false, "eps": 6, "lastResort": false}',
+        "--json",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const rows = (await Deno.readTextFile(`${out}/rows.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line));
+      assert.equal(rows.length, 1);
+      const attacked = ["blazeface-back", "blazeface-front", "mediapipe-full"];
+      assert.deepEqual(Object.keys(rows[0].attacked).sort(), attacked);
+      assert.deepEqual(
+        Object.keys(rows[0].judges).sort(),
+        ["faceapi-ssd", "faceapi-tiny", "faceboxes", "haar", "human"],
+      );
+      const summary = JSON.parse(result.stdout);
+      assert.equal(summary.photos, 1);
+      assert.deepEqual(summary, JSON.parse(await Deno.readTextFile(`${out}/summary.json`)));
+      const run = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
+      assert.deepEqual(run.judges.sort(), Object.keys(rows[0].judges).sort());
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("protect-eval: an unknown judge is one line naming it", async () => {
+  const result = await runCliScript("protect_eval.ts", [
+    `${DEV_DIR}/e-w-dahlgren-w128.jpg`,
+    "--judges",
+    "nope",
+  ]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr.trim(), /^protect-eval: error: unknown detector "nope"/);
+  assert.equal(result.stderr.trim().split("\n").length, 1);
+});
