@@ -5,6 +5,7 @@
  * deployed; `faceLogits` re-runs the same network on face-api's loaded weights with the
  * same ops, so an attack can differentiate it.
  */
+import { dropoutErosion, type GhostSample, validateRate } from "../models/ghost_erosion.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Face, WhiteBoxDetector } from "./types.ts";
 import { imageToTensor, type RgbImage } from "../image/rgb_image.ts";
@@ -67,6 +68,7 @@ export class FaceApiTinyDetector implements WhiteBoxDetector {
   readonly description =
     "face-api 1.7.15 TinyFaceDetector (Tiny-YOLOv2 style), input 608, score 0.4";
   readonly #net: InstanceType<typeof faceapi.TinyFaceDetector>;
+  #ghost?: GhostSample;
 
   private constructor(net: InstanceType<typeof faceapi.TinyFaceDetector>) {
     this.#net = net;
@@ -149,23 +151,40 @@ export class FaceApiTinyDetector implements WhiteBoxDetector {
   forwardRaw(images: tf.Tensor4D): tf.Tensor4D {
     const params = this.#net.params as unknown as TinyParams | undefined;
     if (!params) throw new Error("faceapi-tiny: model is not loaded");
+    const ghost = this.#ghost;
     return tf.tidy(() => {
-      let out = leaky(conv(this.preprocess(images), params.conv0, "valid"));
+      // Ghost sites numbered in layer order: the same layer always draws the same mask.
+      let site = 0;
+      const erode = (x: tf.Tensor4D) => dropoutErosion(x, ghost, site++) as tf.Tensor4D;
+      let out = erode(leaky(conv(this.preprocess(images), params.conv0, "valid")));
       out = tf.maxPool(out, [2, 2], [2, 2], "same");
-      out = separable(out, params.conv1);
+      out = erode(separable(out, params.conv1));
       out = tf.maxPool(out, [2, 2], [2, 2], "same");
-      out = separable(out, params.conv2);
+      out = erode(separable(out, params.conv2));
       out = tf.maxPool(out, [2, 2], [2, 2], "same");
-      out = separable(out, params.conv3);
+      out = erode(separable(out, params.conv3));
       out = tf.maxPool(out, [2, 2], [2, 2], "same");
-      out = separable(out, params.conv4);
+      out = erode(separable(out, params.conv4));
       out = tf.maxPool(out, [2, 2], [2, 2], "same");
-      out = separable(out, params.conv5);
+      out = erode(separable(out, params.conv5));
       out = tf.maxPool(out, [2, 2], [1, 1], "same");
-      if (params.conv6) out = separable(out, params.conv6);
-      if (params.conv7) out = separable(out, params.conv7);
+      if (params.conv6) out = erode(separable(out, params.conv6));
+      if (params.conv7) out = erode(separable(out, params.conv7));
       return conv(out, params.conv8, "valid");
     });
+  }
+
+  /**
+   * Erodes faceLogits with this ghost network from now on (undefined: the exact network):
+   * dropout erosion after every leaky-ReLU layer. Tiny YOLO v2 has no residual sums, so
+   * skip erosion leaves this network unchanged.
+   */
+  setGhost(sample: GhostSample | undefined): void {
+    if (sample) {
+      validateRate("ghost dropout", sample.dropout);
+      validateRate("ghost skip", sample.skip);
+    }
+    this.#ghost = sample;
   }
 
   /**

@@ -16,6 +16,8 @@
  * Only photos over FACEBOXES_MAX_PIXELS are scaled down (to fit the wasm heap), and there
  * the deployed graph may still find their faces.
  */
+import { ghostGraph, GhostSwitch } from "../models/ghost_graph.ts";
+import type { GhostSample } from "../models/ghost_erosion.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Face, WhiteBoxDetector } from "./types.ts";
 import { imageToTensor, type RgbImage } from "../image/rgb_image.ts";
@@ -64,18 +66,31 @@ export class FaceBoxesDetector implements WhiteBoxDetector {
   readonly coder: FaceBoxesCoder;
   readonly #deployed: tf.GraphModel;
   readonly #unfused: tf.GraphModel;
+  readonly #ghost: GhostSwitch;
 
-  private constructor(deployed: tf.GraphModel, unfused: tf.GraphModel) {
+  private constructor(deployed: tf.GraphModel, unfused: tf.GraphModel, ghost: GhostSwitch) {
     this.#deployed = deployed;
     this.#unfused = unfused;
+    this.#ghost = ghost;
     this.coder = readCoder(deployed);
   }
 
   /** Loads and verifies the model, twice: as deployed and unfused for gradients. */
   static async load(): Promise<FaceBoxesDetector> {
     const deployed = await loadGraphModel("faceboxes");
-    const unfused = await loadGraphModel("faceboxes", { unfuse: true });
-    return new FaceBoxesDetector(deployed, unfused);
+    // The gradient graph carries erosion nodes (ghost networks), identities until setGhost;
+    // its residual-looking sums are box arithmetic, so only dropout sites are found.
+    const ghost = new GhostSwitch();
+    const unfused = await loadGraphModel("faceboxes", {
+      unfuse: true,
+      rewrite: (nodes) => ghostGraph(nodes, ghost.id).nodes,
+    });
+    return new FaceBoxesDetector(deployed, unfused, ghost);
+  }
+
+  /** Erodes faceLogits with this ghost network from now on (undefined: the exact network). */
+  setGhost(sample: GhostSample | undefined): void {
+    this.#ghost.set(sample);
   }
 
   /**
@@ -146,6 +161,7 @@ export class FaceBoxesDetector implements WhiteBoxDetector {
   dispose(): void {
     this.#deployed.dispose();
     this.#unfused.dispose();
+    this.#ghost.dispose();
   }
 }
 
