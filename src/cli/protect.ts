@@ -1,6 +1,7 @@
 /**
- * `deno task protect <input> -o <output> [--preset light|standard|strong] [--attack NAME]
- *   [--eps 10] [--no-escalation] [--steps 200] [--attacked LIST|all-whitebox] [--robust|--no-robust]
+ * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
+ *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200]
+ *   [--attacked LIST|all-whitebox|all-families] [--balance off|log|adaptive] [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
  *   [--badge-text TEXT] [--badge-position CORNER] [--badge-size 0.05] [--badge-opacity 0.85]
  *   [--seed N] [--quality Q] [--backend B] [--json] [--quiet]`
@@ -13,6 +14,7 @@
 import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES, getAttack } from "../attacks/registry.ts";
+import { BALANCE_MODES, type BalanceMode } from "../attacks/ensemble_weights.ts";
 import { DETECTOR_IDS, parseDetectorList, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { BADGE_DEFAULTS, BADGE_POSITIONS, type BadgePosition } from "../marks/badge.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions, PRESETS } from "../protect/presets.ts";
@@ -23,7 +25,8 @@ import { renamedFlag } from "./renamed_flag.ts";
 const USAGE = `usage: deno task protect <input> -o <output>
   [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
   [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
-  [--attacked LIST|all-whitebox] [--robust|--no-robust] [--seed N]
+  [--attacked LIST|all-whitebox|all-families] [--balance ${BALANCE_MODES.join("|")}]
+  [--robust|--no-robust] [--seed N]
   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
   [--badge-text TEXT] [--badge-position ${BADGE_POSITIONS.join("|")}]
   [--badge-size ${BADGE_DEFAULTS.size}] [--badge-opacity ${BADGE_DEFAULTS.opacity}]
@@ -49,7 +52,9 @@ export function formatProtectReport(report: ProtectReport, attacked: string[]): 
     );
     const tried = report.budget.tried.map((r) => r.eps).join(" -> ");
     lines.push(
-      `attack ${report.attack}, budget ${report.eps} of at most ${report.budget.ceiling} grey levels` +
+      `attack ${report.attack}` +
+        (report.balance === "off" ? "" : ` (${report.balance} ensemble weights)`) +
+        `, budget ${report.eps} of at most ${report.budget.ceiling} grey levels` +
         (report.budget.tried.length > 1 ? ` (tried ${tried})` : "") +
         `, ${report.steps_run} steps, ${report.seconds} s on ${report.backend}`,
     );
@@ -103,6 +108,7 @@ async function main(): Promise<number> {
     steps: { type: "string" },
     attacked: { type: "string" },
     detectors: { type: "string" }, // the old name of --attacked
+    balance: { type: "string" },
     // Robust mode is the default; --robust is accepted so scripts can say so explicitly.
     robust: { type: "boolean", default: false },
     seed: { type: "string" },
@@ -152,6 +158,10 @@ async function main(): Promise<number> {
       }`,
     );
   }
+  const balance = values.balance as string | undefined;
+  if (balance !== undefined && !(BALANCE_MODES as readonly string[]).includes(balance)) {
+    throw new UserError(`--balance must be one of ${BALANCE_MODES.join(", ")}, got "${balance}"`);
+  }
   const badgeSize = numberFlag(values, "badge-size", BADGE_DEFAULTS.size, { min: 0.02, max: 0.2 });
   const badgeOpacity = numberFlag(values, "badge-opacity", BADGE_DEFAULTS.opacity, {
     min: 0.1,
@@ -169,6 +179,7 @@ async function main(): Promise<number> {
     seed,
     escalation: negated.has("escalation") ? false : base.escalation,
     ...(detectors ? { detectors } : {}),
+    ...(balance ? { balance: balance as BalanceMode } : {}),
     robust: !negated.has("robust"),
     quality,
     preset: preset.id,

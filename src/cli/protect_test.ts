@@ -67,6 +67,7 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
         "preset",
         "layers",
         "attack",
+        "balance",
         "eps",
         "budget",
         "fully_protected",
@@ -85,6 +86,7 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
     ) assert.ok(key in report, `missing ${key}`);
     assert.equal(report.backend, "wasm");
     assert.equal(report.preset, "standard");
+    assert.equal(report.balance, "off");
     assert.deepEqual(report.layers, {
       perturbation: true,
       stego: false,
@@ -144,8 +146,18 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       [[input, "-o", out, "--badge-position", "middle"], /unknown badge position "middle"/],
       [[input, "-o", out, "--badge-size", "2"], /--badge-size must be between 0.02 and 0.2/],
       [[input, "-o", out, "--message", ""], /hidden message must be a non-empty text/],
-      [[input, "-o", out, "--attacked", "faceboxes"], /faceboxes cannot be attacked/],
-      [[input, "-o", out, "--attacked", "yolo"], /unknown detector "yolo"/],
+      [
+        [input, "-o", out, "--preset", "every-family"],
+        /unknown preset "every-family"; choose from light, standard, strong, all-families$/m,
+      ],
+      // An attacked set with no white-box member.
+      [[input, "-o", out, "--attacked", "haar"], /--attacked: haar cannot be attacked/],
+      [[input, "-o", out, "--attacked", "human,haar"], /human, haar cannot be attacked/],
+      [
+        [input, "-o", out, "--attacked", "yolo"],
+        /unknown detector "yolo"; choose from .*all-families/,
+      ],
+      [[input, "-o", out, "--balance", "even"], /--balance must be one of off, log, adaptive/],
       [[input, "-o", input.replace("/sample1-small", "/./sample1-small")], /refusing to overwrite/],
       [
         [input, "-o", `${dir}/missing-folder/out.png`],

@@ -41,6 +41,7 @@ import { budgetLadder } from "./budget_ladder.ts";
 import { judgeOutput } from "./judge_output.ts";
 import { MAX_PROTECT_PIXELS } from "./photo_limits.ts";
 import { DEFAULT_PRESET_ID, getPreset, type Preset, presetPerturbOptions } from "./presets.ts";
+import { type BalanceMode, balanceMode } from "../attacks/ensemble_weights.ts";
 
 export { restoreBox } from "./judge_output.ts";
 export { MAX_PROTECT_PIXELS } from "./photo_limits.ts";
@@ -148,6 +149,8 @@ export interface FilterReport {
   eps: number;
   /** White-box detectors attacked. */
   attacked: string[];
+  /** How the attacked detectors were weighed (see ensemble_weights.ts; "off" without perturbation). */
+  balance: BalanceMode;
   /** Attack steps run. */
   steps_run: number;
   /** Seconds for the whole protection, checks included. */
@@ -330,6 +333,7 @@ export async function protectPhotoBytes(
     attack: layers.perturbation ? perturbOptions.attack : "",
     eps: perturbed.eps,
     attacked,
+    balance: layers.perturbation ? balanceMode(perturbOptions) : "off",
     steps_run: perturbed.stepsRun,
     seconds: Math.round((performance.now() - start) / 100) / 10,
     psnr_db: judged.psnr_db,

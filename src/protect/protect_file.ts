@@ -44,6 +44,8 @@ export interface ProtectReport {
   layers: LayerSwitches;
   /** Attack name ("" when the perturbation is off). */
   attack: string;
+  /** How the attacked detectors were weighed: off, log or adaptive (see ensemble_weights.ts). */
+  balance: FilterReport["balance"];
   /** Budget the photo got (0 when the perturbation is off or there was no face). */
   eps: number;
   /** Budget escalation: ceiling, budget used, each budget tried. */
@@ -188,6 +190,7 @@ export async function protectFile(
     preset: report.preset,
     layers: report.layers,
     attack: report.attack,
+    balance: report.balance,
     eps: report.eps,
     budget: report.budget,
     fully_protected: report.fully_protected,
