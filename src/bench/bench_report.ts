@@ -17,6 +17,8 @@ export interface BenchRow {
   repetitions: number;
   /** Measurements of each side, alternating with the anchor (the median counts). */
   rounds: number;
+  /** The anchor's untimed steps before timing (ours: one). */
+  anchor_warmup: number;
   /** The backend that ran it. */
   backend: string;
   /** The WebGPU adapter (webgpu rows only). */
@@ -81,6 +83,8 @@ export interface BenchConfig {
   seed: number;
   /** Seed of the anchor's random inputs (torch.manual_seed). */
   anchor_seed: number;
+  /** OpenMP wait policy of the anchor's threads (PASSIVE unless OMP_WAIT_POLICY says). */
+  anchor_omp_wait_policy: string;
   /** Whether --quick shortened the run. */
   quick: boolean;
   /** --threads, or null for the default. */

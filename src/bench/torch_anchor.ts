@@ -18,6 +18,17 @@ export const ANCHOR_LOSS = "sum of sigmoid(face logits)";
 /** The anchor's seed for its random inputs (torch.manual_seed in torch_graph.py). */
 export const ANCHOR_SEED = 0;
 
+/**
+ * OpenMP's wait policy for the anchor's threads: PASSIVE (sleep at a barrier) unless the
+ * environment sets OMP_WAIT_POLICY. With the default (spinning), PyTorch's two threads on a
+ * shared 2-core machine under load 4 took 373-445 ms per blazeface-front step against
+ * 36-42 ms passive (and 1.6-2.1 s against 0.73 s for face-api's SSD), which made ratios
+ * measure the machine's load rather than the code.
+ */
+export function anchorWaitPolicy(): string {
+  return Deno.env.get("OMP_WAIT_POLICY") ?? "PASSIVE";
+}
+
 /** Runs the anchor script with arguments; returns its JSON line or the reason it failed. */
 export async function runAnchor(
   args: string[],
@@ -26,6 +37,7 @@ export async function runAnchor(
   try {
     const out = await new Deno.Command(torchPython(), {
       args: [SCRIPT, MODELS_DIR, ...args],
+      env: { OMP_WAIT_POLICY: anchorWaitPolicy() },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -46,8 +58,8 @@ export async function runAnchor(
 /**
  * Image-steps per second of the anchor for a model and batch on "cpu" (2 threads, the
  * default) or "cuda": the median of `repetitions` timings of `steps` steps, as ours is
- * measured, at input `size` where given (the anchor refuses another model's size); or the
- * reason it is unavailable.
+ * measured, at input `size` where given (the anchor refuses another model's size), after
+ * `warmup` untimed steps; or the reason it is unavailable.
  */
 export async function anchorSpeed(
   model: string,
@@ -56,9 +68,12 @@ export async function anchorSpeed(
   device: "cpu" | "cuda" = "cpu",
   repetitions = 1,
   size?: number,
+  warmup = 3,
 ): Promise<{ image_steps_per_s: number; engine: string } | { unavailable: string }> {
   const result = await runAnchor([
     model,
+    "--warmup",
+    String(warmup),
     ...(size === undefined ? [] : ["--size", String(size)]),
     "--batch",
     String(batch),

@@ -33,6 +33,7 @@ import {
   ANCHOR_SEED,
   anchorForwardMflop,
   anchorSpeed,
+  anchorWaitPolicy,
   cudaAvailable,
   torchPython,
 } from "../bench/torch_anchor.ts";
@@ -108,6 +109,8 @@ interface BenchOptions {
 
 /** How long each measurement runs. */
 interface Timing {
+  /** The anchor's untimed steps first (ours: always one). */
+  warmup: number;
   /** PGD steps per repetition. */
   steps: number;
   /** Repetitions per timing (their median counts). */
@@ -150,9 +153,11 @@ function parseBenchArgs(args: string[]): BenchOptions {
 /** The timing of a model's rows: the heavy models take fewer, longer steps. */
 function timingFor(quick: boolean, id: string): Timing {
   if (HEAVY_MODELS.has(id)) {
-    return { steps: quick ? 1 : 2, repetitions: quick ? 2 : 3, rounds: quick ? 1 : 3 };
+    // One warm-up step, as ours: three took the anchor minutes at batch 8 on a loaded machine.
+    return { warmup: 1, steps: quick ? 1 : 2, repetitions: quick ? 2 : 3, rounds: quick ? 1 : 3 };
   }
   return {
+    warmup: 3,
     steps: quick ? 2 : 5,
     repetitions: quick ? 2 : 5,
     // Anchor and ours alternate, `rounds` times per row, and each side's median counts: both
@@ -190,8 +195,8 @@ class Anchors {
     await this.countFlops(model, size);
     // Timed like ours: the median of several short repetitions after a warm-up (one long
     // timing swung by 3.5x between runs at batch 8).
-    const { steps, repetitions } = timingFor(this.quick, id);
-    const result = await anchorSpeed(model, batch, steps, "cpu", repetitions, size);
+    const { steps, repetitions, warmup } = timingFor(this.quick, id);
+    const result = await anchorSpeed(model, batch, steps, "cpu", repetitions, size, warmup);
     if ("unavailable" in result) {
       this.note =
         `PyTorch anchor unavailable (${result.unavailable}); install Debian's python3-torch ` +
@@ -211,8 +216,8 @@ class Anchors {
       if (!model) continue;
       const size = INPUT_SIZE[id];
       await this.countFlops(model, size);
-      const { steps, repetitions } = timingFor(this.quick, id);
-      const result = await anchorSpeed(model, batch, steps, "cuda", repetitions, size);
+      const { steps, repetitions, warmup } = timingFor(this.quick, id);
+      const result = await anchorSpeed(model, batch, steps, "cuda", repetitions, size, warmup);
       if ("unavailable" in result) {
         gpu.notes.push(`PyTorch CUDA anchor failed (${result.unavailable})`);
         this.log(gpu.notes.at(-1)!);
@@ -294,6 +299,7 @@ async function benchBackend(
       steps: slow ? 1 : timing.steps,
       repetitions: slow ? Math.min(timing.repetitions, onGpu ? 2 : 3) : timing.repetitions,
       rounds: paired ? timing.rounds : 1,
+      anchor_warmup: timing.warmup,
       backend: info.name,
       ...(onGpu ? { adapter: info.adapter?.name } : {}),
       torch_device: onGpu ? "cuda" : "cpu",
@@ -373,6 +379,7 @@ async function buildReport(
       anchor_loss: ANCHOR_LOSS,
       seed: SPEED_SEED,
       anchor_seed: ANCHOR_SEED,
+      anchor_omp_wait_policy: anchorWaitPolicy(),
       quick: options.quick,
       threads: options.threads ?? null,
     },
