@@ -1,7 +1,8 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
  *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200]
- *   [--attacked LIST|all-whitebox|all-families] [--balance off|log|adaptive] [--robust|--no-robust]
+ *   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...] [--balance off|log|adaptive]
+ *   [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
  *   [--badge-text TEXT] [--badge-position CORNER] [--badge-size 0.05] [--badge-opacity 0.85]
  *   [--seed N] [--quality Q] [--backend B] [--json] [--quiet]`
@@ -14,7 +15,7 @@
 import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES, getAttack } from "../attacks/registry.ts";
-import { BALANCE_MODES, type BalanceMode } from "../attacks/ensemble_weights.ts";
+import { BALANCE_MODES, type BalanceMode, validateWeights } from "../attacks/ensemble_weights.ts";
 import { DETECTOR_IDS, parseDetectorList, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { BADGE_DEFAULTS, BADGE_POSITIONS, type BadgePosition } from "../marks/badge.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions, PRESETS } from "../protect/presets.ts";
@@ -25,7 +26,8 @@ import { renamedFlag } from "./renamed_flag.ts";
 const USAGE = `usage: deno task protect <input> -o <output>
   [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
   [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
-  [--attacked LIST|all-whitebox|all-families] [--balance ${BALANCE_MODES.join("|")}]
+  [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...]
+  [--balance ${BALANCE_MODES.join("|")}]
   [--robust|--no-robust] [--seed N]
   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
   [--badge-text TEXT] [--badge-position ${BADGE_POSITIONS.join("|")}]
@@ -90,6 +92,30 @@ export function formatProtectReport(report: ProtectReport, attacked: string[]): 
   return lines.join("\n");
 }
 
+/**
+ * Parses --weights: one number >= 0 per attacked detector, in their order, not all zero.
+ * Throws a one-line UserError naming the option.
+ */
+export function parseWeights(spec: string, attacked: readonly string[]): number[] {
+  const parts = spec.split(",").map((s) => s.trim());
+  const weights = parts.map(Number);
+  const bad = parts.findIndex((p, i) => p === "" || !Number.isFinite(weights[i]));
+  if (bad >= 0) throw new UserError(`--weights: "${parts[bad]}" is not a number`);
+  if (weights.length !== attacked.length) {
+    throw new UserError(
+      `--weights gives ${weights.length} numbers for ${attacked.length} attacked detectors (${
+        attacked.join(", ")
+      })`,
+    );
+  }
+  try {
+    validateWeights(attacked.map((id, i) => ({ id, weight: weights[i] })));
+  } catch (error) {
+    throw new UserError(`--weights: ${(error as Error).message}`);
+  }
+  return weights;
+}
+
 async function main(): Promise<number> {
   const negated = new Set<string>();
   const args = Deno.args.filter((arg) => {
@@ -109,6 +135,7 @@ async function main(): Promise<number> {
     attacked: { type: "string" },
     detectors: { type: "string" }, // the old name of --attacked
     balance: { type: "string" },
+    weights: { type: "string" },
     // Robust mode is the default; --robust is accepted so scripts can say so explicitly.
     robust: { type: "boolean", default: false },
     seed: { type: "string" },
@@ -158,6 +185,9 @@ async function main(): Promise<number> {
       }`,
     );
   }
+  const weights = values.weights === undefined
+    ? undefined
+    : parseWeights(values.weights as string, detectors ?? base.detectors);
   const balance = values.balance as string | undefined;
   if (balance !== undefined && !(BALANCE_MODES as readonly string[]).includes(balance)) {
     throw new UserError(`--balance must be one of ${BALANCE_MODES.join(", ")}, got "${balance}"`);
@@ -180,6 +210,7 @@ async function main(): Promise<number> {
     escalation: negated.has("escalation") ? false : base.escalation,
     ...(detectors ? { detectors } : {}),
     ...(balance ? { balance: balance as BalanceMode } : {}),
+    ...(weights ? { weights } : {}),
     robust: !negated.has("robust"),
     quality,
     preset: preset.id,

@@ -158,6 +158,16 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
         /unknown detector "yolo"; choose from .*all-families/,
       ],
       [[input, "-o", out, "--balance", "even"], /--balance must be one of off, log, adaptive/],
+      [
+        [input, "-o", out, "--weights", "1,-1,1"],
+        /--weights: weight of blazeface-front must be a number >= 0, got -1$/m,
+      ],
+      [[input, "-o", out, "--weights", "0,0,0"], /--weights: weights are all zero/],
+      [[input, "-o", out, "--weights", "1,x,1"], /--weights: "x" is not a number/],
+      [
+        [input, "-o", out, "--weights", "1,2"],
+        /--weights gives 2 numbers for 3 attacked detectors \(blazeface-back, /,
+      ],
       [[input, "-o", input.replace("/sample1-small", "/./sample1-small")], /refusing to overwrite/],
       [
         [input, "-o", `${dir}/missing-folder/out.png`],

@@ -47,6 +47,8 @@ export interface PerturbOptions {
   attackOptions?: Record<string, number | boolean>;
   /** White-box detector ids to fool together. */
   detectors: string[];
+  /** Each detector's weight in the ensemble, in `detectors` order (default all 1). */
+  weights?: number[];
   /** Average the loss over JPEG/resize/shift transforms and check the JPEG q75 re-encode. */
   robust: boolean;
   /** Transform ranges for robust mode (default: DEFAULT_EOT). */
@@ -210,7 +212,14 @@ export async function perturbPhoto(
   // Made first: its gradient workers start and warm up while the clean photo is judged.
   // (Disposing it only waits for unanswered requests, so an error before the attack
   // loses nothing.)
-  const objective = detectionObjective(detectors.map((detector) => ({ detector })), {
+  const weights = options.weights;
+  if (weights && weights.length !== detectors.length) {
+    throw new UserError(
+      `weights: ${weights.length} given for ${detectors.length} attacked detectors`,
+    );
+  }
+  const members = detectors.map((detector, i) => ({ detector, weight: weights?.[i] }));
+  const objective = detectionObjective(members, {
     eot: options.robust ? options.eot ?? {} : undefined,
     seed: options.seed,
     margin: options.margin,
