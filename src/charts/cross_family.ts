@@ -139,8 +139,9 @@ export function crossFamilyFigure(
           "<extra></extra>",
         marker: {
           color: PALETTE[g % PALETTE.length],
-          // The first channel (the written file) solid, re-encoded copies hatched.
-          pattern: { shape: c === 0 ? "" : "/", fgcolor: "white" },
+          // The first channel (the written file) solid, re-encoded copies lighter.
+          opacity: c === 0 ? 1 : 0.5,
+          line: { color: PALETTE[g % PALETTE.length], width: 1.5 },
         },
       };
     })
