@@ -4,7 +4,7 @@
  *
  * Tolerance: relative L2 difference below 2%. Measured on llvmpipe (sample1 at 160 px):
  * blazeface-front 1.8e-6, blazeface-back 4.8e-4, mediapipe-full 5.3e-3, faceapi-ssd
- * 3.8e-3 at 512 px; the backends round differently, so a few ReLUs at zero switch (the
+ * 3.8e-3 at 512 px, faceapi-tiny 2.0e-4 at 160 px, faceboxes 2.9e-7; the backends round differently, so a few ReLUs at zero switch (the
  * wasm/cpu comparison in detectors/gradient_test.ts allows 3%). A broken kernel gives
  * 100% (tfjs's rank-6 Pad on webgpu returned zeros until conv_framing.ts avoided it).
  */
@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { loadWhiteBoxDetector, WHITEBOX_IDS } from "../detectors/registry.ts";
 import { FaceApiSsdDetector } from "../detectors/faceapi_ssd.ts";
+import { FaceApiTinyDetector } from "../detectors/faceapi_tiny.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { imageToTensor } from "../image/rgb_image.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
@@ -32,20 +33,41 @@ async function smallSsd(): Promise<WhiteBoxDetector> {
   return detector;
 }
 
+/**
+ * face-api's Tiny detector at a 160 px network input instead of 608 (fully convolutional:
+ * the same ops on a 5x5 grid, about 14 times cheaper; 608 took 66 s on llvmpipe), with
+ * face-api's mean-RGB normalisation.
+ */
+async function smallTiny(): Promise<WhiteBoxDetector> {
+  const detector = await FaceApiTinyDetector.load();
+  detector.preprocess = (images: tf.Tensor4D) =>
+    tf.tidy(() =>
+      tf.image.resizeBilinear(images, [160, 160]).sub(tf.tensor1d([117.001, 114.697, 97.404]))
+        .div(255) as tf.Tensor4D
+    );
+  return detector;
+}
+
+/** Detectors whose full-size network would take minutes on a software adapter. */
+const SMALL: Record<string, () => Promise<WhiteBoxDetector>> = {
+  "faceapi-ssd": smallSsd,
+  "faceapi-tiny": smallTiny,
+};
+
 async function gradientOn(
   backend: "cpu" | "webgpu",
   id: string,
   x: tf.Tensor4D,
 ): Promise<Float32Array> {
   await initBackend(backend);
-  const detector = id === "faceapi-ssd" ? await smallSsd() : await loadWhiteBoxDetector(id);
+  const detector = SMALL[id] ? await SMALL[id]() : await loadWhiteBoxDetector(id);
   const input = tf.clone(x); // a copy on this backend
   const g = tf.grad((images) => tf.sigmoid(detector.faceLogits(images as tf.Tensor4D)).sum())(
     input,
   );
   const values = await g.data() as Float32Array;
   tf.dispose([g, input]);
-  if (id === "faceapi-ssd") detector.dispose();
+  if (SMALL[id]) detector.dispose();
   return values;
 }
 
