@@ -73,5 +73,8 @@ export function replaceWasmKernel(
     kernelName,
     backendName: "wasm",
     kernelFunc: make(original.kernelFunc),
+    // tfjs binds a C++ kernel in its setup, run when the backend starts: replaced before
+    // wasm started (a cpu backend first), the original would be called unbound.
+    setupFunc: original.setupFunc,
   });
 }
