@@ -1,17 +1,25 @@
 /**
- * The ghost hooks of faceapi-tiny (dropout after every leaky-ReLU layer of its hand-written
- * forward) and FaceBoxes (erosion nodes in its gradient graph): rate 0 is the exact
- * network, the same seed the same ghost, and at a small rate the eroded network still
- * scores sample1's faces above its threshold.
+ * The ghost hooks of face-api's SSD and Tiny (dropout after every activation of their
+ * hand-written forwards) and FaceBoxes (erosion nodes in its gradient graph): rate 0 is the
+ * exact network (none of them has residual sums for skip erosion), the same seed the same
+ * ghost, and at a small rate the eroded network still scores sample1's faces above its
+ * threshold. The BlazeFace family's are in src/models/ghost_graph_test.ts.
  */
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { imageToTensor } from "../image/rgb_image.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
+import { FaceApiSsdDetector } from "./faceapi_ssd.ts";
 import { FaceApiTinyDetector } from "./faceapi_tiny.ts";
 import { FaceBoxesDetector } from "./faceboxes.ts";
 
-for (const load of [() => FaceApiTinyDetector.load(), () => FaceBoxesDetector.load()]) {
+const LOADERS = [
+  () => FaceApiSsdDetector.load(),
+  () => FaceApiTinyDetector.load(),
+  () => FaceBoxesDetector.load(),
+];
+
+for (const load of LOADERS) {
   Deno.test(`ghosts: ${load.toString().match(/(\w+)\.load/)![1]}: rate 0 exact, seeded, still a detector`, async () => {
     await initBackend("wasm");
     const detector = await load();
