@@ -13,6 +13,7 @@ import { imageToTensor, type RgbImage } from "../image/rgb_image.ts";
 import { MODELS_DIR } from "../paths.ts";
 import { readManifest, verifyFile } from "../verified_files.ts";
 import { SetupError } from "../errors.ts";
+import { faceApiSquare, faceApiWorkingShape } from "./faceapi_square_input.ts";
 import { dropoutErosion, type GhostSample, validateRate } from "../models/ghost_erosion.ts";
 
 // The package's export map hides its node-wasm build, so the file is imported directly.
@@ -167,8 +168,7 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
    * resize would show the network stretched faces). Smaller photos go in whole.
    */
   inputShape(height: number, width: number): [number, number] {
-    const scale = Math.min(1, SSD_INPUT_SIZE / Math.max(height, width));
-    return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+    return faceApiWorkingShape(height, width, SSD_INPUT_SIZE);
   }
 
   /**
@@ -177,18 +177,7 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
    * (no corner alignment, no half-pixel centres), then x / 127.5 - 1.
    */
   preprocess(images: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const [, height, width] = images.shape;
-      const side = Math.max(height, width);
-      let square = images.toFloat();
-      if (height !== width) {
-        square = tf.pad(square, [[0, 0], [0, side - height], [0, side - width], [0, 0]]);
-      }
-      if (side !== SSD_INPUT_SIZE) {
-        square = tf.image.resizeBilinear(square, [SSD_INPUT_SIZE, SSD_INPUT_SIZE], false, false);
-      }
-      return square.div(127.5).sub(1) as tf.Tensor4D;
-    });
+    return tf.tidy(() => faceApiSquare(images, SSD_INPUT_SIZE).div(127.5).sub(1) as tf.Tensor4D);
   }
 
   /**

@@ -5,6 +5,7 @@
  * deployed; `faceLogits` re-runs the same network on face-api's loaded weights with the
  * same ops, so an attack can differentiate it.
  */
+import { faceApiSquare, faceApiWorkingShape } from "./faceapi_square_input.ts";
 import { dropoutErosion, type GhostSample, validateRate } from "../models/ghost_erosion.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Face, WhiteBoxDetector } from "./types.ts";
@@ -90,8 +91,7 @@ export class FaceApiTinyDetector implements WhiteBoxDetector {
    * pixel (rounding of the short side) along the other. Smaller photos go in whole.
    */
   inputShape(height: number, width: number): [number, number] {
-    const scale = Math.min(1, TINY_INPUT_SIZE / Math.max(height, width));
-    return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+    return faceApiWorkingShape(height, width, TINY_INPUT_SIZE);
   }
 
   /** face-api's anchor sizes [width, height] in cells, in output order. */
@@ -125,23 +125,9 @@ export class FaceApiTinyDetector implements WhiteBoxDetector {
   preprocess(images: tf.Tensor4D): tf.Tensor4D {
     const meanRgb = this.#net.config.meanRgb;
     if (!meanRgb) throw new Error("faceapi-tiny: face-api's config has no mean RGB");
-    return tf.tidy(() => {
-      const [, height, width] = images.shape;
-      const side = Math.max(height, width);
-      let square = images.toFloat();
-      if (height !== width) {
-        square = tf.pad(square, [[0, 0], [0, side - height], [0, side - width], [0, 0]]);
-      }
-      if (side !== TINY_INPUT_SIZE) {
-        square = tf.image.resizeBilinear(
-          square,
-          [TINY_INPUT_SIZE, TINY_INPUT_SIZE],
-          false,
-          false,
-        );
-      }
-      return square.sub(tf.tensor1d(meanRgb)).div(255) as tf.Tensor4D;
-    });
+    return tf.tidy(() =>
+      faceApiSquare(images, TINY_INPUT_SIZE).sub(tf.tensor1d(meanRgb)).div(255) as tf.Tensor4D
+    );
   }
 
   /**
