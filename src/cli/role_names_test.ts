@@ -46,7 +46,7 @@ Deno.test("protect: --attacked names the attacked detectors; the old --detectors
     });
     await t.step("usage names the new flag only", async () => {
       const help = await runCliScript("protect.ts", ["--help"]);
-      assert.match(help.stdout, /\[--attacked LIST\|all-whitebox\]/);
+      assert.match(help.stdout, /\[--attacked LIST\|all-whitebox\|all-families\]/);
       assert.ok(!help.stdout.includes("--detectors"), help.stdout);
     });
   } finally {
