@@ -119,13 +119,16 @@ Deno.test("server under load: 2 of 20 concurrent uploads complete, 18 get 503, h
     // leaked upload per request would add up, but 32 MB is what the heap itself wanders).
     assert.ok(heap(after) < heap(before) + 32, "the server's own heap returned near its baseline");
     // The worker (detectors, a WebAssembly heap) took memory, and stopping it gives it back.
-    // The allocator keeps some (measured on the 2-core build machine: 190 MB before, about
-    // 950 MB peak, 355 MB after, with this code and before it); a worker left running keeps
-    // the peak, several hundred MB more.
-    assert.ok(peak - before.memoryMB.rss > 300, `the work took memory (peak ${peak} MB)`);
+    // The allocator keeps some, in proportion to the peak: measured on the 2-core build
+    // machine 190 MB before, about 950 MB peak, 355 MB after with the three BlazeFace
+    // judges; 210-225 before, 1100-1200 peak, 400-480 after since the report also judges
+    // face-api's Tiny and FaceBoxes. A worker left running keeps the peak.
+    const took = peak - before.memoryMB.rss;
+    assert.ok(took > 300, `the work took memory (peak ${peak} MB)`);
     assert.ok(
-      after.memoryMB.rss - before.memoryMB.rss < 250,
-      `RSS ${after.memoryMB.rss} MB after, ${before.memoryMB.rss} MB before the load`,
+      after.memoryMB.rss - before.memoryMB.rss < 0.4 * took,
+      `RSS ${after.memoryMB.rss} MB after, ${before.memoryMB.rss} MB before the load, ` +
+        `${peak} MB peak: less than 60% of what the work took was given back`,
     );
 
     // No place was leaked: the queue takes two photos again (one runs, one waits) and
