@@ -31,6 +31,11 @@ export function fixtureRow(fields: Partial<ResultRow> = {}): ResultRow {
   return { unit, unit_rows: 1, unit_index: 0, ...row };
 }
 
+/** Marks rows as one work unit of a sweep, as the row store writes them. */
+function asUnit(rows: ResultRow[], unit: string, index: number): ResultRow[] {
+  return rows.map((r) => ({ ...r, unit, unit_index: index, unit_rows: rows.length }));
+}
+
 /** A small sweep's worth of rows: every figure has something to draw. */
 export function fixtureSweepRows(): ResultRow[] {
   const rows: ResultRow[] = [];
@@ -67,13 +72,7 @@ export function fixtureSweepRows(): ResultRow[] {
               }
             }
           }
-          rows.push(...unitRows.map((r) => ({
-            ...r,
-            unit,
-            unit_index: index,
-            unit_rows: unitRows.length,
-          })));
-          index++;
+          rows.push(...asUnit(unitRows, unit, index++));
         }
       }
     }
@@ -133,13 +132,7 @@ export function fixtureCrossFamilyRows(): ResultRow[] {
           }));
         }
       }
-      rows.push(...unitRows.map((r) => ({
-        ...r,
-        unit,
-        unit_index: index,
-        unit_rows: unitRows.length,
-      })));
-      index++;
+      rows.push(...asUnit(unitRows, unit, index++));
     }
   }
   return rows;

@@ -43,6 +43,7 @@ export { showFigure, showImages, showMarkdown } from "../charts/notebook_display
 export { PAPER_FIGURES } from "../charts/paper_figures.ts";
 export { CROSS_FAMILY_SWEEP, ROBUSTNESS_SWEEP, SMALL_SWEEP } from "./small_sweeps.ts";
 export { crossFamilyFigure, crossFamilyStudy } from "../charts/cross_family.ts";
+export { crossFamilyTable } from "../report/cross_family_table.ts";
 export {
   protectionRunsOrSmall,
   type ProtectionRunsParams,
