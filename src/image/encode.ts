@@ -25,6 +25,21 @@ export interface EncodeOptions {
    * the decoded pixels are the same; encoding a 1920x1280 JPEG drops from ~120 to ~18 ms.
    */
   transient?: boolean;
+  /**
+   * JPEG chroma resolution: "4:2:0" (default; what cameras, browsers and social networks
+   * write) halves colour in both directions, "4:4:4" keeps it whole.
+   */
+  chroma?: "4:2:0" | "4:4:4";
+}
+
+/**
+ * The chroma resolution of a file EqualAIs writes at `quality`. At 90 and above a person
+ * asked for a faithful copy, and halving colour costs more than the quantisation does: on a
+ * VOC photo at q95, SSIM against the input was 0.969 with 4:2:0 and 0.992 with 4:4:4 (the
+ * file 30% larger). Below 90 the smaller file wins, as in every common encoder.
+ */
+export function outputChroma(quality: number): "4:2:0" | "4:4:4" {
+  return quality >= 90 ? "4:4:4" : "4:2:0";
 }
 
 /** The format implied by a file name's extension; throws a UserError for others. */
@@ -52,10 +67,14 @@ export async function encodeImage(
   if (options.exif) pipeline.withExif(options.exif);
   if (options.xmp) pipeline.withXmp(options.xmp);
   const transient = options.transient ?? false;
+  const chroma = options.chroma ?? "4:2:0";
+  if (chroma !== "4:2:0" && chroma !== "4:4:4") {
+    throw new UserError(`JPEG chroma must be "4:2:0" or "4:4:4", got ${String(chroma)}`);
+  }
   const encoded = format === "png"
     ? pipeline.png({ compressionLevel: transient ? 1 : 6 })
     : format === "jpeg"
-    ? pipeline.jpeg({ quality, chromaSubsampling: "4:2:0", optimiseCoding: !transient })
+    ? pipeline.jpeg({ quality, chromaSubsampling: chroma, optimiseCoding: !transient })
     : pipeline.webp({ quality });
   const buffer = await encoded.toBuffer();
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

@@ -14,7 +14,7 @@
  */
 import { WHITEBOX_IDS } from "../detectors/registry.ts";
 import { decodeImage, type DecodeOptions, sniffFormat } from "../image/decode.ts";
-import { encodeImage, type OutputFormat } from "../image/encode.ts";
+import { encodeImage, outputChroma, type OutputFormat } from "../image/encode.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import {
   badgeBox,
@@ -288,6 +288,7 @@ export async function protectPhotoBytes(
   progress("encode", 0, `encoding as ${format.toUpperCase()}`);
   const bytes = await encodeImage(marked, format, {
     quality: settings.quality,
+    chroma: outputChroma(settings.quality),
     exif: settings.exif,
     xmp: settings.xmp,
   });

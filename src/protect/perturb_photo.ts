@@ -18,7 +18,7 @@ import { loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { Face, WhiteBoxDetector } from "../detectors/types.ts";
 import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
 import { decodeImage } from "../image/decode.ts";
-import { encodeImage, jpegRoundTrip, type OutputFormat } from "../image/encode.ts";
+import { encodeImage, jpegRoundTrip, outputChroma, type OutputFormat } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
 import { budgetLadder, type LadderOptions } from "./budget_ladder.ts";
 
@@ -179,7 +179,11 @@ export function detectionCheckpoint(
       const image = options.finish ? await options.finish(perturbed) : perturbed;
       // PNG is lossless: the saved file decodes to exactly these pixels.
       const saved = options.format === "png" ? image : await decodeImage(
-        await encodeImage(image, options.format, { quality: options.quality, transient: true }),
+        await encodeImage(image, options.format, {
+          quality: options.quality,
+          chroma: outputChroma(options.quality),
+          transient: true,
+        }),
       );
       const faces = await facesIn(saved);
       onResult(faces);
