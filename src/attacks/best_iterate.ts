@@ -44,6 +44,11 @@ export class BestIterate {
     };
   }
 
+  /** The best iterate, still owned here (do not dispose it), or undefined. */
+  peek(): CheckedIterate | undefined {
+    return this.#best;
+  }
+
   /** The best iterate, handed over to the caller (who disposes it), or undefined. */
   take(): CheckedIterate | undefined {
     const best = this.#best;

@@ -13,7 +13,8 @@ import { type Random, seededRandom } from "../random.ts";
 import type { AttackOptions, AttackProblem, AttackResult } from "./types.ts";
 import { type AdversarialView, adversarialView, CleanResizes } from "./adversarial_view.ts";
 import { quantizedCandidate } from "./quantized_candidate.ts";
-import { BestIterate } from "./best_iterate.ts";
+import { BestIterate, type CheckedIterate } from "./best_iterate.ts";
+import { VisibilityRefiner } from "./visibility_refine.ts";
 import { releasedValueAndGrad } from "./released_value_and_grad.ts";
 import type { Perturbation } from "./perturbation.ts";
 import {
@@ -52,6 +53,9 @@ export interface IterativeConfig extends AttackOptions {
    */
   stepRule?: (perturbation: Perturbation) => StepRule;
 }
+
+/** Refinement stops once a check's protected candidate costs less than this share below the last. */
+const REFINE_PLATEAU = 0.02;
 
 /** Runs the shared attack loop. */
 export async function iterativeAttack(
@@ -132,6 +136,75 @@ export async function iterativeAttack(
     return candidate.image;
   };
 
+  // Visibility refinement (visibility_refine.ts) from a protected iterate: the loop's
+  // variable continues from it; the checked candidate with no face and the lowest visibility
+  // cost is returned, `kept` itself when none is lower.
+  const refine = async (
+    kept: CheckedIterate,
+    checkpoint: NonNullable<AttackProblem["checkpoint"]>,
+  ): Promise<CheckedIterate> => {
+    const refiner = new VisibilityRefiner(problem.clean, perturbation, {
+      eps: config.eps,
+      norm,
+      stepSize: config.refineStepSize,
+      decay: config.refineDecay,
+    });
+    const refined = new BestIterate();
+    try {
+      refined.offer({ ...kept, loss: refiner.cost(kept.variable) });
+      tf.dispose([kept.image, kept.variable]);
+      const every = checkpoint.every;
+      const restart = () => {
+        candidate?.image.dispose();
+        candidate = undefined;
+        variable.dispose();
+        variable = tf.clone(refined.peek()!.variable);
+      };
+      restart();
+      for (let r = 1; r <= config.refineSteps!; r++) {
+        const step = stepsRun + 1;
+        if (objective.prepare) {
+          await objective.prepare(candidateOf(), step);
+          candidate?.image.dispose();
+          candidate = undefined;
+        }
+        const { value, grad } = releasedValueAndGrad((v) => lossOf(v, step), variable);
+        let next: tf.Tensor4D;
+        try {
+          finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
+          next = refiner.next(variable, grad as tf.Tensor4D);
+        } finally {
+          value.dispose();
+          grad.dispose();
+        }
+        variable.dispose();
+        variable = next;
+        stepsRun = step;
+        problem.onStep?.(step, finalLoss);
+        if (problem.signal?.aborted) break;
+        if (r % every === 0 || r === config.refineSteps) {
+          const verdict = await checkpoint.check(candidateOf(), step);
+          if (verdict === true || verdict === 0) {
+            const before = refined.peek()!.loss;
+            const cost = refiner.cost(variable);
+            refined.offer({ image: candidateOf(), variable, faces: 0, loss: cost, step });
+            // Converged: another round of steps would buy less than 2% of the cost.
+            if (cost > before * (1 - REFINE_PLATEAU)) break;
+          } else {
+            // A face came back: go on from the least visible protected iterate, gentler.
+            refiner.backOff();
+            restart();
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      return refined.take()!;
+    } finally {
+      refined.dispose();
+      refiner.dispose();
+    }
+  };
+
   // Whatever a step throws (a detector, a worker, a check), nothing made here outlives the
   // call: in the server's long-lived worker every leaked step would stay for good.
   let handedOver = false;
@@ -206,7 +279,10 @@ export async function iterativeAttack(
       }
       await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
     }
-    const kept = best.take();
+    let kept = best.take();
+    if (kept && kept.faces === 0 && config.refineSteps && problem.checkpoint) {
+      kept = await refine(kept, problem.checkpoint);
+    }
     if (kept) {
       if (!problem.keepVariable) kept.variable.dispose();
       return {
@@ -286,6 +362,12 @@ function validate(config: IterativeConfig): void {
   check(
     config.momentum === undefined || (config.momentum >= 0 && config.momentum <= 10),
     `momentum must be between 0 and 10, got ${config.momentum}`,
+  );
+  check(
+    config.refineSteps === undefined ||
+      (Number.isInteger(config.refineSteps) && config.refineSteps >= 0 &&
+        config.refineSteps <= 10_000),
+    `refineSteps must be a whole number from 0 to 10000, got ${config.refineSteps}`,
   );
   check(
     config.levels === undefined ||

@@ -42,6 +42,15 @@ export interface AttackOptions {
    * the resolution of the one before (1..6; default 1), each with eps / levels of an L-inf budget.
    */
   levels?: number;
+  /**
+   * Visibility refinement: once a check finds no face, this many further steps make the
+   * change less visible while keeping every face hidden (visibility_refine.ts; default 0).
+   */
+  refineSteps?: number;
+  /** Refinement: share of the perturbation removed per step in flat regions (default 0.05). */
+  refineDecay?: number;
+  /** Refinement: largest push per step along the detectors' gradient (default 0.5). */
+  refineStepSize?: number;
 }
 
 /** The loss an attack minimises: low when no detector sees a face. */

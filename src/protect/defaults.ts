@@ -11,8 +11,13 @@ export const PROTECT_DEFAULTS = {
    * protected more development photos than Auto-PGD with the contrast budget (notebook 05).
    */
   attack: "jnd-pgd",
-  /** One grey level per step on the low-resolution variable: measured to converge fastest. */
-  attackOptions: { stepSize: 1 },
+  /**
+   * One grey level per step on the low-resolution variable: measured to converge fastest.
+   * Once every face is hidden, up to 60 refinement steps make the change less visible
+   * while the checks keep every face hidden (visibility_refine.ts): on six small development
+   * photos SSIM rose by 0.01 to 0.06.
+   */
+  attackOptions: { stepSize: 1, refineSteps: 60, refineDecay: 0.1 },
   /** Budget ceiling, L-inf grey levels: escalation stops here. */
   eps: 16,
   /** Most steps over every budget tried; checks every 10 steps stop as soon as no face is found. */

@@ -1,0 +1,189 @@
+/**
+ * Visibility refinement on problems whose answer is known by hand: one pixel must stay at
+ * least 6 grey levels darker for the "face" to stay hidden; every other pixel is free.
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { initBackend } from "../backend.ts";
+import { iterativeAttack } from "./iterative.ts";
+import { Perturbation } from "./perturbation.ts";
+import { VisibilityRefiner } from "./visibility_refine.ts";
+import type { AttackProblem, Checkpoint, Objective } from "./types.ts";
+
+const SIDE = 8;
+const SHAPE: [number, number, number, number] = [1, SIDE, SIDE, 3];
+
+/** Hinge on pixel (0, 0, red): zero once it is 8 or more below 100 (the margin of the check). */
+const hingeObjective: Objective = {
+  loss: (view) =>
+    tf.tidy(() =>
+      view.resized(SIDE, SIDE).slice([0, 0, 0, 0], [1, 1, 1, 1]).sub(92).relu().sum() as tf.Scalar
+    ),
+};
+
+/** A "face" is found while pixel (0, 0, red) is above 94; every check is recorded. */
+function pixelCheckpoint(
+  log: number[],
+  override?: (step: number) => number | undefined,
+): Checkpoint {
+  return {
+    every: 5,
+    check: async (candidate, step) => {
+      const value = (await candidate.data())[0];
+      const faces = override?.(step) ?? (value > 94 ? 1 : 0);
+      log.push(faces);
+      return faces;
+    },
+  };
+}
+
+/** Clean photo: 100 everywhere; the left half flat, the right half a +-40 checkerboard. */
+function cleanPhoto(textured: boolean): tf.Tensor4D {
+  const values = new Float32Array(SIDE * SIDE * 3);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      const busy = textured && x >= SIDE / 2 ? ((x + y) % 2 ? 40 : -40) : 0;
+      for (let c = 0; c < 3; c++) values[(y * SIDE + x) * 3 + c] = 100 + busy;
+    }
+  }
+  return tf.tensor4d(values, SHAPE);
+}
+
+async function perturbationOf(result: { adversarial: tf.Tensor4D }, clean: tf.Tensor4D) {
+  return await tf.tidy(() => result.adversarial.sub(clean)).data();
+}
+
+Deno.test("refinement keeps the face hidden and removes what the hinge does not need", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(false);
+  const options = { eps: 8, steps: 20, stepSize: 1, randomStart: true, seed: 3 };
+  const run = async (refineSteps: number) => {
+    const perturbation = new Perturbation(SHAPE);
+    const log: number[] = [];
+    const problem: AttackProblem = {
+      clean,
+      objective: hingeObjective,
+      perturbation,
+      checkpoint: pixelCheckpoint(log),
+    };
+    const result = await iterativeAttack(problem, { ...options, refineSteps });
+    const delta = await perturbationOf(result, clean);
+    result.adversarial.dispose();
+    perturbation.dispose();
+    return { result, delta, log };
+  };
+  const plain = await run(0);
+  const refined = await run(30);
+  // PGD hid the face at its first check and left its random start everywhere else.
+  assert.equal(plain.result.facesLeft, 0);
+  assert.ok(plain.delta[0] <= -6, `pixel 0 moved ${plain.delta[0]}`);
+  const rest = (d: Float32Array | Int32Array | Uint8Array) =>
+    Array.from(d.slice(1)).reduce((s, v) => s + v * v, 0);
+  assert.ok(rest(plain.delta) > 100, `random start: ${rest(plain.delta)}`);
+  // Refined: still hidden at every check, pixel 0 still dark enough, the rest near zero.
+  assert.equal(refined.result.facesLeft, 0);
+  // The attack's checks up to its first success, then six refinement checks, all clean.
+  assert.deepEqual(refined.log.slice(0, plain.log.length), plain.log);
+  assert.deepEqual(refined.log.slice(plain.log.length), [0, 0, 0, 0, 0, 0]);
+  assert.ok(refined.delta[0] <= -6, `pixel 0 moved ${refined.delta[0]}`);
+  assert.ok(
+    rest(refined.delta) < rest(plain.delta) / 5,
+    `refined ${rest(refined.delta)} vs plain ${rest(plain.delta)}`,
+  );
+  assert.equal(refined.result.stepsRun, plain.result.stepsRun + 30);
+  clean.dispose();
+});
+
+Deno.test("a face found during refinement sends it back to the best protected iterate", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(false);
+  const perturbation = new Perturbation(SHAPE);
+  const log: number[] = [];
+  const options = { eps: 8, steps: 20, stepSize: 1, randomStart: true, seed: 3 };
+  const before = tf.memory().numTensors;
+  const referenceLog: number[] = [];
+  const reference = await iterativeAttack({
+    clean,
+    objective: hingeObjective,
+    perturbation,
+    checkpoint: pixelCheckpoint(referenceLog),
+  }, options);
+  const hiddenAt = reference.resultStep!;
+  // The attack's own checks see the truth; every refinement check claims a face.
+  const result = await iterativeAttack({
+    clean,
+    objective: hingeObjective,
+    perturbation,
+    checkpoint: pixelCheckpoint(log, (step) => step > hiddenAt ? 1 : undefined),
+  }, { ...options, refineSteps: 10 });
+  // Both refinement checks found a face: the attack's own candidate comes back.
+  assert.deepEqual(log, [...referenceLog, 1, 1]);
+  assert.equal(result.facesLeft, 0);
+  assert.equal(result.resultStep, hiddenAt);
+  assert.deepEqual(await result.adversarial.data(), await reference.adversarial.data());
+  tf.dispose([result.adversarial, reference.adversarial]);
+  perturbation.dispose();
+  assert.equal(tf.memory().numTensors, before, "refinement leaks nothing");
+  clean.dispose();
+});
+
+Deno.test("flat regions decay faster than textured ones (SSIM's weighting)", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(true);
+  const perturbation = new Perturbation(SHAPE);
+  const refiner = new VisibilityRefiner(clean, perturbation, { eps: 8, norm: "linf", decay: 0.2 });
+  let variable = tf.fill(SHAPE, 4) as tf.Tensor4D;
+  const zero = tf.zerosLike(variable) as tf.Tensor4D;
+  const cost0 = refiner.cost(variable);
+  for (let i = 0; i < 5; i++) {
+    const next = refiner.next(variable, zero);
+    variable.dispose();
+    variable = next;
+  }
+  const values = await variable.data();
+  const at = (x: number, y: number) => values[(y * SIDE + x) * 3];
+  // Flat column 0 (weight 1 far from the texture): 4 * 0.8^5 = 1.31; textured column 7 barely moves.
+  assert.ok(Math.abs(at(0, 4) - 4 * 0.8 ** 5) < 0.05, `flat: ${at(0, 4)}`);
+  assert.ok(at(7, 4) > 3.5, `textured: ${at(7, 4)}`);
+  assert.ok(refiner.cost(variable) < cost0);
+  refiner.backOff();
+  assert.equal(refiner.decay, 0.1);
+  tf.dispose([variable, zero]);
+  refiner.dispose();
+  perturbation.dispose();
+  clean.dispose();
+});
+
+Deno.test("refinement options are checked", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(false);
+  const perturbation = new Perturbation(SHAPE);
+  for (
+    const [options, pattern] of [
+      [{ decay: 1 }, /decay must be in \(0, 1\)/],
+      [{ decay: 0 }, /decay must be in \(0, 1\)/],
+      [{ stepSize: -1 }, /stepSize must be positive/],
+    ] as const
+  ) {
+    assert.throws(
+      () => new VisibilityRefiner(clean, perturbation, { eps: 8, norm: "linf", ...options }),
+      pattern,
+    );
+  }
+  const levels = perturbation.withLevels(2);
+  assert.throws(
+    () => new VisibilityRefiner(clean, levels, { eps: 8, norm: "linf" }),
+    /single-resolution/,
+  );
+  await assert.rejects(
+    () =>
+      iterativeAttack(
+        { clean, objective: hingeObjective, perturbation },
+        { eps: 8, steps: 2, stepSize: 1, refineSteps: 2.5 },
+      ),
+    /refineSteps must be a whole number/,
+  );
+  levels.dispose();
+  perturbation.dispose();
+  clean.dispose();
+});
