@@ -1,6 +1,6 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
- *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200]
+ *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200] [--refine-steps 40]
  *   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...] [--balance off|log|adaptive]
  *   [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
@@ -26,6 +26,7 @@ import { renamedFlag } from "./renamed_flag.ts";
 const USAGE = `usage: deno task protect <input> -o <output>
   [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
   [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
+  [--refine-steps N] (0: no visibility refinement)
   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...]
   [--balance ${BALANCE_MODES.join("|")}]
   [--robust|--no-robust] [--seed N]
@@ -132,6 +133,7 @@ async function main(): Promise<number> {
     attack: { type: "string" },
     eps: { type: "string" },
     steps: { type: "string" },
+    "refine-steps": { type: "string" },
     attacked: { type: "string" },
     detectors: { type: "string" }, // the old name of --attacked
     balance: { type: "string" },
@@ -169,6 +171,12 @@ async function main(): Promise<number> {
     );
   }
   const steps = numberFlag(values, "steps", base.steps, { min: 1, max: 10000, integer: true });
+  const refineSteps = numberFlag(
+    values,
+    "refine-steps",
+    Number(base.attackOptions?.refineSteps ?? 0),
+    { min: 0, max: 10000, integer: true },
+  );
   const seed = numberFlag(values, "seed", base.seed, {
     min: 0,
     max: 2 ** 31 - 1,
@@ -208,6 +216,7 @@ async function main(): Promise<number> {
     steps,
     seed,
     escalation: negated.has("escalation") ? false : base.escalation,
+    attackOptions: { ...base.attackOptions, refineSteps },
     ...(detectors ? { detectors } : {}),
     ...(balance ? { balance: balance as BalanceMode } : {}),
     ...(weights ? { weights } : {}),
