@@ -153,7 +153,7 @@ export async function iterativeAttack(
     try {
       refined.offer({ ...kept, loss: refiner.cost(kept.variable) });
       tf.dispose([kept.image, kept.variable]);
-      const every = checkpoint.every;
+      const every = config.refineCheckEvery ?? checkpoint.every;
       const restart = () => {
         candidate?.image.dispose();
         candidate = undefined;
@@ -368,6 +368,11 @@ function validate(config: IterativeConfig): void {
       (Number.isInteger(config.refineSteps) && config.refineSteps >= 0 &&
         config.refineSteps <= 10_000),
     `refineSteps must be a whole number from 0 to 10000, got ${config.refineSteps}`,
+  );
+  check(
+    config.refineCheckEvery === undefined ||
+      (Number.isInteger(config.refineCheckEvery) && config.refineCheckEvery >= 1),
+    `refineCheckEvery must be a whole number >= 1, got ${config.refineCheckEvery}`,
   );
   check(
     config.levels === undefined ||

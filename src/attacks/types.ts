@@ -51,6 +51,8 @@ export interface AttackOptions {
   refineDecay?: number;
   /** Refinement: largest push per step along the detectors' gradient (default 0.5). */
   refineStepSize?: number;
+  /** Refinement: check every this many steps (default: the checkpoint's own interval). */
+  refineCheckEvery?: number;
 }
 
 /** The loss an attack minimises: low when no detector sees a face. */

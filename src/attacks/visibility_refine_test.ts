@@ -94,6 +94,29 @@ Deno.test("refinement keeps the face hidden and removes what the hinge does not 
   clean.dispose();
 });
 
+Deno.test("refinement checks at its own interval when given one", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(false);
+  const perturbation = new Perturbation(SHAPE);
+  const options = { eps: 8, steps: 20, stepSize: 1, randomStart: true, seed: 3 };
+  const plainLog: number[] = [];
+  const plain = await iterativeAttack(
+    { clean, objective: hingeObjective, perturbation, checkpoint: pixelCheckpoint(plainLog) },
+    options,
+  );
+  const log: number[] = [];
+  const refined = await iterativeAttack(
+    { clean, objective: hingeObjective, perturbation, checkpoint: pixelCheckpoint(log) },
+    { ...options, refineSteps: 30, refineCheckEvery: 10, refineDecay: 0.05 },
+  );
+  // The attack checks every 5 steps; refinement at 10, 20 and 30 steps after its start.
+  assert.equal(log.length, plainLog.length + 3);
+  assert.equal(refined.resultStep! - plain.resultStep!, 30);
+  tf.dispose([plain.adversarial, refined.adversarial]);
+  perturbation.dispose();
+  clean.dispose();
+});
+
 Deno.test("a face found during refinement sends it back to the best protected iterate", async () => {
   await initBackend("cpu");
   const clean = cleanPhoto(false);
@@ -182,6 +205,14 @@ Deno.test("refinement options are checked", async () => {
         { eps: 8, steps: 2, stepSize: 1, refineSteps: 2.5 },
       ),
     /refineSteps must be a whole number/,
+  );
+  await assert.rejects(
+    () =>
+      iterativeAttack(
+        { clean, objective: hingeObjective, perturbation },
+        { eps: 8, steps: 2, stepSize: 1, refineSteps: 2, refineCheckEvery: 0 },
+      ),
+    /refineCheckEvery must be a whole number >= 1/,
   );
   levels.dispose();
   perturbation.dispose();

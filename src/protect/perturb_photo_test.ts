@@ -15,7 +15,7 @@ import { imageToTensor } from "../image/rgb_image.ts";
 import { l2, linf } from "../metrics/perturbation_norms.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { PROTECT_DEFAULTS } from "./defaults.ts";
-import { detectionCheckpoint, perturbPhoto } from "./perturb_photo.ts";
+import { detectionCheckpoint, perturbPhoto, refineCheckEvery } from "./perturb_photo.ts";
 
 Deno.test("robust defaults: no white-box face on the output or after JPEG q75", async () => {
   await initBackend("wasm");
@@ -169,4 +169,16 @@ Deno.test("the last resort runs a grey rung at the ceiling only after every budg
     perturbPhoto(image, { ...options, eps: 1, steps: 4, lastResort: { colour: "luma", steps: 0 } }),
     /lastResort.steps must be a whole number >= 1/,
   );
+});
+
+Deno.test("refinement checks less often on photos over a megapixel", () => {
+  const photo = (width: number, height: number) => ({
+    width,
+    height,
+    data: new Uint8Array(0),
+  });
+  assert.equal(refineCheckEvery(photo(640, 480), 10), 10);
+  assert.equal(refineCheckEvery(photo(1000, 1000), 10), 10);
+  assert.equal(refineCheckEvery(photo(1920, 1280), 10), 20);
+  assert.equal(refineCheckEvery(photo(4000, 3000), 10), 30);
 });
