@@ -15,7 +15,7 @@ import { imageToTensor } from "../image/rgb_image.ts";
 import { l2, linf } from "../metrics/perturbation_norms.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { PROTECT_DEFAULTS } from "./defaults.ts";
-import { detectionCheckpoint, perturbPhoto, refineCheckEvery } from "./perturb_photo.ts";
+import { detectionCheckpoint, perturbPhoto, refinementForSize } from "./perturb_photo.ts";
 
 Deno.test("robust defaults: no white-box face on the output or after JPEG q75", async () => {
   await initBackend("wasm");
@@ -171,14 +171,18 @@ Deno.test("the last resort runs a grey rung at the ceiling only after every budg
   );
 });
 
-Deno.test("refinement checks less often on photos over a megapixel", () => {
+Deno.test("refinement takes fewer steps and checks on photos over a megapixel", () => {
   const photo = (width: number, height: number) => ({
     width,
     height,
     data: new Uint8Array(0),
   });
-  assert.equal(refineCheckEvery(photo(640, 480), 10), 10);
-  assert.equal(refineCheckEvery(photo(1000, 1000), 10), 10);
-  assert.equal(refineCheckEvery(photo(1920, 1280), 10), 20);
-  assert.equal(refineCheckEvery(photo(4000, 3000), 10), 30);
+  const at = (w: number, h: number) => refinementForSize(photo(w, h), 40, 10);
+  assert.deepEqual(at(640, 480), { refineSteps: 40, refineCheckEvery: 10 });
+  assert.deepEqual(at(1000, 1000), { refineSteps: 40, refineCheckEvery: 10 });
+  // 2.46 MP: sqrt 1.57, 40 / 1.57 = 25.5.
+  assert.deepEqual(at(1920, 1280), { refineSteps: 26, refineCheckEvery: 20 });
+  // 12 MP: sqrt 3.46.
+  assert.deepEqual(at(4000, 3000), { refineSteps: 12, refineCheckEvery: 30 });
+  assert.deepEqual(refinementForSize(photo(1920, 1280), 0, 10).refineSteps, 0);
 });
