@@ -143,12 +143,18 @@ export async function iterativeAttack(
     kept: CheckedIterate,
     checkpoint: NonNullable<AttackProblem["checkpoint"]>,
   ): Promise<CheckedIterate> => {
-    const refiner = new VisibilityRefiner(problem.clean, perturbation, {
-      eps: config.eps,
-      norm,
-      stepSize: config.refineStepSize,
-      decay: config.refineDecay,
-    });
+    let refiner: VisibilityRefiner;
+    try {
+      refiner = new VisibilityRefiner(problem.clean, perturbation, {
+        eps: config.eps,
+        norm,
+        stepSize: config.refineStepSize,
+        decay: config.refineDecay,
+      });
+    } catch (error) {
+      tf.dispose([kept.image, kept.variable]);
+      throw error;
+    }
     const refined = new BestIterate();
     try {
       refined.offer({ ...kept, loss: refiner.cost(kept.variable) });
@@ -368,6 +374,10 @@ function validate(config: IterativeConfig): void {
       (Number.isInteger(config.refineSteps) && config.refineSteps >= 0 &&
         config.refineSteps <= 10_000),
     `refineSteps must be a whole number from 0 to 10000, got ${config.refineSteps}`,
+  );
+  check(
+    !config.refineSteps || (config.levels ?? 1) === 1,
+    `refinement (refineSteps) needs a single-resolution perturbation, got levels ${config.levels}`,
   );
   check(
     config.refineCheckEvery === undefined ||

@@ -214,6 +214,15 @@ Deno.test("refinement options are checked", async () => {
       ),
     /refineCheckEvery must be a whole number >= 1/,
   );
+  // Refused before any step, not after the attack has run.
+  await assert.rejects(
+    () =>
+      iterativeAttack(
+        { clean, objective: hingeObjective, perturbation },
+        { eps: 8, steps: 2, stepSize: 1, refineSteps: 2, levels: 2 },
+      ),
+    /refinement \(refineSteps\) needs a single-resolution perturbation, got levels 2/,
+  );
   levels.dispose();
   perturbation.dispose();
   clean.dispose();
