@@ -136,6 +136,27 @@ export async function iterativeAttack(
     return candidate.image;
   };
 
+  // One step's gradient at the current variable, shared by the main and refinement loops:
+  // the real channel's prepare (BPDA) first, then the loss (kept in finalLoss) and gradient.
+  const lossAndGradient = async (step: number): Promise<tf.Tensor4D> => {
+    if (objective.prepare) {
+      await objective.prepare(candidateOf(), step);
+      // The variable changes next: this candidate is not needed again.
+      candidate?.image.dispose();
+      candidate = undefined;
+    }
+    const { value, grad } = releasedValueAndGrad((v) => lossOf(v, step), variable);
+    try {
+      finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
+    } catch (error) {
+      grad.dispose();
+      throw error;
+    } finally {
+      value.dispose();
+    }
+    return grad as tf.Tensor4D;
+  };
+
   // Visibility refinement (visibility_refine.ts) from a protected iterate: the loop's
   // variable continues from it; the checked candidate with no face and the lowest visibility
   // cost is returned, `kept` itself when none is lower.
@@ -169,19 +190,12 @@ export async function iterativeAttack(
       restart();
       for (let r = 1; r <= config.refineSteps!; r++) {
         const step = stepsRun + 1;
-        if (objective.prepare) {
-          await objective.prepare(candidateOf(), step);
-          candidate?.image.dispose();
-          candidate = undefined;
-        }
-        const { value, grad } = releasedValueAndGrad((v) => lossOf(v, step), variable);
+        const gradient = await lossAndGradient(step);
         let next: tf.Tensor4D;
         try {
-          finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
-          next = refiner.next(variable, grad as tf.Tensor4D);
+          next = refiner.next(variable, gradient);
         } finally {
-          value.dispose();
-          grad.dispose();
+          gradient.dispose();
         }
         variable.dispose();
         variable = next;
@@ -216,17 +230,9 @@ export async function iterativeAttack(
   let handedOver = false;
   try {
     for (let step = 1; step <= config.steps; step++) {
-      if (objective.prepare) {
-        await objective.prepare(candidateOf(), step);
-        // The variable changes next: this candidate is not needed again.
-        candidate?.image.dispose();
-        candidate = undefined;
-      }
-      const { value, grad } = releasedValueAndGrad((v) => lossOf(v, step), variable);
-      let gradient = grad as tf.Tensor4D;
+      let gradient = await lossAndGradient(step);
       let next: tf.Tensor4D;
       try {
-        finalLoss = (await value.data())[0] + (objective.remoteLoss?.() ?? 0);
         if (config.gradientTransform) {
           const transform = config.gradientTransform;
           const g = gradient;
@@ -259,7 +265,6 @@ export async function iterativeAttack(
           return perturbation.project(stepped, config.eps, norm);
         });
       } finally {
-        value.dispose();
         gradient.dispose();
       }
       variable.dispose();
