@@ -5,10 +5,10 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
-import { iterativeAttack } from "./iterative.ts";
+import { iterativeAttack, type IterativeConfig } from "./iterative.ts";
 import { Perturbation } from "./perturbation.ts";
 import { VisibilityRefiner } from "./visibility_refine.ts";
-import type { AttackProblem, Checkpoint, Objective } from "./types.ts";
+import type { Checkpoint, Objective } from "./types.ts";
 
 const SIDE = 8;
 const SHAPE: [number, number, number, number] = [1, SIDE, SIDE, 3];
@@ -49,6 +49,24 @@ function cleanPhoto(textured: boolean): tf.Tensor4D {
   return tf.tensor4d(values, SHAPE);
 }
 
+/** The toy attack every loop test starts from: PGD from a random start, checked every 5 steps. */
+const TOY_ATTACK = { eps: 8, steps: 20, stepSize: 1, randomStart: true, seed: 3 };
+
+/** Runs the toy attack (with `extra` options); returns its result and each check's faces. */
+async function toyAttack(
+  clean: tf.Tensor4D,
+  perturbation: Perturbation,
+  extra: Partial<IterativeConfig> = {},
+  override?: (step: number) => number | undefined,
+) {
+  const log: number[] = [];
+  const result = await iterativeAttack(
+    { clean, objective: hingeObjective, perturbation, checkpoint: pixelCheckpoint(log, override) },
+    { ...TOY_ATTACK, ...extra },
+  );
+  return { result, log };
+}
+
 async function perturbationOf(result: { adversarial: tf.Tensor4D }, clean: tf.Tensor4D) {
   return await tf.tidy(() => result.adversarial.sub(clean)).data();
 }
@@ -56,17 +74,9 @@ async function perturbationOf(result: { adversarial: tf.Tensor4D }, clean: tf.Te
 Deno.test("refinement keeps the face hidden and removes what the hinge does not need", async () => {
   await initBackend("cpu");
   const clean = cleanPhoto(false);
-  const options = { eps: 8, steps: 20, stepSize: 1, randomStart: true, seed: 3 };
   const run = async (refineSteps: number) => {
     const perturbation = new Perturbation(SHAPE);
-    const log: number[] = [];
-    const problem: AttackProblem = {
-      clean,
-      objective: hingeObjective,
-      perturbation,
-      checkpoint: pixelCheckpoint(log),
-    };
-    const result = await iterativeAttack(problem, { ...options, refineSteps });
+    const { result, log } = await toyAttack(clean, perturbation, { refineSteps });
     const delta = await perturbationOf(result, clean);
     result.adversarial.dispose();
     perturbation.dispose();
@@ -98,17 +108,12 @@ Deno.test("refinement checks at its own interval when given one", async () => {
   await initBackend("cpu");
   const clean = cleanPhoto(false);
   const perturbation = new Perturbation(SHAPE);
-  const options = { eps: 8, steps: 20, stepSize: 1, randomStart: true, seed: 3 };
-  const plainLog: number[] = [];
-  const plain = await iterativeAttack(
-    { clean, objective: hingeObjective, perturbation, checkpoint: pixelCheckpoint(plainLog) },
-    options,
-  );
-  const log: number[] = [];
-  const refined = await iterativeAttack(
-    { clean, objective: hingeObjective, perturbation, checkpoint: pixelCheckpoint(log) },
-    { ...options, refineSteps: 30, refineCheckEvery: 10, refineDecay: 0.05 },
-  );
+  const { result: plain, log: plainLog } = await toyAttack(clean, perturbation);
+  const { result: refined, log } = await toyAttack(clean, perturbation, {
+    refineSteps: 30,
+    refineCheckEvery: 10,
+    refineDecay: 0.05,
+  });
   // The attack checks every 5 steps; refinement at 10, 20 and 30 steps after its start.
   assert.equal(log.length, plainLog.length + 3);
   assert.equal(refined.resultStep! - plain.resultStep!, 30);
@@ -121,24 +126,16 @@ Deno.test("a face found during refinement sends it back to the best protected it
   await initBackend("cpu");
   const clean = cleanPhoto(false);
   const perturbation = new Perturbation(SHAPE);
-  const log: number[] = [];
-  const options = { eps: 8, steps: 20, stepSize: 1, randomStart: true, seed: 3 };
   const before = tf.memory().numTensors;
-  const referenceLog: number[] = [];
-  const reference = await iterativeAttack({
-    clean,
-    objective: hingeObjective,
-    perturbation,
-    checkpoint: pixelCheckpoint(referenceLog),
-  }, options);
+  const { result: reference, log: referenceLog } = await toyAttack(clean, perturbation);
   const hiddenAt = reference.resultStep!;
   // The attack's own checks see the truth; every refinement check claims a face.
-  const result = await iterativeAttack({
+  const { result, log } = await toyAttack(
     clean,
-    objective: hingeObjective,
     perturbation,
-    checkpoint: pixelCheckpoint(log, (step) => step > hiddenAt ? 1 : undefined),
-  }, { ...options, refineSteps: 10 });
+    { refineSteps: 10 },
+    (step) => step > hiddenAt ? 1 : undefined,
+  );
   // Both refinement checks found a face: the attack's own candidate comes back.
   assert.deepEqual(log, [...referenceLog, 1, 1]);
   assert.equal(result.facesLeft, 0);
