@@ -74,6 +74,12 @@ export interface PerturbOptions {
   factor?: number;
   /** Long side of the perturbation variable when `factor` is not given (default 320). */
   variableSide?: number;
+  /**
+   * Largest floor on the downscaling factor when `factor` is not given (default 1): a photo
+   * smaller than `variableSide` still gets cells of up to this many pixels, as long as the
+   * faces keep FACE_CELLS cells across (see variableFactor).
+   */
+  minFactor?: number;
   /** Colour directions of the perturbation: "rgb" (default) or "luma" (grey only). */
   colour?: "rgb" | "luma";
   /**
@@ -210,6 +216,10 @@ export async function perturbPhoto(
     }
     ladder.push({ eps: options.eps, steps, colour: last });
   }
+  const minFactor = options.minFactor ?? 1;
+  if (!(minFactor >= 1 && minFactor <= 64)) {
+    throw new UserError(`minFactor must be between 1 and 64, got ${minFactor}`);
+  }
   if (options.detectors.length === 0) throw new UserError("no white-box detectors given");
   const detectors: WhiteBoxDetector[] = [];
   for (const id of options.detectors) detectors.push(await loadWhiteBoxDetector(id));
@@ -236,10 +246,11 @@ export async function perturbPhoto(
 
   const clean = imageToTensor(image);
   const allFaces = Object.values(cleanFaces).flat();
-  // Detectors see at most 256 px: a variable of ~320 px is smooth at the photo's scale
-  // (survives JPEG) yet fine at the detectors' (strong enough), for any photo size.
-  const longSide = Math.max(image.width, image.height);
-  const factor = options.factor ?? Math.max(1, longSide / (options.variableSide ?? 320));
+  const factor = options.factor ?? variableFactor(image, {
+    variableSide: options.variableSide ?? 320,
+    minFactor,
+    faceSide: medianFaceSide(allFaces),
+  });
   const perturbations = new Map<"rgb" | "luma", Perturbation>();
   const perturbationFor = (colour: "rgb" | "luma"): Perturbation => {
     let found = perturbations.get(colour);
@@ -367,6 +378,34 @@ export function refinementForSize(
     refineSteps: Math.round(steps / scale),
     refineCheckEvery: every * Math.round(scale),
   };
+}
+
+/** Cells a face keeps across at the least when the variable is made coarser than the pixels. */
+export const FACE_CELLS = 20;
+
+/**
+ * Downscaling factor of the perturbation variable for a photo: the one that makes its long
+ * side `variableSide` pixels. Detectors see at most 256 px, so a variable of ~320 px is
+ * smooth at the photo's scale (survives JPEG) yet fine at the detectors' (strong enough).
+ * A photo smaller than that would get a variable at its pixels, what JPEG quantises away
+ * first and what SSIM's structure term sees most; its cells are made up to `minFactor`
+ * pixels instead, as long as a face of `faceSide` pixels keeps FACE_CELLS cells across
+ * (small faces need the fine detail; 0 or no face: no coarsening).
+ */
+export function variableFactor(
+  image: { width: number; height: number },
+  options: { variableSide: number; minFactor: number; faceSide?: number },
+): number {
+  const floor = Math.min(options.minFactor, Math.max(1, (options.faceSide ?? 0) / FACE_CELLS));
+  return Math.max(floor, Math.max(image.width, image.height) / options.variableSide);
+}
+
+/** Median side (square root of the box area) of the faces found, 0 when none. */
+export function medianFaceSide(faces: Face[]): number {
+  if (faces.length === 0) return 0;
+  const sides = faces.map(({ box }) => Math.sqrt(box[2] * box[3])).sort((a, b) => a - b);
+  const middle = sides.length >> 1;
+  return sides.length % 2 ? sides[middle] : (sides[middle - 1] + sides[middle]) / 2;
 }
 
 /** The parametrisation with the budget map the options ask for (it replaces `plain`). */

@@ -15,7 +15,13 @@ import { imageToTensor } from "../image/rgb_image.ts";
 import { l2, linf } from "../metrics/perturbation_norms.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { PROTECT_DEFAULTS } from "./defaults.ts";
-import { detectionCheckpoint, perturbPhoto, refinementForSize } from "./perturb_photo.ts";
+import {
+  detectionCheckpoint,
+  medianFaceSide,
+  perturbPhoto,
+  refinementForSize,
+  variableFactor,
+} from "./perturb_photo.ts";
 
 Deno.test("robust defaults: no white-box face on the output or after JPEG q75", async () => {
   await initBackend("wasm");
@@ -185,4 +191,48 @@ Deno.test("refinement takes fewer steps and checks on photos over a megapixel", 
   // 12 MP: sqrt 3.46.
   assert.deepEqual(at(4000, 3000), { refineSteps: 12, refineCheckEvery: 30 });
   assert.deepEqual(refinementForSize(photo(1920, 1280), 0, 10).refineSteps, 0);
+});
+
+Deno.test("the variable is 320 px on its long side, coarser than the pixels where faces allow", () => {
+  const defaults = {
+    variableSide: PROTECT_DEFAULTS.variableSide,
+    minFactor: PROTECT_DEFAULTS.minFactor,
+  };
+  // Large photos: the long side over 320, whatever the faces.
+  assert.equal(variableFactor({ width: 1920, height: 1280 }, { ...defaults, faceSide: 400 }), 6);
+  assert.equal(variableFactor({ width: 480, height: 640 }, { ...defaults, faceSide: 10 }), 2);
+  // A close-up of 128 px with a 90 px face: cells of 1.5 px (the face keeps 60 across).
+  const closeUp = { width: 128, height: 182 };
+  assert.equal(variableFactor(closeUp, { ...defaults, faceSide: 90 }), 1.5);
+  // Faces of 25 px keep 20 cells across: 1.25 px; of 15 px or none found: the pixels.
+  assert.equal(variableFactor({ width: 250, height: 188 }, { ...defaults, faceSide: 25 }), 1.25);
+  assert.equal(variableFactor({ width: 250, height: 188 }, { ...defaults, faceSide: 15 }), 1);
+  assert.equal(variableFactor(closeUp, defaults), 1);
+  assert.equal(variableFactor(closeUp, { variableSide: 320, minFactor: 1, faceSide: 90 }), 1);
+});
+
+Deno.test("the median face side is the middle box's square-root area", () => {
+  const face = (w: number, h: number) => ({
+    box: [0, 0, w, h] as [number, number, number, number],
+    score: 1,
+  });
+  assert.equal(medianFaceSide([]), 0);
+  assert.equal(medianFaceSide([face(20, 80), face(100, 100), face(9, 9)]), 40);
+  assert.equal(medianFaceSide([face(10, 10), face(30, 30)]), 20);
+});
+
+Deno.test("a minimum factor below 1 or above 64 is refused before any detector loads", async () => {
+  const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
+  for (const minFactor of [0.5, 65, Number.NaN]) {
+    await assert.rejects(
+      () =>
+        perturbPhoto(image, {
+          ...PROTECT_DEFAULTS,
+          minFactor,
+          eot: PROTECT_DEFAULTS.eot,
+          detectors: ["no-such-detector"],
+        }),
+      /minFactor must be between 1 and 64/,
+    );
+  }
 });
