@@ -18,7 +18,9 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: ladder from 5.5, visibility refinement, JPEG 4:4:4)=${PROJECT_ROOT}/results/protection/dev-refine-fast/rows.jsonl`,
+  `standard (default: refinement, JPEG 4:4:4, cells of up to 1.5 px on small photos)=${PROJECT_ROOT}/results/protection/dev-face-cells/rows.jsonl`,
+  `standard, cells of 1.5 px on every small photo=${PROJECT_ROOT}/results/protection/dev-minfactor/rows.jsonl`,
+  `standard, pixel-level variable on small photos (ladder from 5.5, refinement)=${PROJECT_ROOT}/results/protection/dev-refine-fast/rows.jsonl`,
   `standard, ladder from 4, 60 refinement steps=${PROJECT_ROOT}/results/protection/dev-refine/rows.jsonl`,
   `standard before refinement (jnd-pgd, squared hinge, grey last resort)=${PROJECT_ROOT}/results/protection/dev-standard/rows.jsonl`,
   `standard before the single-face file check=${PROJECT_ROOT}/results/protection/dev-last-resort/rows.jsonl`,
