@@ -65,11 +65,10 @@ export const PRESETS: readonly Preset[] = [
     label: "All families",
     description: "Attacks every neural detector we have, four families (BlazeFace and MediaPipe, " +
       "face-api's SSD and Tiny YOLO, FaceBoxes), with balanced weights, up to 16 grey levels. " +
-      "In our tests on five photos (small portraits and groups, and one of 1224x816; measured " +
-      "before visibility refinement, which now follows) it hid " +
+      "In our tests on five photos (small portraits and groups, and one of 1224x816) it hid " +
       "every face from all six, also after JPEG re-compression, at 5.5 to 16 grey levels " +
-      "(median SSIM 0.94, visible grain on the smallest close-up). Slow: every step runs six " +
-      "networks, 1 to 4.5 minutes a photo on a 2-core computer (3 minutes at 1 megapixel). " +
+      "(median SSIM 0.96, visible grain on the smallest close-up). Slow: every step runs six " +
+      "networks, 1.5 to 6 minutes a photo on a 2-core computer (2.5 minutes at 1 megapixel). " +
       "Haar (not neural) is not attacked, and detectors of other families may still find " +
       "the faces.",
     perturb: { detectors: [...ALL_FAMILIES_IDS], balance: "adaptive" },
