@@ -43,6 +43,7 @@ import { protectFile } from "../protect/protect_file.ts";
 import { SAMPLES_DIR } from "../paths.ts";
 import { collectProvenance } from "../experiments/provenance.ts";
 import { UserError } from "../errors.ts";
+import { median } from "../metrics/median.ts";
 import { gradientThreads, parseThreads } from "../parallel/threads.ts";
 import { parseFlags, runCli } from "./run_cli.ts";
 import {
@@ -434,13 +435,6 @@ async function main(): Promise<number> {
   console.log(options.json ? JSON.stringify(report) : formatBenchText(report).join("\n"));
   if (rows.length === 0) throw new UserError("no benchmark rows ran");
   return 0;
-}
-
-/** The middle value (the mean of the middle two for an even count). */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Batches on a hardware GPU: the table. */

@@ -10,6 +10,7 @@ import type { RungOutcome } from "../protect/perturb_photo.ts";
 import { evaluatePair } from "./evaluate_pair.ts";
 import { colorDifference } from "../metrics/ciede2000.ts";
 import { protectedShare } from "./photo_protected.ts";
+import { median } from "../metrics/median.ts";
 
 /** What one protected photo gave. */
 export interface ProtectedPhotoRow {
@@ -167,12 +168,4 @@ export function summarizeProtection(rows: readonly ProtectedPhotoRow[]): Protect
     },
     budgets_used: budgets,
   };
-}
-
-/** Median of finite numbers (the mean of the middle two for an even count). */
-export function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -20,6 +20,7 @@ import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.
 import { decodeImage } from "../image/decode.ts";
 import { encodeImage, jpegRoundTrip, outputChroma, type OutputFormat } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
+import { median } from "../metrics/median.ts";
 import { budgetLadder, type LadderOptions } from "./budget_ladder.ts";
 
 /** Settings of the adversarial layer. */
@@ -403,9 +404,7 @@ export function variableFactor(
 /** Median side (square root of the box area) of the faces found, 0 when none. */
 export function medianFaceSide(faces: Face[]): number {
   if (faces.length === 0) return 0;
-  const sides = faces.map(({ box }) => Math.sqrt(box[2] * box[3])).sort((a, b) => a - b);
-  const middle = sides.length >> 1;
-  return sides.length % 2 ? sides[middle] : (sides[middle - 1] + sides[middle]) / 2;
+  return median(faces.map(({ box }) => Math.sqrt(box[2] * box[3])));
 }
 
 /** The parametrisation with the budget map the options ask for (it replaces `plain`). */
