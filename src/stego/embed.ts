@@ -7,6 +7,7 @@
 import { UserError } from "../errors.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { addBlockLuma, readBlockLuma } from "./block_luma.ts";
+import { codeSparedBlocks } from "./flat_blocks.ts";
 import { basisPattern, BLOCK_SIZE, project } from "./dct.ts";
 import {
   CODE_CODED_BITS,
@@ -48,6 +49,12 @@ export interface StegoOptions {
    * the reader needs the same key.
    */
   key?: number;
+  /**
+   * The do-not-process code leaves the flattest blocks unmarked where the photo offers more
+   * repetitions than a robust reading needs (default true; flat_blocks.ts). Off: every
+   * planned slot is marked. Texts always mark every planned slot.
+   */
+  spareFlatBlocks?: boolean;
 }
 
 /** Slot plan codes: unused, or a body/header bit (the low bit is the bit). */
@@ -152,6 +159,7 @@ export function embedMessage(
   const step = stepForStrength(options.strength ?? 1);
   const repetitions = checkRepetitions(options.repetitions ?? DEFAULT_REPETITIONS);
   const key = (options.key ?? DEFAULT_STEGO_KEY) >>> 0;
+  const spareFlat = options.spareFlatBlocks ?? true;
   const layout = slotLayout(width, height, key);
   const codeVersion = parseDoNotProcess(message);
   if (codeVersion !== null) {
@@ -166,7 +174,8 @@ export function embedMessage(
     // Every slot of the code uses the header's step: it has to be found without a header.
     const codeStep = headerStepFor(step);
     const plan = planCode(layout, encodeCodeFrame(codeVersion));
-    return applyPlan(image, layout, plan, codeStep, codeStep, key);
+    const spared = spareFlat ? codeSparedBlocks(image, layout) : null;
+    return applyPlan(image, layout, plan, codeStep, codeStep, key, spared);
   }
   if (!fitsMessage(layout.slots, bytes.length)) {
     const blocks = blocksNeeded(bytes.length);
@@ -179,10 +188,13 @@ export function embedMessage(
   }
   const frame = encodeFrame(bytes, step, repetitions);
   const plan = planSlots(layout, frame.header, frame.body, repetitions);
-  return applyPlan(image, layout, plan, headerStepFor(step), step, key);
+  return applyPlan(image, layout, plan, headerStepFor(step), step, key, null);
 }
 
-/** Moves every planned slot's coefficient onto its bit's QIM lattice; returns the copy. */
+/**
+ * Moves every planned slot's coefficient onto its bit's QIM lattice, except in the blocks
+ * `spared` marks; returns the copy.
+ */
 function applyPlan(
   image: RgbImage,
   layout: SlotLayout,
@@ -190,6 +202,7 @@ function applyPlan(
   headerStep: number,
   step: number,
   key: number,
+  spared: Uint8Array | null,
 ): RgbImage {
   const { width, height } = image;
   const patterns = STEGO_COEFFICIENTS.map(([v, u]) => basisPattern(v, u));
@@ -200,6 +213,7 @@ function applyPlan(
   const { blocksX, blocksY } = layout;
   for (let by = 0; by < blocksY; by++) {
     for (let bx = 0; bx < blocksX; bx++) {
+      if (spared?.[by * blocksX + bx]) continue;
       const firstSlot = (by * blocksX + bx) * count;
       let used = false;
       for (let j = 0; j < count; j++) used ||= plan[firstSlot + j] !== UNUSED;

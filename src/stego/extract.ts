@@ -11,7 +11,8 @@
  * slots' strength; when not even the header decodes (a photo without a mark) it is 0.
  *
  * A photo carries either a text frame or the do-not-process code (message.ts); the reader
- * tries the text frame first, then the code, which reads as its text form "EQAI-DNP/1".
+ * tries the text frame first, then the code, which reads as its text form "EQAI-DNP/1". The
+ * code's reading leaves out the flat blocks an embedder spares (flat_blocks.ts).
  */
 import type { RgbImage } from "../image/rgb_image.ts";
 import { readBlockLuma } from "./block_luma.ts";
@@ -40,6 +41,7 @@ import {
   slotLayout,
   STEGO_COEFFICIENTS,
 } from "./layout.ts";
+import { codeSparedBlocks } from "./flat_blocks.ts";
 import { doNotProcessText } from "./message.ts";
 import { ditherFor, HEADER_QIM_STEPS, headerStepFor, qimSoft } from "./qim.ts";
 
@@ -71,7 +73,7 @@ class Readings {
   private readonly luma = new Float32Array(64);
 
   constructor(
-    private readonly image: RgbImage,
+    readonly image: RgbImage,
     readonly layout: SlotLayout,
     private readonly key: number,
   ) {}
@@ -148,14 +150,16 @@ function readCode(readings: Readings): StegoReading | null {
   if (!fitsCode(slots)) return null;
   const end = codeSlotCount(slots);
   readings.load(end);
+  const read = codeReadPositions(readings, end);
   for (const step of HEADER_QIM_STEPS) {
     const version = unpackCode(
-      viterbiDecode(sumSoft(readings, step, 0, end, CODE_CODED_BITS), CODE_BITS),
+      viterbiDecode(sumSoft(readings, step, 0, end, CODE_CODED_BITS, read), CODE_BITS),
     );
     if (version === null) continue;
     const coded = encodeCodeFrame(version);
     let agree = 0, disagree = 0;
     for (let at = 0; at < end; at++) {
+      if (!read[at]) continue;
       const soft = qimSoft(readings.values[at], step, readings.dithers[at]);
       const signed = coded[at % coded.length] ? -soft : soft;
       if (signed > 0) agree++;
@@ -187,16 +191,36 @@ function decodeUtf8(bytes: Uint8Array): string | null {
   }
 }
 
-/** Sums soft readings per coded bit over permuted positions `first` .. `end` - 1, cycled. */
+/**
+ * 1 for the code's permuted positions worth reading: those outside the flat blocks that the
+ * embedder spares (flat_blocks.ts), judged on the photo as received.
+ */
+function codeReadPositions(readings: Readings, end: number): Uint8Array {
+  const { layout } = readings;
+  const spared = codeSparedBlocks(readings.image, layout);
+  const count = STEGO_COEFFICIENTS.length;
+  const read = new Uint8Array(end);
+  for (let at = 0; at < end; at++) {
+    read[at] = spared[Math.floor(layout.permutation.backward(at) / count)] ? 0 : 1;
+  }
+  return read;
+}
+
+/**
+ * Sums soft readings per coded bit over permuted positions `first` .. `end` - 1, cycled,
+ * leaving out the positions `read` marks 0 when given.
+ */
 function sumSoft(
   { values, dithers }: Readings,
   step: number,
   first: number,
   end: number,
   codedBits: number,
+  read?: Uint8Array,
 ): Float64Array {
   const sums = new Float64Array(codedBits);
   for (let at = first; at < end; at++) {
+    if (read && !read[at]) continue;
     sums[(at - first) % codedBits] += qimSoft(values[at], step, dithers[at]);
   }
   return sums;
