@@ -12,6 +12,7 @@
  * judge on the input, on the written file and after JPEG q75, and the layers read back.
  * `--attacked` was once `--detectors`; the old name still works.
  */
+import { OUTPUT_QUALITY } from "../protect/defaults.ts";
 import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES, getAttack } from "../attacks/registry.ts";
@@ -33,7 +34,7 @@ const USAGE = `usage: deno task protect <input> -o <output>
   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
   [--badge-text TEXT] [--badge-position ${BADGE_POSITIONS.join("|")}]
   [--badge-size ${BADGE_DEFAULTS.size}] [--badge-opacity ${BADGE_DEFAULTS.opacity}]
-  [--quality 95] [--backend auto|wasm|cpu|webgpu|tensorflow] [--json] [--quiet]`;
+  [--quality ${OUTPUT_QUALITY}] [--backend auto|wasm|cpu|webgpu|tensorflow] [--json] [--quiet]`;
 
 /** Switches given as --no-X, which node's parser does not take. */
 const NEGATIONS = ["robust", "escalation", "perturbation", "stego", "badge", "metadata"] as const;
@@ -182,7 +183,11 @@ async function main(): Promise<number> {
     max: 2 ** 31 - 1,
     integer: true,
   });
-  const quality = numberFlag(values, "quality", 95, { min: 1, max: 100, integer: true });
+  const quality = numberFlag(values, "quality", OUTPUT_QUALITY, {
+    min: 1,
+    max: 100,
+    integer: true,
+  });
   const attackedFlag = renamedFlag(values, "protect", { old: "detectors", now: "attacked" });
   const detectors = attackedFlag === undefined ? undefined : parseDetectorList(attackedFlag);
   const blackBox = (detectors ?? []).filter((id) => !WHITEBOX_IDS.includes(id));

@@ -12,6 +12,7 @@
  *
  * Nothing is written to disk or logged here.
  */
+import { OUTPUT_QUALITY } from "./defaults.ts";
 import { WHITEBOX_IDS } from "../detectors/registry.ts";
 import { decodeImage, type DecodeOptions, sniffFormat } from "../image/decode.ts";
 import { encodeImage, outputChroma, type OutputFormat } from "../image/encode.ts";
@@ -104,7 +105,7 @@ export interface FilterOptions {
   onProgress?: (progress: FilterProgress) => void;
   /** Output format (default: the input's format). */
   format?: OutputFormat;
-  /** JPEG/WebP quality of the output (default 95). */
+  /** JPEG/WebP quality of the output (default OUTPUT_QUALITY, 97). */
   quality?: number;
   /** Perturbation settings on top of the preset's (attack, eps, steps, detectors...). */
   perturb?: Partial<PerturbOptions>;
@@ -392,7 +393,7 @@ function resolveOptions(options: FilterOptions): FilterSettings {
   if (layers.perturbation && perturbOptions.escalation) {
     budgetLadder(perturbOptions.eps, perturbOptions.steps, perturbOptions.escalation);
   }
-  const quality = options.quality ?? 95;
+  const quality = options.quality ?? OUTPUT_QUALITY;
   if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
     throw new UserError(`quality must be a whole number from 1 to 100, got ${quality}`);
   }

@@ -80,7 +80,7 @@ export interface ProtectReport {
 
 /** Options for protecting a file: full perturbation settings plus the other layers. */
 export interface ProtectFileOptions extends Omit<PerturbOptions, "outputFormat"> {
-  /** Encoder quality for JPEG/WebP outputs (default 95). */
+  /** Encoder quality for JPEG/WebP outputs (default OUTPUT_QUALITY, 97). */
   quality?: number;
   /** Detectors to judge the result with (default: all registered). */
   judges: string[];
