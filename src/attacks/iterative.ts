@@ -171,6 +171,7 @@ export async function iterativeAttack(
         norm,
         stepSize: config.refineStepSize,
         decay: config.refineDecay,
+        textureShare: config.refineTextureShare,
       });
     } catch (error) {
       tf.dispose([kept.image, kept.variable]);

@@ -51,6 +51,8 @@ export interface AttackOptions {
   refineDecay?: number;
   /** Refinement: largest push per step along the detectors' gradient (default 0.5). */
   refineStepSize?: number;
+  /** Refinement: decay in the busiest regions as a share of that in flat ones (default 0). */
+  refineTextureShare?: number;
   /** Refinement: check every this many steps (default: the checkpoint's own interval). */
   refineCheckEvery?: number;
 }

@@ -7,8 +7,9 @@
  * drops by about sigma_d^2 / (2 sigma_x^2 + C2)), and push back only in proportion to the
  * detectors' gradient, where it is large. It is a minimum-distortion attack in the spirit of
  * DDN (Rony et al., CVPR 2019) and FMN (Pintor et al., NeurIPS 2021), with an SSIM-weighted
- * L2 cost: the checked candidate with no face and the lowest cost is kept, and a check that
- * finds a face sends the iterate back to the best one with half the decay.
+ * L2 cost (a texture share mixes plain L2 in: SSIM forgives change in texture, PSNR does not):
+ * the checked candidate with no face and the lowest cost is kept, and a check that finds a
+ * face sends the iterate back to the best one with half the decay.
  */
 import * as tf from "@tensorflow/tfjs";
 import { localContrast } from "./contrast_budget.ts";
@@ -28,6 +29,11 @@ export interface VisibilityRefineOptions {
   stepSize?: number;
   /** Share of the perturbation removed per step in the flattest regions (default 0.05). */
   decay?: number;
+  /**
+   * Decay in the busiest regions as a share of that in the flattest, 0 to 1 (default 0:
+   * SSIM's weighting alone). Above 0 the cost mixes plain L2 in, which PSNR measures.
+   */
+  textureShare?: number;
 }
 
 /**
@@ -51,6 +57,10 @@ export class VisibilityRefiner {
     }
     const stepSize = options.stepSize ?? 0.5;
     const decay = options.decay ?? 0.05;
+    const textureShare = options.textureShare ?? 0;
+    if (!(textureShare >= 0 && textureShare <= 1)) {
+      throw new RangeError(`refine textureShare must be in [0, 1], got ${textureShare}`);
+    }
     if (!(stepSize > 0)) throw new RangeError(`refine stepSize must be positive, got ${stepSize}`);
     if (!(decay > 0 && decay < 1)) {
       throw new RangeError(`refine decay must be in (0, 1), got ${decay}`);
@@ -64,7 +74,8 @@ export class VisibilityRefiner {
     this.#weights = tf.tidy(() => {
       // SSIM's window is a Gaussian of sigma 1.5 px; a 7 px box sees about the same.
       const sigma = localContrast(clean, 7);
-      const weight = tf.div(SSIM_C2, sigma.square().mul(2).add(SSIM_C2));
+      const ssimWeight = tf.div(SSIM_C2, sigma.square().mul(2).add(SSIM_C2));
+      const weight = ssimWeight.mul(1 - textureShare).add(textureShare);
       // Area average to the variable's cells: a cell moves every pixel it covers.
       return tf.image.resizeBilinear(weight as tf.Tensor4D, [h, w], false) as tf.Tensor4D;
     });

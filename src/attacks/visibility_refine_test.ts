@@ -174,6 +174,41 @@ Deno.test("flat regions decay faster than textured ones (SSIM's weighting)", asy
   clean.dispose();
 });
 
+Deno.test("a texture share decays textured regions too: share 1 is a plain uniform decay", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(true);
+  const perturbation = new Perturbation(SHAPE);
+  const decayed = async (textureShare: number) => {
+    const refiner = new VisibilityRefiner(clean, perturbation, {
+      eps: 8,
+      norm: "linf",
+      decay: 0.2,
+      textureShare,
+    });
+    let variable = tf.fill(SHAPE, 4) as tf.Tensor4D;
+    const zero = tf.zerosLike(variable) as tf.Tensor4D;
+    for (let i = 0; i < 5; i++) {
+      const next = refiner.next(variable, zero);
+      variable.dispose();
+      variable = next;
+    }
+    const values = await variable.data();
+    tf.dispose([variable, zero]);
+    refiner.dispose();
+    return { flat: values[(4 * SIDE + 0) * 3], textured: values[(4 * SIDE + 7) * 3] };
+  };
+  // Share 1: every cell keeps 0.8 of itself per step, texture or not.
+  const uniform = await decayed(1);
+  assert.ok(Math.abs(uniform.flat - 4 * 0.8 ** 5) < 0.05, `flat: ${uniform.flat}`);
+  assert.ok(Math.abs(uniform.textured - 4 * 0.8 ** 5) < 0.05, `textured: ${uniform.textured}`);
+  // Share 0.5: a cell whose SSIM weight is about 0 decays at half the rate, 4 * 0.9^5 = 2.36.
+  const half = await decayed(0.5);
+  assert.ok(Math.abs(half.flat - 4 * 0.8 ** 5) < 0.05, `flat: ${half.flat}`);
+  assert.ok(Math.abs(half.textured - 4 * 0.9 ** 5) < 0.1, `textured: ${half.textured}`);
+  perturbation.dispose();
+  clean.dispose();
+});
+
 Deno.test("refinement options are checked", async () => {
   await initBackend("cpu");
   const clean = cleanPhoto(false);
@@ -183,6 +218,8 @@ Deno.test("refinement options are checked", async () => {
       [{ decay: 1 }, /decay must be in \(0, 1\)/],
       [{ decay: 0 }, /decay must be in \(0, 1\)/],
       [{ stepSize: -1 }, /stepSize must be positive/],
+      [{ textureShare: -0.1 }, /textureShare must be in \[0, 1\]/],
+      [{ textureShare: 1.5 }, /textureShare must be in \[0, 1\]/],
     ] as const
   ) {
     assert.throws(
