@@ -20,6 +20,7 @@ import {
   medianFaceSide,
   perturbPhoto,
   refinementForSize,
+  textureShareAtBudget,
   variableFactor,
 } from "./perturb_photo.ts";
 
@@ -209,6 +210,15 @@ Deno.test("the variable is 320 px on its long side, coarser than the pixels wher
   assert.equal(variableFactor({ width: 250, height: 188 }, { ...defaults, faceSide: 15 }), 1);
   assert.equal(variableFactor(closeUp, defaults), 1);
   assert.equal(variableFactor(closeUp, { variableSide: 320, minFactor: 1, faceSide: 90 }), 1);
+});
+
+Deno.test("refinement thins textured regions below the ceiling, never at it", () => {
+  const options = { ...PROTECT_DEFAULTS.attackOptions };
+  assert.deepEqual(textureShareAtBudget(options, 7.75, 16), { refineTextureShare: 0.3 });
+  assert.deepEqual(textureShareAtBudget(options, 16, 16), { refineTextureShare: 0 });
+  // Options without a share leave the refiner's own default alone.
+  assert.deepEqual(textureShareAtBudget({ refineSteps: 40 }, 5.5, 16), {});
+  assert.deepEqual(textureShareAtBudget(undefined, 5.5, 16), {});
 });
 
 Deno.test("the median face side is the middle box's square-root area", () => {
