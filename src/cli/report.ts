@@ -18,7 +18,10 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: refinement, JPEG 4:4:4, cells of up to 1.5 px on small photos)=${PROJECT_ROOT}/results/protection/dev-face-cells/rows.jsonl`,
+  `standard (default: JPEG q97, code spares flat blocks, refinement thins texture below the ceiling)=${PROJECT_ROOT}/results/protection/dev-texture-below-ceiling/rows.jsonl`,
+  `standard, texture thinned at every budget=${PROJECT_ROOT}/results/protection/dev-texture-share-03/rows.jsonl`,
+  `standard, JPEG q97, code spares flat blocks, refinement push 1=${PROJECT_ROOT}/results/protection/dev-q97-spare/rows.jsonl`,
+  `standard, JPEG q95, cells of up to 1.5 px on small photos=${PROJECT_ROOT}/results/protection/dev-face-cells/rows.jsonl`,
   `standard, cells of 1.5 px on every small photo=${PROJECT_ROOT}/results/protection/dev-minfactor/rows.jsonl`,
   `standard, pixel-level variable on small photos (ladder from 5.5, refinement)=${PROJECT_ROOT}/results/protection/dev-refine-fast/rows.jsonl`,
   `standard, ladder from 4, 60 refinement steps=${PROJECT_ROOT}/results/protection/dev-refine/rows.jsonl`,
