@@ -146,6 +146,11 @@ async function main(): Promise<number> {
     for (const [key, value] of Object.entries(extra)) {
       (perturb as Record<string, unknown>)[key] = value === null ? undefined : value;
     }
+    // Attack options merge over the preset's, so a variant names only what it changes.
+    const options = (extra as Record<string, unknown>).attackOptions;
+    if (typeof options === "object" && options !== null && !Array.isArray(options)) {
+      perturb.attackOptions = { ...base.attackOptions, ...options } as Record<string, number>;
+    }
   }
   const seed = numberFlag(values, "seed", base.seed, { min: 0, max: 2 ** 31 - 1, integer: true });
   const format = values.format as string;

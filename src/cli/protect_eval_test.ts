@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { DEV_DIR } from "../paths.ts";
 import { runCliScript } from "../testing/run_cli_script.ts";
+import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
 
 Deno.test({
   name: "protect-eval: judges the detectors not attacked, one row per photo, a summary",
@@ -19,7 +20,8 @@ Deno.test({
         "--out",
         out,
         "--perturb",
-        '{"steps": 4, "escalation": false, "eps": 6, "lastResort": false}',
+        '{"steps": 4, "escalation": false, "eps": 6, "lastResort": false, ' +
+        '"attackOptions": {"refineSteps": 0}}',
         "--json",
       ]);
       assert.equal(result.code, 0, result.stderr);
@@ -37,6 +39,11 @@ Deno.test({
       assert.deepEqual(summary, JSON.parse(await Deno.readTextFile(`${out}/summary.json`)));
       const run = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
       assert.deepEqual(run.judges.sort(), Object.keys(rows[0].judges).sort());
+      // Attack options merge over the preset's: only refineSteps changed.
+      assert.deepEqual(run.config.attackOptions, {
+        ...PROTECT_DEFAULTS.attackOptions,
+        refineSteps: 0,
+      });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
