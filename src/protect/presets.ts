@@ -67,8 +67,8 @@ export const PRESETS: readonly Preset[] = [
       "face-api's SSD and Tiny YOLO, FaceBoxes), with balanced weights, up to 16 grey levels. " +
       "In our tests on five photos (small portraits and groups, and one of 1224x816) it hid " +
       "every face from all six, also after JPEG re-compression, at 5.5 to 16 grey levels " +
-      "(median SSIM 0.96, visible grain on the smallest close-up). Slow: every step runs six " +
-      "networks, 1.5 to 6 minutes a photo on a 2-core computer (2.5 minutes at 1 megapixel). " +
+      "(median SSIM 0.96, some grain on the smallest close-up). Slow: every step runs six " +
+      "networks, 1.5 to 7 minutes a photo on a 2-core computer (3 minutes at 1 megapixel). " +
       "Haar (not neural) is not attacked, and detectors of other families may still find " +
       "the faces.",
     perturb: { detectors: [...ALL_FAMILIES_IDS], balance: "adaptive" },
