@@ -204,7 +204,8 @@ export async function iterativeAttack(
         problem.onStep?.(step, finalLoss);
         if (problem.signal?.aborted) break;
         if (r % every === 0 || r === config.refineSteps) {
-          const verdict = await checkpoint.check(candidateOf(), step);
+          // Only "none" or "some" matters here: the count may stop at the first face.
+          const verdict = await checkpoint.check(candidateOf(), step, 0);
           if (verdict === true || verdict === 0) {
             const before = refined.peek()!.loss;
             const cost = refiner.cost(variable);
@@ -280,7 +281,8 @@ export async function iterativeAttack(
           ? checkpoint.at.includes(step) || step === config.steps
           : step % checkpoint.every === 0 || step === config.steps);
       if (checkpoint && due) {
-        const verdict = await checkpoint.check(candidateOf(), step);
+        // A candidate with more faces than the best so far is not kept, however many more.
+        const verdict = await checkpoint.check(candidateOf(), step, best.peek()?.faces);
         if (typeof verdict === "number") {
           best.offer({ image: candidateOf(), variable, faces: verdict, loss: finalLoss, step });
         }

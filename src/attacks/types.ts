@@ -95,8 +95,10 @@ export interface Checkpoint {
   /**
    * Judges the quantised candidate, e.g. by encoding it and running the detectors. The
    * candidate belongs to the attack loop (it may become the result): do not dispose it.
+   * `above`: the caller needs the exact count only up to this many faces (it keeps a
+   * candidate that found that many or fewer); a count may stop at any number above it.
    */
-  check(candidate: tf.Tensor4D, step: number): Promise<boolean | number>;
+  check(candidate: tf.Tensor4D, step: number, above?: number): Promise<boolean | number>;
 }
 
 /** Everything an attack needs besides its options. */

@@ -145,6 +145,7 @@ export interface PerturbResult {
  * Quantised-result check: the perturbed photo first (and its JPEG q75 copy in robust
  * mode); only when at most one face is left there, the final file: finish, encode, decode,
  * q75.
+ * Counting stops once more faces are found than the caller's `above` (see Checkpoint).
  * The first stage is a fraction of the cost (hiding the message alone takes up to a
  * second at full size) and, while faces remain, decides the same: the marks do not
  * undo the attack. It answers the faces found (on the stage that decided), so the attack
@@ -161,20 +162,27 @@ export function detectionCheckpoint(
   },
   onResult: (facesLeft: number) => void,
 ): Checkpoint {
-  const facesIn = async (image: RgbImage): Promise<number> => {
-    const variants = [image];
-    if (options.robust) variants.push(await jpegRoundTrip(image, 75));
+  // Faces on the image (and its q75 copy in robust mode), counted until more than `above`.
+  const facesIn = async (image: RgbImage, above = Infinity): Promise<number> => {
     let faces = 0;
-    for (const variant of variants) {
-      for (const detector of detectors) faces += (await detector.detect(variant)).length;
+    for (const detector of detectors) {
+      faces += (await detector.detect(image)).length;
+      if (faces > above) return faces;
+    }
+    if (!options.robust) return faces;
+    const reencoded = await jpegRoundTrip(image, 75);
+    for (const detector of detectors) {
+      faces += (await detector.detect(reencoded)).length;
+      if (faces > above) return faces;
     }
     return faces;
   };
   return {
     every: options.every,
-    async check(candidate) {
+    async check(candidate, _step, above) {
       const perturbed = await tensorToImage(candidate);
-      const plain = await facesIn(perturbed);
+      // Counted exactly up to 1, whatever `above`: one face goes on to the final file.
+      const plain = await facesIn(perturbed, Math.max(1, above ?? Infinity));
       // Without marks, a PNG file decodes to exactly these pixels: nothing more to check.
       // Two or more faces decide it here; a single one (seen on only the file or only its
       // q75 copy in robust mode) is marginal, and the final layers can tip it either way,
@@ -192,7 +200,7 @@ export function detectionCheckpoint(
           transient: true,
         }),
       );
-      const faces = await facesIn(saved);
+      const faces = await facesIn(saved, above);
       onResult(faces);
       return faces;
     },

@@ -102,6 +102,34 @@ Deno.test("checks mark and encode the final file only once the perturbed photo s
   tf.dispose([faces, grey, one]);
 });
 
+Deno.test("a check bounded by `above` is exact up to it and stops counting past it", async () => {
+  await initBackend("wasm");
+  const ids = ["blazeface-front", "blazeface-back"];
+  const detectors = await Promise.all(ids.map((id) => loadWhiteBoxDetector(id)));
+  const image = await resizeImage(await readSample(1), 480);
+  const reencoded = await jpegRoundTrip(image, 75);
+  // The count every detector gives on the photo and its q75 copy, one by one.
+  const perDetector: number[] = [];
+  for (const variant of [image, reencoded]) {
+    for (const d of detectors) perDetector.push((await d.detect(variant)).length);
+  }
+  const exact = perDetector.reduce((a, b) => a + b, 0);
+  assert.ok(perDetector[0] >= 2 && exact > perDetector[0], `counts ${perDetector}`);
+  const checkpoint = detectionCheckpoint(detectors, {
+    every: 10,
+    robust: true,
+    format: "png",
+    quality: 95,
+  }, () => {});
+  const candidate = imageToTensor(image);
+  assert.equal(await checkpoint.check(candidate, 10), exact);
+  assert.equal(await checkpoint.check(candidate, 10, exact), exact);
+  // Past the bound, the count ends with the detector that crossed it: the first one here.
+  assert.equal(await checkpoint.check(candidate, 10, 1), perDetector[0]);
+  assert.equal(await checkpoint.check(candidate, 10, 0), perDetector[0]);
+  candidate.dispose();
+});
+
 Deno.test("escalation stops at the first budget that hides every face", async () => {
   await initBackend("wasm");
   const detector = await loadWhiteBoxDetector("blazeface-front");
