@@ -46,8 +46,12 @@ export const PROTECT_DEFAULTS = {
    * When the ceiling still leaves a face: 160 more steps at the ceiling with a grey (luma)
    * perturbation, which JPEG's coarse chroma cannot strip. On the development set it hid
    * every face in most of the small close-ups the colour ladder left, at a visible cost.
+   * When that leaves a face too, a second start from the colour rung's grey part (carry):
+   * which start works differs by photo. Of the 12 development photos that reached the grey
+   * try, a start from zero hid every face in 9, a carried start in 9, not the same nine
+   * (`results/protection/dev-lastresort-carry/`); zero first keeps the others' results.
    */
-  lastResort: { colour: "luma", steps: 160 },
+  lastResort: { colour: "luma", steps: 160, carry: true },
   /** jnd-pgd shapes the budget itself; no second map on top. */
   budgetMap: "uniform",
   /**

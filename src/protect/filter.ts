@@ -32,6 +32,7 @@ import { DEFAULT_STATEMENT, DEFAULT_STEGO_MESSAGE, parseDoNotProcess } from "../
 import { codeFits, messageCapacity } from "../stego/layout.ts";
 import {
   abortError,
+  lastResortSteps,
   type PerturbOptions,
   perturbPhoto,
   type PerturbResult,
@@ -486,8 +487,7 @@ function perturbStage(
   const { progress } = context;
   progress("perturb", 0, "loading the detectors");
   // The last resort's steps come on top of the ladder's, and only when the ladder fails.
-  const steps = perturbOptions.steps +
-    (perturbOptions.lastResort ? perturbOptions.lastResort.steps : 0);
+  const steps = perturbOptions.steps + lastResortSteps(perturbOptions.lastResort);
   return perturbPhoto(image, {
     ...perturbOptions,
     outputFormat: context.format,

@@ -87,9 +87,11 @@ export interface PerturbOptions {
    * When every budget up to the ceiling leaves a face, one more try at the ceiling with
    * this many further steps and these colour directions, started afresh (default: none).
    * A grey ("luma") perturbation keeps more of itself through JPEG's coarse chroma, which
-   * is what small close-ups need; it is also more visible, so it comes last.
+   * is what small close-ups need; it is also more visible, so it comes last. With `carry`,
+   * when that try leaves a face too, a second one (as many steps) starts from the ceiling
+   * rung's perturbation carried to these colour directions (see carryColour).
    */
-  lastResort?: { colour: "rgb" | "luma"; steps: number } | false;
+  lastResort?: LastResort | false;
   /** Perturb only around the faces found in the clean photo (default true). */
   faceMask?: boolean;
   /** How far around each face the mask reaches, as a share of the face's size (default 0.5). */
@@ -111,6 +113,22 @@ export interface PerturbOptions {
   signal?: AbortSignal;
 }
 
+/** The last try at the ceiling (see PerturbOptions.lastResort). */
+export interface LastResort {
+  /** Colour directions of the try. */
+  colour: "rgb" | "luma";
+  /** Most steps of each start. */
+  steps: number;
+  /** A second start, from the ceiling rung's perturbation, when the first leaves a face. */
+  carry?: boolean;
+}
+
+/** Most steps the last resort adds to the ladder's (both starts with `carry`). */
+export function lastResortSteps(lastResort: LastResort | false | undefined): number {
+  if (!lastResort) return 0;
+  return lastResort.steps * (lastResort.carry ? 2 : 1);
+}
+
 /** What one budget of the ladder did. */
 export interface RungOutcome {
   /** Budget tried. */
@@ -121,6 +139,8 @@ export interface RungOutcome {
   stepsRun: number;
   /** Faces its best candidate still showed to the attacked detectors (checked file and q75 copy). */
   facesLeft: number;
+  /** The last resort's second start, from the ceiling rung's perturbation (absent otherwise). */
+  carried?: true;
 }
 
 /** The protected photo and how it was made. */
@@ -214,17 +234,23 @@ export async function perturbPhoto(
 ): Promise<PerturbResult> {
   const attack = getAttack(options.attack);
   const colour = options.colour ?? "rgb";
-  const ladder: { eps: number; steps: number; colour: "rgb" | "luma" }[] =
+  const ladder: PlannedRung[] =
     (options.escalation
       ? budgetLadder(options.eps, options.steps, options.escalation)
-      : [{ eps: options.eps, steps: options.steps }]).map((rung) => ({ ...rung, colour }));
+      : [{ eps: options.eps, steps: options.steps }]).map((rung) => ({
+        ...rung,
+        colour,
+        role: "ladder",
+      }));
   if (options.lastResort) {
-    const { colour: last, steps } = options.lastResort;
+    const { colour: last, steps, carry } = options.lastResort;
     if (!(Number.isInteger(steps) && steps >= 1)) {
       throw new UserError(`lastResort.steps must be a whole number >= 1, got ${steps}`);
     }
-    ladder.push({ eps: options.eps, steps, colour: last });
+    ladder.push({ eps: options.eps, steps, colour: last, role: "last" });
+    if (carry) ladder.push({ eps: options.eps, steps, colour: last, role: "carried" });
   }
+  const carries = ladder.some((rung) => rung.role === "carried");
   const minFactor = options.minFactor ?? 1;
   if (!(minFactor >= 1 && minFactor <= 64)) {
     throw new UserError(`minFactor must be between 1 and 64, got ${minFactor}`);
@@ -288,6 +314,8 @@ export async function perturbPhoto(
     | { image: tf.Tensor4D; facesLeft: number; eps: number; colour: "rgb" | "luma" }
     | undefined;
   let start: tf.Tensor4D | undefined;
+  // The ceiling rung's perturbation in the last resort's colours, for its second start.
+  let carried: tf.Tensor4D | undefined;
   let stepsBefore = 0;
   try {
     if (allFaces.length === 0) {
@@ -297,8 +325,13 @@ export async function perturbPhoto(
     for (const [i, rung] of ladder.entries()) {
       if (signal?.aborted) throw abortError(signal);
       facesLeft = -1;
-      // A variable of other colour directions has another shape: start that rung afresh.
-      if (i > 0 && rung.colour !== ladder[i - 1].colour) {
+      if (rung.role === "last" && carries && start) carried = carryColour(start, rung.colour);
+      if (rung.role === "carried") {
+        start?.dispose();
+        start = carried;
+        carried = undefined;
+      } else if (i > 0 && rung.colour !== ladder[i - 1].colour) {
+        // A variable of other colour directions has another shape: start that rung afresh.
         start?.dispose();
         start = undefined;
       }
@@ -334,6 +367,7 @@ export async function perturbPhoto(
         colour: rung.colour,
         stepsRun: result.stepsRun,
         facesLeft: faces,
+        ...(rung.role === "carried" ? { carried: true as const } : {}),
       });
       // A larger budget wins only by hiding more: the smaller change is kept on a tie.
       if (!best || faces < best.facesLeft) {
@@ -364,10 +398,31 @@ export async function perturbPhoto(
   } finally {
     best?.image.dispose();
     start?.dispose();
+    carried?.dispose();
     clean.dispose();
     for (const perturbation of perturbations.values()) perturbation.dispose();
     objective.dispose?.();
   }
+}
+
+/** A rung to try: the ladder's, the last resort's first start, or its second (carried) one. */
+interface PlannedRung {
+  eps: number;
+  steps: number;
+  colour: "rgb" | "luma";
+  role: "ladder" | "last" | "carried";
+}
+
+/**
+ * A variable carried to other colour directions: an RGB one's grey part (the channel mean,
+ * its projection on the grey direction) for "luma", a grey one copied to R, G and B for "rgb".
+ */
+export function carryColour(variable: tf.Tensor4D, colour: "rgb" | "luma"): tf.Tensor4D {
+  const channels = variable.shape[3];
+  if (colour === "luma") {
+    return channels === 1 ? variable.clone() : variable.mean(3, true) as tf.Tensor4D;
+  }
+  return channels === 3 ? variable.clone() : variable.tile([1, 1, 1, 3]) as tf.Tensor4D;
 }
 
 /**

@@ -16,6 +16,7 @@ import { l2, linf } from "../metrics/perturbation_norms.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 import { PROTECT_DEFAULTS } from "./defaults.ts";
 import {
+  carryColour,
   detectionCheckpoint,
   medianFaceSide,
   perturbPhoto,
@@ -204,6 +205,67 @@ Deno.test("the last resort runs a grey rung at the ceiling only after every budg
     perturbPhoto(image, { ...options, eps: 1, steps: 4, lastResort: { colour: "luma", steps: 0 } }),
     /lastResort.steps must be a whole number >= 1/,
   );
+});
+
+Deno.test("with carry, a last resort that leaves a face starts again from the ceiling rung's grey part", async () => {
+  await initBackend("wasm");
+  const image = await resizeImage(await readSample(1), 320);
+  const options = {
+    attack: "pgd",
+    detectors: ["blazeface-front"],
+    robust: false,
+    seed: 1,
+    checkEvery: 2,
+    eps: 1,
+    steps: 4,
+    escalation: false as const,
+  };
+  const firstLosses = async (carry: boolean) => {
+    const losses = new Map<number, number>();
+    const result = await perturbPhoto(image, {
+      ...options,
+      lastResort: { colour: "luma", steps: 4, carry },
+      onProgress: (step, loss) => losses.set(step, loss),
+    });
+    // The loss of each rung's first step.
+    let before = 0;
+    const first = result.rungs.map((rung) => {
+      const loss = losses.get(before + 1)!;
+      before += rung.stepsRun;
+      return loss;
+    });
+    return { result, first };
+  };
+  const once = await firstLosses(false);
+  const twice = await firstLosses(true);
+  assert.ok(once.result.rungs[1].facesLeft > 0, "one grey level for 4 steps leaves the face");
+  assert.deepEqual(
+    twice.result.rungs.slice(0, 2),
+    once.result.rungs,
+    "the first start is unchanged",
+  );
+  assert.deepEqual(twice.result.rungs.map((r) => [r.colour, r.carried]), [
+    ["rgb", undefined],
+    ["luma", undefined],
+    ["luma", true],
+  ]);
+  assert.equal(twice.result.stepsRun, once.result.stepsRun + twice.result.rungs[2].stepsRun);
+  // From zero with the same seed the second start would repeat the first's first step.
+  assert.notEqual(twice.first[2], twice.first[1]);
+  assert.equal(twice.first[1], once.first[1]);
+});
+
+Deno.test("a carried variable is the RGB one's channel mean, or grey copied to every channel", async () => {
+  await initBackend("wasm");
+  tf.tidy(() => {
+    const rgb = tf.tensor4d([3, 6, 9, -3, 0, 0], [1, 1, 2, 3]);
+    const grey = tf.tensor4d([2, -5], [1, 1, 2, 1]);
+    const luma = carryColour(rgb, "luma");
+    assert.deepEqual(luma.shape, [1, 1, 2, 1]);
+    assert.deepEqual(Array.from(luma.dataSync()), [6, -1]);
+    assert.deepEqual(Array.from(carryColour(grey, "rgb").dataSync()), [2, 2, 2, -5, -5, -5]);
+    assert.deepEqual(Array.from(carryColour(rgb, "rgb").dataSync()), [3, 6, 9, -3, 0, 0]);
+  });
 });
 
 Deno.test("refinement takes fewer steps and checks on photos over a megapixel", () => {
