@@ -164,8 +164,8 @@ export interface PerturbResult {
 /**
  * Quantised-result check: the perturbed photo first (and its JPEG q75 copy in robust
  * mode); only when at most one face is left there, the final file: finish, encode, decode,
- * q75.
- * Counting stops once more faces are found than the caller's `above` (see Checkpoint).
+ * q75. Counting stops once more faces are found than the caller's `above` (see Checkpoint);
+ * with `above` 0 the final file is judged straight away.
  * The first stage is a fraction of the cost (hiding the message alone takes up to a
  * second at full size) and, while faces remain, decides the same: the marks do not
  * undo the attack. It answers the faces found (on the stage that decided), so the attack
@@ -201,15 +201,20 @@ export function detectionCheckpoint(
     every: options.every,
     async check(candidate, _step, above) {
       const perturbed = await tensorToImage(candidate);
-      // Counted exactly up to 1, whatever `above`: one face goes on to the final file.
-      const plain = await facesIn(perturbed, Math.max(1, above ?? Infinity));
       // Without marks, a PNG file decodes to exactly these pixels: nothing more to check.
-      // Two or more faces decide it here; a single one (seen on only the file or only its
-      // q75 copy in robust mode) is marginal, and the final layers can tip it either way,
-      // so the file that would be written is judged instead.
-      if (plain > 1 || (!options.finish && options.format === "png")) {
-        onResult(plain);
-        return plain;
+      const final = !options.finish && options.format === "png";
+      // Otherwise the perturbed photo is a cheap first look: two or more faces decide it; a
+      // single one (seen on only the file or only its q75 copy in robust mode) is marginal,
+      // and the final layers can tip it either way, so the file that would be written is
+      // judged instead. A caller that asks only whether any face is left (refinement, where
+      // nearly every candidate shows none) gets the file judged at once.
+      if (final || above !== 0) {
+        // Counted exactly up to 1, whatever `above`: one face goes on to the final file.
+        const plain = await facesIn(perturbed, final ? above : Math.max(1, above ?? Infinity));
+        if (final || plain > 1) {
+          onResult(plain);
+          return plain;
+        }
       }
       const image = options.finish ? await options.finish(perturbed) : perturbed;
       // PNG is lossless: the saved file decodes to exactly these pixels.

@@ -62,7 +62,7 @@ Deno.test("an L2 budget holds on the 8-bit result", async () => {
   assert.ok(distance <= 5, `L2 ${distance} exceeds the budget 5`);
 });
 
-Deno.test("checks mark and encode the final file only once the perturbed photo shows at most one face", async () => {
+Deno.test("checks mark and encode the final file only once the perturbed photo shows at most one face, or when asked only whether any is left", async () => {
   await initBackend("wasm");
   const detector = await loadWhiteBoxDetector("blazeface-front");
   let finished = 0;
@@ -100,6 +100,10 @@ Deno.test("checks mark and encode the final file only once the perturbed photo s
   assert.equal(finished, 2);
   const written = await decodeImage(await encodeImage(portrait, "jpeg", { quality: 95 }));
   assert.equal(judged, (await detector.detect(written)).length);
+  // Asked only whether any face is left (above 0), the check judges the final file at once.
+  const any = await checkpoint.check(faces, 40, 0);
+  assert.equal(finished, 3);
+  assert.ok(typeof any === "number" && any >= 1, `faces on the file: ${any}`);
   tf.dispose([faces, grey, one]);
 });
 
