@@ -323,6 +323,7 @@ export async function protectPhotoBytes(
       notes.push(
         `every budget up to ${perturbOptions.eps} in colour left a face, so a grey ` +
           `perturbation at ${perturbOptions.eps} was tried last` +
+          (last?.carried ? ", from two starts" : "") +
           (perturbed.colour === last?.colour ? " and kept: it is more visible" : ""),
       );
     }

@@ -179,6 +179,38 @@ Deno.test("each layer can be switched off", async () => {
   assert.equal(custom.report.steps_run, 0);
 });
 
+Deno.test("a last resort run from two starts is in the report's budget and notes", async () => {
+  await initBackend("wasm");
+  const input = await encodeImage(await resizeImage(await readSample(1), 320), "png");
+  // One grey level for a few steps cannot hide the faces: both grey starts run.
+  const { report } = await protectPhotoBytes(input, {
+    layers: { stego: false, badge: false },
+    judges: ["blazeface-front"],
+    perturb: {
+      attack: "pgd",
+      attackOptions: {},
+      detectors: ["blazeface-front"],
+      robust: false,
+      eps: 1,
+      steps: 4,
+      escalation: false,
+      checkEvery: 2,
+      lastResort: { colour: "luma", steps: 2, carry: true },
+    },
+  });
+  assert.equal(report.fully_protected, false);
+  assert.deepEqual(report.budget.tried.map((r) => [r.colour, r.carried]), [
+    ["rgb", undefined],
+    ["luma", undefined],
+    ["luma", true],
+  ]);
+  assert.equal(report.steps_run, report.budget.tried.reduce((sum, r) => sum + r.stepsRun, 0));
+  assert.ok(
+    report.notes.some((note) => note.includes("was tried last, from two starts")),
+    report.notes.join(" | "),
+  );
+});
+
 Deno.test("a photo too small for the message or the badge goes out without them, and says so", async () => {
   await initBackend("wasm");
   const tiny = await encodeImage(await resizeImage(await readSample(1), 96), "png");
