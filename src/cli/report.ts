@@ -18,7 +18,8 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: as below, and a second grey start when the first leaves a face)=${PROJECT_ROOT}/results/protection/dev-two-starts/rows.jsonl`,
+  `standard (default: as below, ladder from 7.75 instead of 5.5)=${PROJECT_ROOT}/results/protection/dev-ladder-from-775/rows.jsonl`,
+  `standard, a second grey start when the first leaves a face=${PROJECT_ROOT}/results/protection/dev-two-starts/rows.jsonl`,
   `standard, JPEG q97, code spares flat blocks, refinement thins texture below the ceiling=${PROJECT_ROOT}/results/protection/dev-texture-below-ceiling/rows.jsonl`,
   `standard, texture thinned at every budget=${PROJECT_ROOT}/results/protection/dev-texture-share-03/rows.jsonl`,
   `standard, JPEG q97, code spares flat blocks, refinement push 1=${PROJECT_ROOT}/results/protection/dev-q97-spare/rows.jsonl`,
