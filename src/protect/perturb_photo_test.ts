@@ -183,17 +183,19 @@ Deno.test("at a ceiling too low, every budget is tried and the best checked cand
   assert.equal(Math.min(...seen.filter((n) => n >= 0)), result.facesLeft);
 });
 
+/** The last-resort tests' attack: plain PGD on BlazeFace front, checked every 2 steps. */
+const SMALL_ATTACK = {
+  attack: "pgd",
+  detectors: ["blazeface-front"],
+  robust: false,
+  seed: 1,
+  checkEvery: 2,
+};
+
 Deno.test("the last resort runs a grey rung at the ceiling only after every budget left a face", async () => {
   await initBackend("wasm");
   const image = await resizeImage(await readSample(1), 320);
-  const options = {
-    attack: "pgd",
-    detectors: ["blazeface-front"],
-    robust: false,
-    seed: 1,
-    checkEvery: 2,
-    lastResort: { colour: "luma" as const, steps: 4 },
-  };
+  const options = { ...SMALL_ATTACK, lastResort: { colour: "luma" as const, steps: 4 } };
   // One grey level cannot hide a face in 4 steps: the grey rung follows, afresh.
   const weak = await perturbPhoto(image, { ...options, eps: 1, steps: 4, escalation: false });
   assert.deepEqual(weak.rungs.map((r) => [r.eps, r.colour]), [[1, "rgb"], [1, "luma"]]);
@@ -214,16 +216,8 @@ Deno.test("the last resort runs a grey rung at the ceiling only after every budg
 Deno.test("with carry, a last resort that leaves a face starts again from the ceiling rung's grey part", async () => {
   await initBackend("wasm");
   const image = await resizeImage(await readSample(1), 320);
-  const options = {
-    attack: "pgd",
-    detectors: ["blazeface-front"],
-    robust: false,
-    seed: 1,
-    checkEvery: 2,
-    eps: 1,
-    steps: 4,
-    escalation: false as const,
-  };
+  // One grey level for 4 steps leaves the faces: both grey starts run.
+  const options = { ...SMALL_ATTACK, eps: 1, steps: 4, escalation: false as const };
   const firstLosses = async (carry: boolean) => {
     const losses = new Map<number, number>();
     const result = await perturbPhoto(image, {
