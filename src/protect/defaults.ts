@@ -52,7 +52,8 @@ export const PROTECT_DEFAULTS = {
    * When that leaves a face too, a second start from the colour rung's grey part (carry):
    * which start works differs by photo. Of the 12 development photos that reached the grey
    * try, a start from zero hid every face in 9, a carried start in 9, not the same nine
-   * (`results/protection/dev-lastresort-carry/`); zero first keeps the others' results.
+   * (`results/protection/dev-lastresort-carry/`); zero first keeps the others' results, and
+   * the second start then protected one of the three photos left (`dev-failures-two-starts/`).
    */
   lastResort: { colour: "luma", steps: 160, carry: true },
   /** jnd-pgd shapes the budget itself; no second map on top. */
