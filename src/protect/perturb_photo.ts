@@ -255,7 +255,6 @@ export async function perturbPhoto(
     ladder.push({ eps: options.eps, steps, colour: last, role: "last" });
     if (carry) ladder.push({ eps: options.eps, steps, colour: last, role: "carried" });
   }
-  const carries = ladder.some((rung) => rung.role === "carried");
   const minFactor = options.minFactor ?? 1;
   if (!(minFactor >= 1 && minFactor <= 64)) {
     throw new UserError(`minFactor must be between 1 and 64, got ${minFactor}`);
@@ -330,7 +329,9 @@ export async function perturbPhoto(
     for (const [i, rung] of ladder.entries()) {
       if (signal?.aborted) throw abortError(signal);
       facesLeft = -1;
-      if (rung.role === "last" && carries && start) carried = carryColour(start, rung.colour);
+      if (rung.role === "last" && options.lastResort && options.lastResort.carry && start) {
+        carried = carryColour(start, rung.colour);
+      }
       if (rung.role === "carried") {
         start?.dispose();
         start = carried;
