@@ -89,7 +89,7 @@ export async function pgdSpeed(
     image_steps_per_s: Number((batch * 1000 / ms).toPrecision(3)),
     peak_tensors: peak,
     rss_mib: Math.round(Deno.memoryUsage().rss / 2 ** 20),
-    threads: threadsUsed(offloadPlan([{ inputSize: size, batch }], threads)),
+    threads: threadsUsed(offloadPlan([{ imageCost: 1, batch }], threads)),
   };
 }
 

@@ -34,6 +34,8 @@ export interface BlazeFamilySpec {
   description: string;
   /** Graph outputs to read, when the model has heads other than the face one. */
   outputNodes?: string[];
+  /** Milliseconds of a wasm step at batch 1 (see WhiteBoxDetector.stepMs). */
+  stepMs: number;
 }
 
 /** A loaded BlazeFace-family detector: fused graph for detection, unfused for gradients. */
@@ -74,6 +76,11 @@ export class BlazeFamilyDetector implements WhiteBoxDetector {
     this.#fused = fused;
     this.#unfused = unfused;
     this.#anchors = generateAnchors(spec.inputSize, spec.anchors);
+  }
+
+  /** Milliseconds of one wasm gradient step: the network always runs at inputSize. */
+  stepMs(): number {
+    return this.#spec.stepMs;
   }
 
   /** Loads (and hash-verifies) the model files for a spec. */

@@ -116,6 +116,13 @@ export class FaceApiSsdDetector implements WhiteBoxDetector {
   readonly logitThreshold = 0;
   /** Input size: images are zero-padded to a square, then resized to 512x512. */
   readonly inputSize = SSD_INPUT_SIZE;
+  /**
+   * Milliseconds of one wasm gradient step, whatever the photo: the network always runs at
+   * 512x512 (pgdSpeed, batch 1, 2-core build machine).
+   */
+  stepMs(): number {
+    return 553;
+  }
   /** One line for listings. */
   readonly description =
     "face-api 1.7.15 SSD-MobileNetV1: 512x512 SSD, 5,118 anchors, minConfidence 0.5";

@@ -25,8 +25,8 @@ import { loadGraphModel } from "../models/load_graph_model.ts";
 import type { FaceBoxesCoder } from "./faceboxes_decode.ts";
 
 /**
- * Nominal long side, in pixels, for cost estimates (offload_plan.ts weighs members by
- * inputSize squared): a 1 MP photo's. The network itself runs at each photo's own size.
+ * Nominal long side, in pixels: a 1 MP photo's. The network itself runs at each photo's own
+ * size, which is what the attack's cost estimates use once they know it.
  */
 export const FACEBOXES_NOMINAL_SIDE = 1024;
 
@@ -60,6 +60,13 @@ export class FaceBoxesDetector implements WhiteBoxDetector {
   readonly logitThreshold = 0;
   /** Nominal long side for cost estimates; photos are taken at their own size (inputShape). */
   readonly inputSize = FACEBOXES_NOMINAL_SIDE;
+  /**
+   * Milliseconds of one wasm gradient step: the network runs at the photo's own size, 280 ms
+   * a megapixel (292 ms at 1024x1024; pgdSpeed, batch 1, 2-core build machine).
+   */
+  stepMs(height: number, width: number): number {
+    return 280 * height * width / 1e6;
+  }
   /** One line for listings. */
   readonly description = "FaceBoxes (Zhang et al. 2017), any input size, graph with built-in NMS";
   /** The graph's decoding constants, for decoding raw predictions like the graph. */

@@ -47,6 +47,13 @@ export interface WhiteBoxDetector extends Detector {
   /** The logit corresponding to `threshold` (scores are sigmoid of logits). */
   readonly logitThreshold: number;
   /**
+   * Milliseconds of one forward and input-gradient step on wasm at batch 1 for faceLogits
+   * input of this shape (measured with pgdSpeed, `deno task bench`'s timer): how an ensemble
+   * is spread over threads (offload_plan.ts). Unset: DEFAULT_STEP_MS_PER_MEGAPIXEL per
+   * megapixel of the input.
+   */
+  stepMs?(height: number, width: number): number;
+  /**
    * Face logits of every anchor, [batch, anchors], for full-resolution images
    * [batch, H, W, 3] with values 0..255, through the deployed preprocessing.
    * Differentiable with tf.grad.

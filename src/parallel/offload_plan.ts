@@ -1,15 +1,21 @@
 /**
  * Which thread computes which part of the objective. Thread 0 is the main thread; the
- * others are gradient workers. An ensemble is spread member by member (largest first,
+ * others are gradient workers. An ensemble is spread member by member (costliest first,
  * each to the least loaded thread, workers before the main thread on ties, since the
  * main thread also runs the resizes and the step); a single detector's batch is split
  * into near-equal parts instead.
  */
 
-/** What one ensemble member costs: its input side and its batch size. */
+/**
+ * Step milliseconds per megapixel of input for a detector that states none
+ * (WhiteBoxDetector.stepMs): about the BlazeFace family's on wasm.
+ */
+export const DEFAULT_STEP_MS_PER_MEGAPIXEL = 1200;
+
+/** What one ensemble member costs: one image's step and its batch size. */
 export interface MemberLoad {
-  /** The detector's square input side. */
-  inputSize: number;
+  /** Cost of one image's forward and gradient step, in any unit shared by the members. */
+  imageCost: number;
   /** Images it sees per step. */
   batch: number;
 }
@@ -41,7 +47,7 @@ export function offloadPlan(loads: readonly MemberLoad[], threads: number): Plan
     });
   }
   const busy = new Array(Math.min(threads, loads.length)).fill(0);
-  const cost = (m: number) => loads[m].inputSize ** 2 * loads[m].batch;
+  const cost = (m: number) => loads[m].imageCost * loads[m].batch;
   const order = loads.map((_, m) => m).sort((a, b) => cost(b) - cost(a) || a - b);
   const plan: PlannedPart[] = [];
   for (const m of order) {

@@ -8,7 +8,12 @@ import * as tf from "@tensorflow/tfjs";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { isRegistryDetector } from "../detectors/registry.ts";
 import { memberLoss } from "../detectors/hinge_loss.ts";
-import { offloadPlan, type PlannedPart, threadsUsed } from "./offload_plan.ts";
+import {
+  DEFAULT_STEP_MS_PER_MEGAPIXEL,
+  offloadPlan,
+  type PlannedPart,
+  threadsUsed,
+} from "./offload_plan.ts";
 import { RemoteTerm } from "./remote_term.ts";
 import type { GhostSample } from "../models/ghost_erosion.ts";
 import { type GradientWorker, gradientWorkers } from "./gradient_workers.ts";
@@ -55,6 +60,9 @@ export class ParallelTerms {
   #localTerms: { member: number; term: tf.Scalar }[] = [];
   #observed = true;
   #correction = 0;
+  // The plan of the first step for each set of batch counts, kept: shapes that change from
+  // step to step (scale diversity) must not move members between threads.
+  readonly #plans = new Map<string, PlannedPart[]>();
 
   /** Starts the workers (and their detector loading) the expected batch will use. */
   constructor(members: readonly WeightedDetector[], options: ParallelTermsOptions) {
@@ -65,7 +73,12 @@ export class ParallelTerms {
     const base = members.map((m) => m.weight ?? 1);
     if (options.balance === "adaptive") this.#adaptive = new AdaptiveWeights(base);
     this.#multipliers = base;
-    const plan = this.#plan(members.map(() => options.expectedBatch));
+    // Before the photo is known, inputs at the detectors' nominal sizes.
+    const plan = this.#plan(members.map(({ detector }) => ({
+      count: options.expectedBatch,
+      height: detector.inputSize,
+      width: detector.inputSize,
+    })));
     const workers = this.#workers(plan);
     for (const part of plan) {
       if (part.thread > 0) workers[part.thread - 1].preload([members[part.member].detector.id]);
@@ -85,7 +98,14 @@ export class ParallelTerms {
       this.#observe();
       this.#multipliers = this.#adaptive.multipliers();
     }
-    const plan = this.#plan(batches.map((b) => b.shape[0]));
+    const key = batches.map((b) => b.shape[0]).join();
+    let plan = this.#plans.get(key);
+    if (!plan) {
+      plan = this.#plan(
+        batches.map((b) => ({ count: b.shape[0], height: b.shape[1], width: b.shape[2] })),
+      );
+      this.#plans.set(key, plan);
+    }
     const workers = this.#workers(plan);
     this.#used = [];
     this.#observed = !this.#adaptive;
@@ -209,11 +229,16 @@ export class ParallelTerms {
     this.#localTerms = [];
   }
 
-  #plan(batches: readonly number[]): PlannedPart[] {
-    const loads = this.#members.map((m, i) => ({
-      inputSize: m.detector.inputSize,
-      batch: batches[i],
-    }));
+  // Members weighed by their measured step time at the size they are given: by input size
+  // alone FaceBoxes (1024 px nominal, run at the photo's own size) looked 4x SSD and got a
+  // worker to itself while SSD, Tiny and the rest queued on the main thread.
+  #plan(inputs: readonly { count: number; height: number; width: number }[]): PlannedPart[] {
+    const loads = this.#members.map(({ detector }, i) => {
+      const { height, width, count } = inputs[i];
+      const imageCost = detector.stepMs?.(height, width) ??
+        DEFAULT_STEP_MS_PER_MEGAPIXEL * height * width / 1e6;
+      return { imageCost, batch: count };
+    });
     return offloadPlan(loads, this.#options.threads);
   }
 
