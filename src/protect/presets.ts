@@ -67,9 +67,9 @@ export const PRESETS: readonly Preset[] = [
     description: "Attacks every neural detector we have, four families (BlazeFace and MediaPipe, " +
       "face-api's SSD and Tiny YOLO, FaceBoxes), with balanced weights, up to 16 grey levels. " +
       "In our tests on five photos (small portraits and groups, and one of 1224x816) it hid " +
-      "every face from all six, also after JPEG re-compression, at 5.5 to 16 grey levels " +
-      "(median SSIM 0.96, some grain on the smallest close-up). Slow: every step runs six " +
-      "networks, 1.5 to 7 minutes a photo on a 2-core computer (3 minutes at 1 megapixel). " +
+      "every face from all six, also after JPEG re-compression, at 7.75 to 16 grey levels " +
+      "(median SSIM 0.956, visible grain on the two smallest). Slow: every step runs six " +
+      "networks, 1 to 4 minutes a photo on a 2-core computer (1.5 minutes at 1 megapixel). " +
       "Haar (not neural) is not attacked, and detectors of other families may still find " +
       "the faces.",
     perturb: { detectors: [...ALL_FAMILIES_IDS], balance: "adaptive" },
