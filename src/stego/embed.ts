@@ -55,6 +55,28 @@ export interface StegoOptions {
    * planned slot is marked. Texts always mark every planned slot.
    */
   spareFlatBlocks?: boolean;
+  /**
+   * Distortion compensation of the do-not-process code (Chen and Wornell's DC-QIM): each
+   * coefficient moves this share of the way to its lattice point, 0.5 to 1 (default
+   * codeCompensation(): 0.7 where the code fills every slot of a small photo, else 1).
+   * Lower is subtler and reads with less margin. Texts always move the whole way.
+   */
+  compensation?: number;
+}
+
+/**
+ * Distortion compensation where the do-not-process code fills every slot (photos up to about
+ * 250x250 px, where it cannot leave flat blocks alone): moving each coefficient 0.7 of the
+ * way costs half the squared change (PSNR +2.9 dB, half the SSIM cost: 0.007 instead of
+ * 0.014 at most on 48 development and sample photos). Their weakest reading through JPEG q65
+ * kept a confidence of 0.27 (0.31 moving all the way), above the 0.22 of the larger photos,
+ * which keep full steps; 0.6 failed to read at q65 on 5 of 48.
+ */
+export const SMALL_PHOTO_COMPENSATION = 0.7;
+
+/** The code's compensation for a layout: SMALL_PHOTO_COMPENSATION when it fills every slot. */
+export function codeCompensation(layout: SlotLayout): number {
+  return codeSlotCount(layout.slots) >= layout.slots ? SMALL_PHOTO_COMPENSATION : 1;
 }
 
 /** Slot plan codes: unused, or a body/header bit (the low bit is the bit). */
@@ -175,7 +197,11 @@ export function embedMessage(
     const codeStep = headerStepFor(step);
     const plan = planCode(layout, encodeCodeFrame(codeVersion));
     const spared = spareFlat ? codeSparedBlocks(image, layout) : null;
-    return applyPlan(image, layout, plan, codeStep, codeStep, key, spared);
+    const compensation = options.compensation ?? codeCompensation(layout);
+    if (!(compensation >= 0.5 && compensation <= 1)) {
+      throw new UserError(`stego compensation must be a number from 0.5 to 1, got ${compensation}`);
+    }
+    return applyPlan(image, layout, plan, codeStep, codeStep, key, spared, compensation);
   }
   if (!fitsMessage(layout.slots, bytes.length)) {
     const blocks = blocksNeeded(bytes.length);
@@ -192,8 +218,8 @@ export function embedMessage(
 }
 
 /**
- * Moves every planned slot's coefficient onto its bit's QIM lattice, except in the blocks
- * `spared` marks; returns the copy.
+ * Moves every planned slot's coefficient onto its bit's QIM lattice (or `compensation` of the
+ * way there), except in the blocks `spared` marks; returns the copy.
  */
 function applyPlan(
   image: RgbImage,
@@ -203,6 +229,7 @@ function applyPlan(
   step: number,
   key: number,
   spared: Uint8Array | null,
+  compensation = 1,
 ): RgbImage {
   const { width, height } = image;
   const patterns = STEGO_COEFFICIENTS.map(([v, u]) => basisPattern(v, u));
@@ -229,7 +256,8 @@ function applyPlan(
           continue;
         }
         const slotStep = code >= HEADER_BIT ? headerStep : step;
-        targets[j] = qimTarget(value, code & 1, slotStep, ditherFor(slot, key));
+        targets[j] = value +
+          compensation * (qimTarget(value, code & 1, slotStep, ditherFor(slot, key)) - value);
         misses[j] = targets[j] - value;
       }
       for (let pass = 0; pass < MAX_PASSES; pass++) {
