@@ -19,9 +19,10 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
   `standard (default: ladder from 7.75, compensated code on small photos)=${PROJECT_ROOT}/results/protection/dev-code-compensation/rows.jsonl`,
+  `the default with refinement up to 60 steps (--refine-steps 60)=${PROJECT_ROOT}/results/protection/dev-compensation-refine-60/rows.jsonl`,
   `standard, ladder from 7.75, second grey start, refinement 40 steps=${PROJECT_ROOT}/results/protection/dev-ladder-from-775/rows.jsonl`,
-  `the default with refinement up to 60 steps (--refine-steps 60)=${PROJECT_ROOT}/results/protection/dev-refine-60/rows.jsonl`,
-  `the default with refinement up to 80 steps (--refine-steps 80)=${PROJECT_ROOT}/results/protection/dev-refine-80/rows.jsonl`,
+  `ladder from 7.75 with refinement up to 60 steps, before the compensated code=${PROJECT_ROOT}/results/protection/dev-refine-60/rows.jsonl`,
+  `ladder from 7.75 with refinement up to 80 steps, before the compensated code=${PROJECT_ROOT}/results/protection/dev-refine-80/rows.jsonl`,
   `standard, ladder from 5.5, a second grey start when the first leaves a face=${PROJECT_ROOT}/results/protection/dev-two-starts/rows.jsonl`,
   `standard, JPEG q97, code spares flat blocks, refinement thins texture below the ceiling=${PROJECT_ROOT}/results/protection/dev-texture-below-ceiling/rows.jsonl`,
   `standard, texture thinned at every budget=${PROJECT_ROOT}/results/protection/dev-texture-share-03/rows.jsonl`,
