@@ -46,6 +46,14 @@ export class GradientChannel {
     return new Float32Array(this.buffer, DATA_BYTE, count);
   }
 
+  /** The first `count` bytes of the data area: an RGB image on the way out (count-faces). */
+  bytes(count: number): Uint8Array {
+    if (count > 4 * this.capacity) {
+      throw new RangeError(`${count} bytes do not fit a channel of ${4 * this.capacity}`);
+    }
+    return new Uint8Array(this.buffer, DATA_BYTE, count);
+  }
+
   /** Main side: marks the request as sent and unanswered. */
   open(): void {
     Atomics.store(this.#flags, STATE, PENDING);

@@ -45,7 +45,25 @@ export interface GradientMessage {
 }
 
 /**
- * For tests of a worker's death: the next gradient request kills the worker instead of
+ * Counts the faces a registry detector (white-box or not) finds on an RGB image, whose
+ * bytes are in `buffer` (see GradientChannel.bytes): the count comes back as the value.
+ * Judging a protected photo spreads its detectors over the threads this way.
+ */
+export interface CountFacesMessage {
+  /** Message kind. */
+  kind: "count-faces";
+  /** The request's shared memory. */
+  buffer: SharedArrayBuffer;
+  /** Detector id. */
+  detector: string;
+  /** Image width in pixels. */
+  width: number;
+  /** Image height in pixels. */
+  height: number;
+}
+
+/**
+ * For tests of a worker's death: the next request (gradient or count) kills the worker instead of
  * being answered, by an uncaught error ("throw") or by ending the thread ("exit").
  */
 export interface CrashMessage {
@@ -56,4 +74,12 @@ export interface CrashMessage {
 }
 
 /** Anything the main thread posts. */
-export type WorkerMessage = InitMessage | LoadMessage | GradientMessage | CrashMessage;
+export type WorkerMessage =
+  | InitMessage
+  | LoadMessage
+  | GradientMessage
+  | CountFacesMessage
+  | CrashMessage;
+
+/** A message that waits for an answer in its shared buffer. */
+export type RequestMessage = GradientMessage | CountFacesMessage;

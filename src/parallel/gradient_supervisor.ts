@@ -30,7 +30,7 @@ worker.on("error", (error: Error) => died(`crashed: ${error?.message ?? error}`)
 worker.on("exit", (code: number) => died(`stopped (exit code ${code})`));
 
 parentPort!.on("message", (message: WorkerMessage) => {
-  if (message.kind === "gradient") {
+  if (message.kind === "gradient" || message.kind === "count-faces") {
     const channel = new GradientChannel(message.buffer);
     const reason = life.failure();
     if (reason !== undefined) {

@@ -1,20 +1,26 @@
 /**
  * A gradient worker thread: its own tfjs on the main thread's backend, its own copies of
- * the detectors, and one job: the hinge loss of a detector on a batch and its input
- * gradient, answered through shared memory. Requests run in the order they arrive.
+ * the detectors, and two jobs: the hinge loss of a detector on a batch and its input
+ * gradient, and (between attacks) the faces a detector finds on an image, each answered
+ * through shared memory. Requests run in the order they arrive.
  */
 import { parentPort } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { releasedValueAndGrad } from "../attacks/released_value_and_grad.ts";
 import { initBackend } from "../backend.ts";
-import { loadWhiteBoxDetector } from "../detectors/registry.ts";
+import { loadDetector, loadWhiteBoxDetector } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { chunkedHingeLoss, memberLoss } from "../detectors/hinge_loss.ts";
 import { isGhostable } from "../models/ghost_erosion.ts";
 import { GradientChannel } from "./gradient_channel.ts";
 import { RetryingCache } from "./retry_cache.ts";
 import { copyToShared, tensorFromShared } from "./shared_tensor.ts";
-import type { GradientMessage, WorkerMessage } from "./gradient_protocol.ts";
+import type {
+  CountFacesMessage,
+  GradientMessage,
+  RequestMessage,
+  WorkerMessage,
+} from "./gradient_protocol.ts";
 
 // Failed loads are forgotten: the next request tries again (see retry_cache.ts).
 const backends = new RetryingCache<unknown>();
@@ -75,12 +81,30 @@ async function answer(request: GradientMessage): Promise<void> {
   }
 }
 
+async function count(request: CountFacesMessage): Promise<void> {
+  const channel = new GradientChannel(request.buffer);
+  try {
+    await ready();
+    const model = await loadDetector(request.detector);
+    const { width, height } = request;
+    // A copy: the buffer is the main thread's until the answer is in.
+    const data = channel.bytes(width * height * 3).slice();
+    channel.finish((await model.detect({ width, height, data })).length);
+  } catch (error) {
+    channel.fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function handle(request: RequestMessage): Promise<void> {
+  return request.kind === "gradient" ? answer(request) : count(request);
+}
+
 let queue: Promise<void> = Promise.resolve();
 let crash: "throw" | "exit" | undefined;
 parentPort!.on("message", (message: WorkerMessage) => {
   if (message.kind === "crash") {
     crash = message.how;
-  } else if (crash && message.kind === "gradient") {
+  } else if (crash && (message.kind === "gradient" || message.kind === "count-faces")) {
     if (crash === "exit") process.exit(70);
     throw new Error("crash requested by a test");
   } else if (message.kind === "init") {
@@ -89,6 +113,6 @@ parentPort!.on("message", (message: WorkerMessage) => {
   } else if (message.kind === "load") {
     for (const id of message.ids) detector(id).catch(() => {}); // reported by the requests
   } else {
-    queue = queue.then(() => answer(message));
+    queue = queue.then(() => handle(message));
   }
 });

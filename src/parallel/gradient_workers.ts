@@ -7,7 +7,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { GradientChannel } from "./gradient_channel.ts";
-import type { GradientMessage, WorkerMessage } from "./gradient_protocol.ts";
+import type { RequestMessage, WorkerMessage } from "./gradient_protocol.ts";
 import type { SupervisorData } from "./gradient_supervisor.ts";
 
 /** One worker thread (behind its supervisor). */
@@ -52,7 +52,7 @@ export class GradientWorker {
    * Posts a request (the worker loads its detector if need be); the answer comes in its
    * channel. Throws at once, naming the reason, when the worker has died.
    */
-  post(request: GradientMessage): void {
+  post(request: RequestMessage): void {
     const death = this.death;
     if (death !== undefined) throw new Error(`gradient worker: ${death}`);
     this.#send(request);

@@ -4,6 +4,8 @@
  * metadata read back, and the change from the input measured outside the visible badge.
  */
 import { loadDetector } from "../detectors/registry.ts";
+import { isWhiteBox } from "../detectors/types.ts";
+import { countFacesInParallel } from "../parallel/parallel_counts.ts";
 import { decodeImage } from "../image/decode.ts";
 import { jpegRoundTrip } from "../image/encode.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
@@ -50,23 +52,36 @@ export async function judgeOutput(
     box?: Box;
     /** Throws when the protection was cancelled. */
     checkAbort: () => void;
+    /** Threads the judges share (default: the attack's; see gradientThreads). */
+    threads?: number;
     /** Called after each judge. */
     onJudged?: (done: number, total: number, id: string) => void;
   },
 ): Promise<OutputJudgement> {
   const written = await decodeImage(bytes);
   const reencoded = await jpegRoundTrip(written, 75);
-  const faces: Record<string, FilterFaceCounts> = {};
-  for (const [i, id] of options.judges.entries()) {
-    options.checkAbort();
+  // The slowest judges first, so the threads finish together (cost: a gradient step's).
+  const cost = new Map<string, number>();
+  for (const id of options.judges) {
     const detector = await loadDetector(id);
-    const clean = options.cleanCounts[id] ?? (await detector.detect(image)).length;
-    faces[id] = {
-      clean,
-      output: (await detector.detect(written)).length,
-      after_jpeg75: (await detector.detect(reencoded)).length,
-    };
-    options.onJudged?.(i + 1, options.judges.length, id);
+    cost.set(id, isWhiteBox(detector) ? detector.stepMs?.(image.height, image.width) ?? 0 : 0);
+  }
+  const order = [...options.judges].sort((a, b) => cost.get(b)! - cost.get(a)!);
+  const jobs = order.map((id) => ({
+    id,
+    images: id in options.cleanCounts ? [written, reencoded] : [written, reencoded, image],
+  }));
+  let done = 0;
+  const counts = await countFacesInParallel(jobs, {
+    threads: options.threads,
+    checkAbort: options.checkAbort,
+    onDone: (id) => options.onJudged?.(++done, options.judges.length, id),
+  });
+  // The report lists judges in the order asked for.
+  const faces: Record<string, FilterFaceCounts> = {};
+  for (const id of options.judges) {
+    const [output, after_jpeg75, clean] = counts[order.indexOf(id)];
+    faces[id] = { clean: options.cleanCounts[id] ?? clean, output, after_jpeg75 };
   }
   const stego = options.stego
     ? { output: extractMessage(written), after_jpeg75: extractMessage(reencoded) }
