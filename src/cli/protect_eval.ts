@@ -1,7 +1,8 @@
 /**
  * `deno task protect-eval [PHOTO...] [--set samples|dev] [--out DIR] [--preset P]
  *   [--attack A] [--eps CEILING] [--no-escalation] [--steps N] [--budget-map uniform|contrast]
- *   [--perturb JSON] [--format jpeg|png] [--judges LIST|not-attacked|none] [--seed N] [--json]`
+ *   [--perturb JSON] [--format jpeg|png] [--quality Q] [--judges LIST|not-attacked|none]
+ *   [--seed N] [--json]`
  *
  * Protects every photo of a set as a person would (the whole filter, one photo at a time)
  * and reports per-photo success against the attacked detectors, pooled face rates, what the
@@ -17,6 +18,7 @@ import { DEV_DIR, PROJECT_ROOT, SAMPLES_DIR } from "../paths.ts";
 import { readManifest } from "../verified_files.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions } from "../protect/presets.ts";
 import type { PerturbOptions } from "../protect/perturb_photo.ts";
+import { OUTPUT_QUALITY } from "../protect/defaults.ts";
 import { collectProvenance } from "../experiments/provenance.ts";
 import {
   protectAndJudge,
@@ -109,6 +111,7 @@ async function main(): Promise<number> {
     "budget-map": { type: "string" },
     perturb: { type: "string" },
     format: { type: "string", default: "jpeg" },
+    quality: { type: "string" },
     judges: { type: "string", default: "not-attacked" },
     seed: { type: "string" },
     backend: { type: "string" },
@@ -154,6 +157,11 @@ async function main(): Promise<number> {
   }
   const seed = numberFlag(values, "seed", base.seed, { min: 0, max: 2 ** 31 - 1, integer: true });
   const format = values.format as string;
+  const quality = numberFlag(values, "quality", OUTPUT_QUALITY, {
+    min: 1,
+    max: 100,
+    integer: true,
+  });
   if (format !== "jpeg" && format !== "png" && format !== "webp") {
     throw new UserError(`--format must be jpeg, png or webp, got "${format}"`);
   }
@@ -177,7 +185,11 @@ async function main(): Promise<number> {
   const provenance = await collectProvenance(backendLabel(backend));
   await Deno.writeTextFile(
     `${out}/run.json`,
-    JSON.stringify({ photos, preset: preset.id, format, judges, config, provenance }, null, 2) +
+    JSON.stringify(
+      { photos, preset: preset.id, format, quality, judges, config, provenance },
+      null,
+      2,
+    ) +
       "\n",
   );
   console.error(`protect-eval: ${photos.length} photos, preset ${preset.id}; rows in ${out}`);
@@ -195,6 +207,7 @@ async function main(): Promise<number> {
         preset: preset.id,
         perturb: { ...perturb, seed },
         format,
+        quality,
         seed,
         onProgress: ({ message }) => {
           if (performance.now() - lastPrint < 10_000) return;

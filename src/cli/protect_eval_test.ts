@@ -22,6 +22,8 @@ Deno.test({
         "--perturb",
         '{"steps": 4, "escalation": false, "eps": 6, "lastResort": false, ' +
         '"attackOptions": {"refineSteps": 0}}',
+        "--quality",
+        "99",
         "--json",
       ]);
       assert.equal(result.code, 0, result.stderr);
@@ -39,6 +41,7 @@ Deno.test({
       assert.deepEqual(summary, JSON.parse(await Deno.readTextFile(`${out}/summary.json`)));
       const run = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
       assert.deepEqual(run.judges.sort(), Object.keys(rows[0].judges).sort());
+      assert.equal(run.quality, 99);
       // Attack options merge over the preset's: only refineSteps changed.
       assert.deepEqual(run.config.attackOptions, {
         ...PROTECT_DEFAULTS.attackOptions,
@@ -58,5 +61,16 @@ Deno.test("protect-eval: an unknown judge is one line naming it", async () => {
   ]);
   assert.equal(result.code, 2);
   assert.match(result.stderr.trim(), /^protect-eval: error: unknown detector "nope"/);
+  assert.equal(result.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("protect-eval: an encoder quality outside 1-100 is one line naming the flag", async () => {
+  const result = await runCliScript("protect_eval.ts", [
+    `${DEV_DIR}/e-w-dahlgren-w128.jpg`,
+    "--quality",
+    "101",
+  ]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr.trim(), /^protect-eval: error: .*quality/);
   assert.equal(result.stderr.trim().split("\n").length, 1);
 });
