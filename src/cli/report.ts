@@ -18,8 +18,10 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: ladder from 7.75, compensated code on small photos)=${PROJECT_ROOT}/results/protection/dev-code-compensation/rows.jsonl`,
-  `the default with refinement up to 60 steps (--refine-steps 60)=${PROJECT_ROOT}/results/protection/dev-compensation-refine-60/rows.jsonl`,
+  `standard (default: refinement up to 60 steps, judging on both threads)=${PROJECT_ROOT}/results/protection/dev-refine-60-parallel-judging/rows.jsonl`,
+  `the default with the file at JPEG quality 99 (--quality 99)=${PROJECT_ROOT}/results/protection/dev-q99/rows.jsonl`,
+  `ladder from 7.75, compensated code on small photos, refinement 40 steps=${PROJECT_ROOT}/results/protection/dev-code-compensation/rows.jsonl`,
+  `the same with refinement up to 60 steps, judging on the main thread=${PROJECT_ROOT}/results/protection/dev-compensation-refine-60/rows.jsonl`,
   `standard, ladder from 7.75, second grey start, refinement 40 steps=${PROJECT_ROOT}/results/protection/dev-ladder-from-775/rows.jsonl`,
   `ladder from 7.75 with refinement up to 60 steps, before the compensated code=${PROJECT_ROOT}/results/protection/dev-refine-60/rows.jsonl`,
   `ladder from 7.75 with refinement up to 80 steps, before the compensated code=${PROJECT_ROOT}/results/protection/dev-refine-80/rows.jsonl`,
