@@ -66,11 +66,10 @@ export const PRESETS: readonly Preset[] = [
     label: "All families",
     description: "Attacks every neural detector we have, four families (BlazeFace and MediaPipe, " +
       "face-api's SSD and Tiny YOLO, FaceBoxes), with balanced weights, up to 16 grey levels. " +
-      "In our tests on ten photos (small portraits, close-ups and groups, and one of " +
-      "1224x816) it hid every face from all six, also after JPEG re-compression, at 7.75 to " +
-      "16 grey levels (median SSIM 0.95, visible grain on the close-ups). Slow: every step " +
-      "runs six networks, half a minute to 4 minutes a photo on a 2-core computer (1.5 " +
-      "minutes at 1 megapixel). " +
+      "In our tests it hid every face from all six, also after JPEG re-compression, in 39 " +
+      "of 42 photos (small portraits, close-ups and groups; median SSIM 0.96, visible grain " +
+      "on the close-ups). Slow: every step runs six networks, half a minute to 6 minutes a " +
+      "photo on a 2-core computer (1.5 minutes at 1 megapixel). " +
       "Haar (not neural) is not attacked, and detectors of other families may still find " +
       "the faces.",
     // Refinement as measured (40 steps): each step runs six networks, and 20 more would
