@@ -53,24 +53,20 @@ Deno.test({
   },
 });
 
-Deno.test("protect-eval: an unknown judge is one line naming it", async () => {
-  const result = await runCliScript("protect_eval.ts", [
-    `${DEV_DIR}/e-w-dahlgren-w128.jpg`,
-    "--judges",
-    "nope",
-  ]);
-  assert.equal(result.code, 2);
-  assert.match(result.stderr.trim(), /^protect-eval: error: unknown detector "nope"/);
-  assert.equal(result.stderr.trim().split("\n").length, 1);
-});
-
-Deno.test("protect-eval: an encoder quality outside 1-100 is one line naming the flag", async () => {
-  const result = await runCliScript("protect_eval.ts", [
-    `${DEV_DIR}/e-w-dahlgren-w128.jpg`,
-    "--quality",
-    "101",
-  ]);
-  assert.equal(result.code, 2);
-  assert.match(result.stderr.trim(), /^protect-eval: error: .*quality/);
-  assert.equal(result.stderr.trim().split("\n").length, 1);
+Deno.test("protect-eval: a bad judge or encoder quality is one line naming it", async (t) => {
+  const cases: [string, string[], RegExp][] = [
+    ["unknown judge", ["--judges", "nope"], /^protect-eval: error: unknown detector "nope"/],
+    ["quality over 100", ["--quality", "101"], /^protect-eval: error: .*quality/],
+  ];
+  for (const [name, flags, message] of cases) {
+    await t.step(name, async () => {
+      const result = await runCliScript("protect_eval.ts", [
+        `${DEV_DIR}/e-w-dahlgren-w128.jpg`,
+        ...flags,
+      ]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr.trim(), message);
+      assert.equal(result.stderr.trim().split("\n").length, 1);
+    });
+  }
 });

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadDetector } from "../detectors/registry.ts";
+import { type Detector, isWhiteBox } from "../detectors/types.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import { GradientChannel } from "./gradient_channel.ts";
 import { type GradientWorker, gradientWorkers } from "./gradient_workers.ts";
@@ -22,6 +23,19 @@ export interface CountJob {
   id: string;
   /** Images to count faces on. */
   images: readonly RgbImage[];
+}
+
+/**
+ * Detectors ordered for countFacesInParallel, slowest first on a photo of this size (a
+ * gradient step's measured cost stands in for a detection's; detectors without one last).
+ */
+export function slowestFirst<T extends Detector>(
+  detectors: readonly T[],
+  height: number,
+  width: number,
+): T[] {
+  const cost = (d: Detector) => isWhiteBox(d) ? d.stepMs?.(height, width) ?? 0 : 0;
+  return [...detectors].sort((a, b) => cost(b) - cost(a));
 }
 
 /** Options of countFacesInParallel. */

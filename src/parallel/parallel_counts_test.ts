@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { loadDetector } from "../detectors/registry.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
-import { countFacesInParallel } from "./parallel_counts.ts";
+import { countFacesInParallel, slowestFirst } from "./parallel_counts.ts";
 import { gradientWorkers } from "./gradient_workers.ts";
 
 Deno.test("face counts on two threads equal each detector's own on the main thread; a dead worker's share is counted on the main thread", async (t) => {
@@ -56,4 +56,19 @@ Deno.test("face counts on two threads equal each detector's own on the main thre
       /cancelled/,
     );
   });
+});
+
+Deno.test("detectors are ordered slowest first at the photo's size; those without a cost last", async () => {
+  await initBackend("wasm");
+  const ids = ["haar", "blazeface-front", "faceboxes", "faceapi-ssd"];
+  const detectors = await Promise.all(ids.map((id) => loadDetector(id)));
+  // Step costs: SSD about 0.5 s, front 16 ms, FaceBoxes 280 ms per megapixel of the photo.
+  assert.deepEqual(
+    slowestFirst(detectors, 188, 250).map((d) => d.id),
+    ["faceapi-ssd", "blazeface-front", "faceboxes", "haar"],
+  );
+  assert.deepEqual(
+    slowestFirst(detectors, 1500, 2000).map((d) => d.id),
+    ["faceboxes", "faceapi-ssd", "blazeface-front", "haar"],
+  );
 });

@@ -4,8 +4,7 @@
  * metadata read back, and the change from the input measured outside the visible badge.
  */
 import { loadDetector } from "../detectors/registry.ts";
-import { isWhiteBox } from "../detectors/types.ts";
-import { countFacesInParallel } from "../parallel/parallel_counts.ts";
+import { countFacesInParallel, slowestFirst } from "../parallel/parallel_counts.ts";
 import { decodeImage } from "../image/decode.ts";
 import { jpegRoundTrip } from "../image/encode.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
@@ -60,13 +59,9 @@ export async function judgeOutput(
 ): Promise<OutputJudgement> {
   const written = await decodeImage(bytes);
   const reencoded = await jpegRoundTrip(written, 75);
-  // The slowest judges first, so the threads finish together (cost: a gradient step's).
-  const cost = new Map<string, number>();
-  for (const id of options.judges) {
-    const detector = await loadDetector(id);
-    cost.set(id, isWhiteBox(detector) ? detector.stepMs?.(image.height, image.width) ?? 0 : 0);
-  }
-  const order = [...options.judges].sort((a, b) => cost.get(b)! - cost.get(a)!);
+  const judges = [];
+  for (const id of options.judges) judges.push(await loadDetector(id));
+  const order = slowestFirst(judges, image.height, image.width).map((d) => d.id);
   const jobs = order.map((id) => ({
     id,
     images: id in options.cleanCounts ? [written, reencoded] : [written, reencoded, image],

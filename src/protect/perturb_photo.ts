@@ -15,7 +15,7 @@ import type { Checkpoint, Norm } from "../attacks/types.ts";
 import type { EotOptions } from "../attacks/eot.ts";
 import type { BalanceMode } from "../attacks/ensemble_weights.ts";
 import { isRegistryDetector, loadWhiteBoxDetector } from "../detectors/registry.ts";
-import { countFacesInParallel } from "../parallel/parallel_counts.ts";
+import { countFacesInParallel, slowestFirst } from "../parallel/parallel_counts.ts";
 import { gradientThreads } from "../parallel/threads.ts";
 import type { Face, WhiteBoxDetector } from "../detectors/types.ts";
 import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
@@ -188,13 +188,11 @@ export function detectionCheckpoint(
   // the gradient workers are idle. Every face is counted then, not only up to `above`,
   // which answers the same (a count over `above` loses either way).
   const threads = detectors.every(isRegistryDetector) ? gradientThreads() : 1;
-  const slowestFirst = [...detectors].sort((a, b) =>
-    (b.stepMs?.(b.inputSize, b.inputSize) ?? 0) - (a.stepMs?.(a.inputSize, a.inputSize) ?? 0)
-  );
   const allFacesIn = async (image: RgbImage): Promise<number> => {
     const images = options.robust ? [image, await jpegRoundTrip(image, 75)] : [image];
     const counts = await countFacesInParallel(
-      slowestFirst.map((detector) => ({ id: detector.id, images })),
+      slowestFirst(detectors, image.height, image.width)
+        .map((detector) => ({ id: detector.id, images })),
       { threads },
     );
     return counts.flat().reduce((a, b) => a + b, 0);
