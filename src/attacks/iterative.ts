@@ -15,6 +15,7 @@ import { type AdversarialView, adversarialView, CleanResizes } from "./adversari
 import { quantizedCandidate } from "./quantized_candidate.ts";
 import { BestIterate, type CheckedIterate } from "./best_iterate.ts";
 import { VisibilityRefiner } from "./visibility_refine.ts";
+import { boundaryScale } from "./boundary_scale.ts";
 import { releasedValueAndGrad } from "./released_value_and_grad.ts";
 import type { Perturbation } from "./perturbation.ts";
 import {
@@ -220,10 +221,44 @@ export async function iterativeAttack(
         }
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
+      if (!problem.signal?.aborted) await shrink(refined, refiner, checkpoint);
       return refined.take()!;
     } finally {
       refined.dispose();
       refiner.dispose();
+    }
+  };
+
+  // Boundary search (boundary_scale.ts) along the refined change: each protected scale's
+  // candidate is offered, and costs less than the one before.
+  const shrink = async (
+    refined: BestIterate,
+    refiner: VisibilityRefiner,
+    checkpoint: NonNullable<AttackProblem["checkpoint"]>,
+  ) => {
+    const checks = config.refineShrinkChecks ?? 0;
+    if (checks === 0) return;
+    const base = tf.clone(refined.peek()!.variable);
+    try {
+      await boundaryScale(
+        async (scale) => {
+          candidate?.image.dispose();
+          candidate = undefined;
+          variable.dispose();
+          variable = tf.tidy(() => base.mul(scale)) as tf.Tensor4D;
+          const verdict = await checkpoint.check(candidateOf(), stepsRun, 0);
+          const hidden = verdict === true || verdict === 0;
+          if (hidden) {
+            const cost = refiner.cost(variable);
+            refined.offer({ image: candidateOf(), variable, faces: 0, loss: cost, step: stepsRun });
+          }
+          return hidden;
+        },
+        checks,
+        problem.signal,
+      );
+    } finally {
+      base.dispose();
     }
   };
 
@@ -386,6 +421,12 @@ function validate(config: IterativeConfig): void {
   check(
     !config.refineSteps || (config.levels ?? 1) === 1,
     `refinement (refineSteps) needs a single-resolution perturbation, got levels ${config.levels}`,
+  );
+  check(
+    config.refineShrinkChecks === undefined ||
+      (Number.isInteger(config.refineShrinkChecks) && config.refineShrinkChecks >= 0 &&
+        config.refineShrinkChecks <= 20),
+    `refineShrinkChecks must be a whole number from 0 to 20, got ${config.refineShrinkChecks}`,
   );
   check(
     config.refineCheckEvery === undefined ||

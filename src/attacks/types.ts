@@ -55,6 +55,11 @@ export interface AttackOptions {
   refineTextureShare?: number;
   /** Refinement: check every this many steps (default: the checkpoint's own interval). */
   refineCheckEvery?: number;
+  /**
+   * After refinement, at most this many checks of the kept change scaled down as a whole,
+   * the smallest scale that still hides every face kept (boundary_scale.ts; default 0).
+   */
+  refineShrinkChecks?: number;
 }
 
 /** The loss an attack minimises: low when no detector sees a face. */

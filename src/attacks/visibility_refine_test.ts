@@ -104,6 +104,47 @@ Deno.test("refinement keeps the face hidden and removes what the hinge does not 
   clean.dispose();
 });
 
+Deno.test("a boundary search after refinement keeps the smallest scale that hides the face", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(false);
+  const run = async (refineShrinkChecks: number) => {
+    const perturbation = new Perturbation(SHAPE);
+    const { result, log } = await toyAttack(clean, perturbation, {
+      refineSteps: 30,
+      refineShrinkChecks,
+    });
+    const delta = await perturbationOf(result, clean);
+    const adversarial = await result.adversarial.data();
+    result.adversarial.dispose();
+    perturbation.dispose();
+    return { result, delta, adversarial, log };
+  };
+  const refined = await run(0);
+  const shrunk = await run(4);
+  // The same attack and refinement, then up to four checks of the change scaled down.
+  assert.deepEqual(shrunk.log.slice(0, refined.log.length), refined.log);
+  const extra = shrunk.log.slice(refined.log.length);
+  assert.ok(extra.length >= 1 && extra.length <= 4, `boundary checks ${extra}`);
+  assert.ok(extra.includes(0), `some scale below 1 hides the face: ${extra}`);
+  // Still hidden by the check's own rule (pixel 0 at most 94), with a smaller change.
+  assert.equal(shrunk.result.facesLeft, 0);
+  assert.ok(shrunk.adversarial[0] <= 94, `pixel 0 is ${shrunk.adversarial[0]}`);
+  const energy = (d: ArrayLike<number>) => Array.from(d).reduce((s, v) => s + v * v, 0);
+  assert.ok(
+    energy(shrunk.delta) < energy(refined.delta),
+    `shrunk ${energy(shrunk.delta)} vs refined ${energy(refined.delta)}`,
+  );
+  // Every pixel moved towards the clean photo, none past it: a scaled copy of the change.
+  for (let i = 0; i < shrunk.delta.length; i++) {
+    assert.ok(
+      Math.abs(shrunk.delta[i]) <= Math.abs(refined.delta[i]) + 0.5 &&
+        shrunk.delta[i] * refined.delta[i] >= 0,
+      `pixel ${i}: ${refined.delta[i]} -> ${shrunk.delta[i]}`,
+    );
+  }
+  clean.dispose();
+});
+
 Deno.test("refinement checks at its own interval when given one", async () => {
   await initBackend("cpu");
   const clean = cleanPhoto(false);
@@ -247,6 +288,14 @@ Deno.test("refinement options are checked", async () => {
         { eps: 8, steps: 2, stepSize: 1, refineSteps: 2, refineCheckEvery: 0 },
       ),
     /refineCheckEvery must be a whole number >= 1/,
+  );
+  await assert.rejects(
+    () =>
+      iterativeAttack(
+        { clean, objective: hingeObjective, perturbation },
+        { eps: 8, steps: 2, stepSize: 1, refineSteps: 2, refineShrinkChecks: -1 },
+      ),
+    /refineShrinkChecks must be a whole number from 0 to 20, got -1/,
   );
   // Refused before any step, not after the attack has run.
   await assert.rejects(

@@ -1,6 +1,7 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
  *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200] [--refine-steps 40]
+ *   [--shrink-checks 4]
  *   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...] [--balance off|log|adaptive]
  *   [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
@@ -28,6 +29,7 @@ const USAGE = `usage: deno task protect <input> -o <output>
   [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
   [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
   [--refine-steps N] (0: no visibility refinement)
+  [--shrink-checks N] (0: no boundary search after refinement)
   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...]
   [--balance ${BALANCE_MODES.join("|")}]
   [--robust|--no-robust] [--seed N]
@@ -135,6 +137,7 @@ async function main(): Promise<number> {
     eps: { type: "string" },
     steps: { type: "string" },
     "refine-steps": { type: "string" },
+    "shrink-checks": { type: "string" },
     attacked: { type: "string" },
     detectors: { type: "string" }, // the old name of --attacked
     balance: { type: "string" },
@@ -177,6 +180,12 @@ async function main(): Promise<number> {
     "refine-steps",
     Number(base.attackOptions?.refineSteps ?? 0),
     { min: 0, max: 10000, integer: true },
+  );
+  const refineShrinkChecks = numberFlag(
+    values,
+    "shrink-checks",
+    Number(base.attackOptions?.refineShrinkChecks ?? 0),
+    { min: 0, max: 20, integer: true },
   );
   const seed = numberFlag(values, "seed", base.seed, {
     min: 0,
@@ -221,7 +230,7 @@ async function main(): Promise<number> {
     steps,
     seed,
     escalation: negated.has("escalation") ? false : base.escalation,
-    attackOptions: { ...base.attackOptions, refineSteps },
+    attackOptions: { ...base.attackOptions, refineSteps, refineShrinkChecks },
     ...(detectors ? { detectors } : {}),
     ...(balance ? { balance: balance as BalanceMode } : {}),
     ...(weights ? { weights } : {}),
