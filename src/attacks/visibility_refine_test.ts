@@ -119,8 +119,12 @@ Deno.test("a boundary search after refinement keeps the smallest scale that hide
     perturbation.dispose();
     return { result, delta, adversarial, log };
   };
+  const start = tf.memory().numTensors;
   const refined = await run(0);
+  const afterRefined = tf.memory().numTensors;
   const shrunk = await run(4);
+  // perturbationOf keeps its one difference tensor per run; the search adds nothing.
+  assert.equal(tf.memory().numTensors - afterRefined, afterRefined - start, "search leaks");
   // The same attack and refinement, then up to four checks of the change scaled down.
   assert.deepEqual(shrunk.log.slice(0, refined.log.length), refined.log);
   const extra = shrunk.log.slice(refined.log.length);
