@@ -212,8 +212,19 @@ function separable(x: tf.Tensor4D, p: SeparableParams): tf.Tensor4D {
   return leaky(out.add(p.bias));
 }
 
-/** face-api's leaky ReLU, written as it is: relu(x - 0.1x) + 0.1x. */
-function leaky(x: tf.Tensor4D): tf.Tensor4D {
-  const min = x.mul(tf.scalar(LEAKY_SLOPE));
-  return tf.relu(x.sub(min)).add(min);
-}
+/**
+ * face-api's leaky ReLU, written as it is (relu(x - 0.1x) + 0.1x), with its gradient written
+ * out: dy times step(x, 0.1), the slope where x is not positive. Autodiff through the four
+ * elementwise ops took six more on the way back, most of the non-convolution time of a
+ * gradient step on wasm. (tf.leakyRelu and tf.maximum are slower there: no SIMD kernels.)
+ */
+const leaky = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const input = args[0] as tf.Tensor4D;
+  const save = args[1] as tf.GradSaveFunc;
+  save([input]);
+  const min = input.mul(tf.scalar(LEAKY_SLOPE));
+  return {
+    value: tf.relu(input.sub(min)).add(min) as tf.Tensor4D,
+    gradFunc: (dy, [saved]) => dy.mul(tf.step(saved, LEAKY_SLOPE)),
+  };
+}) as (x: tf.Tensor4D) => tf.Tensor4D;
