@@ -12,6 +12,7 @@
  *
  * Nothing is written to disk or logged here.
  */
+import { visibilityNote } from "./visibility_note.ts";
 import { OUTPUT_QUALITY } from "./defaults.ts";
 import { WHITEBOX_IDS } from "../detectors/registry.ts";
 import { decodeImage, type DecodeOptions, sniffFormat } from "../image/decode.ts";
@@ -318,6 +319,8 @@ export async function protectPhotoBytes(
       strongest: settings.preset.id === "strong",
     });
     if (note) notes.push(note);
+    const seen = visibilityNote(judged.ssim, judged.width, judged.height);
+    if (seen) notes.push(seen);
     const last = perturbed.rungs.at(-1);
     if (perturbOptions.lastResort && last?.colour !== perturbed.rungs[0]?.colour) {
       notes.push(

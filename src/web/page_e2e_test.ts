@@ -79,6 +79,7 @@ Deno.test("page: a photo protected in headless Chromium downloads hidden from th
       assert.match(summary, /Change needed: [\d.]+ of at most \d+ grey levels/);
       assert.match(summary, /Hidden message: readable/);
       assert.match(summary, /data mining prohibited/);
+      assert.match(summary, /Visible change: SSIM 0\.\d+, PSNR [\d.]+ dB/);
       for (const id of DEFAULT_SOURCE_IDS) {
         assert.match(summary, new RegExp(`${id} \\(attacked\\): 3 faces before, 0 faces after`));
       }

@@ -336,8 +336,11 @@ function renderSummary(summary) {
       : "No location, camera serial number or other identifying metadata is kept",
   );
   items.push(
-    `Visible change: PSNR ${report.psnr_db} dB, at most ${report.linf} of 255 levels per pixel`,
+    `Visible change: SSIM ${report.ssim}, PSNR ${report.psnr_db} dB, ` +
+      `at most ${report.linf} of 255 levels per pixel`,
   );
+  // The report's notes (a visible change, a skipped badge, a grey last resort) as it says them.
+  for (const note of report.notes ?? []) items.push(`Note: ${note}`);
   items.push(
     `Took ${Math.round(report.seconds)} s; ${report.format.toUpperCase()}, ` +
       formatBytes(summary.size),
