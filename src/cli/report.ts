@@ -18,7 +18,8 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: refinement up to 60 steps, then a boundary search of up to 4 checks; rerun alone)=${PROJECT_ROOT}/results/protection/dev-remeasure-alone/rows.jsonl`,
+  `standard (default: refinement up to 60 steps, 120 at the ceiling, then a boundary search of up to 4 checks)=${PROJECT_ROOT}/results/protection/dev-ceiling-refine-2/rows.jsonl`,
+  `the same with 60 refinement steps at the ceiling too (rerun with the machine to itself)=${PROJECT_ROOT}/results/protection/dev-remeasure-alone/rows.jsonl`,
   `the same without the boundary search (refinement up to 60 steps, judging on both threads)=${PROJECT_ROOT}/results/protection/dev-refine-60-parallel-judging/rows.jsonl`,
   `the default with the file at JPEG quality 99 (--quality 99)=${PROJECT_ROOT}/results/protection/dev-q99/rows.jsonl`,
   `ladder from 7.75, compensated code on small photos, refinement 40 steps=${PROJECT_ROOT}/results/protection/dev-code-compensation/rows.jsonl`,

@@ -37,6 +37,7 @@ import {
   type PerturbOptions,
   perturbPhoto,
   type PerturbResult,
+  refineStepsAtBudget,
   type RungOutcome,
 } from "./perturb_photo.ts";
 import { fullyProtected } from "../evaluation/photo_protected.ts";
@@ -490,8 +491,10 @@ function perturbStage(
 ): Promise<PerturbResult> {
   const { progress } = context;
   progress("perturb", 0, "loading the detectors");
-  // The last resort's steps come on top of the ladder's, and only when the ladder fails.
-  const steps = perturbOptions.steps + lastResortSteps(perturbOptions.lastResort);
+  // The last resort's steps come on top of the ladder's, and only when the ladder fails;
+  // refinement's once a rung hides every face, at most its count at the ceiling.
+  const steps = perturbOptions.steps + lastResortSteps(perturbOptions.lastResort) +
+    refineStepsAtBudget(perturbOptions, perturbOptions.eps);
   return perturbPhoto(image, {
     ...perturbOptions,
     outputFormat: context.format,

@@ -86,6 +86,12 @@ export interface PerturbOptions {
   /** Colour directions of the perturbation: "rgb" (default) or "luma" (grey only). */
   colour?: "rgb" | "luma";
   /**
+   * Refinement steps at the ceiling as a multiple of `attackOptions.refineSteps` (default 1).
+   * A photo that needed the whole budget carries the most visible change, and its refinement
+   * still gains where others have levelled off (see refineStepsAtBudget).
+   */
+  ceilingRefineFactor?: number;
+  /**
    * When every budget up to the ceiling leaves a face, one more try at the ceiling with
    * this many further steps and these colour directions, started afresh (default: none).
    * A grey ("luma") perturbation keeps more of itself through JPEG's coarse chroma, which
@@ -270,6 +276,12 @@ export async function perturbPhoto(
     ladder.push({ eps: options.eps, steps, colour: last, role: "last" });
     if (carry) ladder.push({ eps: options.eps, steps, colour: last, role: "carried" });
   }
+  const ceilingFactor = options.ceilingRefineFactor ?? 1;
+  if (!(Number.isInteger(ceilingFactor) && ceilingFactor >= 1 && ceilingFactor <= 10)) {
+    throw new UserError(
+      `ceilingRefineFactor must be a whole number from 1 to 10, got ${ceilingFactor}`,
+    );
+  }
   const minFactor = options.minFactor ?? 1;
   if (!(minFactor >= 1 && minFactor <= 64)) {
     throw new UserError(`minFactor must be between 1 and 64, got ${minFactor}`);
@@ -369,7 +381,7 @@ export async function perturbPhoto(
         ...options.attackOptions,
         ...refinementForSize(
           image,
-          Number(options.attackOptions?.refineSteps ?? 0),
+          refineStepsAtBudget(options, rung.eps),
           Number(options.attackOptions?.refineCheckEvery ?? options.checkEvery ?? 10),
         ),
         ...textureShareAtBudget(options.attackOptions, rung.eps, options.eps),
@@ -464,6 +476,19 @@ export function refinementForSize(
     refineSteps: Math.round(steps / scale),
     refineCheckEvery: every * Math.round(scale),
   };
+}
+
+/**
+ * Refinement steps for a budget: the options' own below the ceiling, `ceilingRefineFactor`
+ * times as many at it. Refinement stops early once a round gains less than 2%, so the
+ * larger cap only runs where the change keeps shrinking (see PROTECT_DEFAULTS).
+ */
+export function refineStepsAtBudget(
+  options: Pick<PerturbOptions, "attackOptions" | "ceilingRefineFactor" | "eps">,
+  eps: number,
+): number {
+  const steps = Number(options.attackOptions?.refineSteps ?? 0);
+  return eps < options.eps ? steps : steps * (options.ceilingRefineFactor ?? 1);
 }
 
 /**

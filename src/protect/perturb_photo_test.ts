@@ -21,6 +21,7 @@ import {
   medianFaceSide,
   perturbPhoto,
   refinementForSize,
+  refineStepsAtBudget,
   textureShareAtBudget,
   variableFactor,
 } from "./perturb_photo.ts";
@@ -331,6 +332,33 @@ Deno.test("a minimum factor below 1 or above 64 is refused before any detector l
           detectors: ["no-such-detector"],
         }),
       /minFactor must be between 1 and 64/,
+    );
+  }
+});
+
+Deno.test("refinement runs ceilingRefineFactor times the steps at the ceiling, the options' own below", () => {
+  const standard = { ...PROTECT_DEFAULTS };
+  assert.equal(refineStepsAtBudget(standard, 7.75), 60);
+  assert.equal(refineStepsAtBudget(standard, 10.75), 60);
+  assert.equal(refineStepsAtBudget(standard, 16), 120);
+  // Without a factor, or without refinement, the ceiling gets what the rest get.
+  assert.equal(refineStepsAtBudget({ ...standard, ceilingRefineFactor: undefined }, 16), 60);
+  const off = { ...standard, attackOptions: { ...standard.attackOptions, refineSteps: 0 } };
+  assert.equal(refineStepsAtBudget(off, 16), 0);
+});
+
+Deno.test("a ceiling refinement factor that is not a whole number from 1 to 10 is refused", async () => {
+  const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
+  for (const ceilingRefineFactor of [0, 1.5, 11, Number.NaN]) {
+    await assert.rejects(
+      () =>
+        perturbPhoto(image, {
+          ...PROTECT_DEFAULTS,
+          ceilingRefineFactor,
+          eot: PROTECT_DEFAULTS.eot,
+          detectors: ["no-such-detector"],
+        }),
+      /ceilingRefineFactor must be a whole number from 1 to 10, got/,
     );
   }
 });

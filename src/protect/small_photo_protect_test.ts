@@ -30,6 +30,10 @@ for (const side of [128, 256]) {
     }
     assert.equal(report.fully_protected, true, JSON.stringify(report.faces));
     assert.equal(report.stego?.after_jpeg75.message, DEFAULT_STEGO_MESSAGE);
+    // A change SSIM calls visible is said in the notes, with the larger-copy advice here.
+    const visible = report.notes.find((note) => note.startsWith("the change may be visible"));
+    assert.equal(visible !== undefined, report.ssim < 0.95, `SSIM ${report.ssim}: ${visible}`);
+    if (visible) assert.match(visible, /protect that one instead$/);
     // inspect reads the code, and no attacked detector's face, from the q75 re-encode.
     // (as PNG: a second lossy encode would be another channel than the one judged)
     const reencoded = await encodeImage(await jpegRoundTrip(await decodeImage(bytes), 75), "png");
