@@ -339,8 +339,11 @@ function renderSummary(summary) {
     `Visible change: SSIM ${report.ssim}, PSNR ${report.psnr_db} dB, ` +
       `at most ${report.linf} of 255 levels per pixel`,
   );
-  // The report's notes (a visible change, a skipped badge, a grey last resort) as it says them.
-  for (const note of report.notes ?? []) items.push(`Note: ${note}`);
+  // The report's notes (a visible change, a skipped badge, a grey last resort) as it says
+  // them; its verdict note is the first line of this list already.
+  for (const note of report.notes ?? []) {
+    if (!note.startsWith("not fully protected")) items.push(`Note: ${note}`);
+  }
   items.push(
     `Took ${Math.round(report.seconds)} s; ${report.format.toUpperCase()}, ` +
       formatBytes(summary.size),
