@@ -183,13 +183,10 @@ export async function iterativeAttack(
       refined.offer({ ...kept, loss: refiner.cost(kept.variable) });
       tf.dispose([kept.image, kept.variable]);
       const every = config.refineCheckEvery ?? checkpoint.every;
-      const restart = () => {
-        candidate?.image.dispose();
-        candidate = undefined;
-        variable.dispose();
-        variable = tf.clone(refined.peek()!.variable);
-      };
-      restart();
+      candidate?.image.dispose();
+      candidate = undefined;
+      variable.dispose();
+      variable = tf.clone(refined.peek()!.variable);
       for (let r = 1; r <= config.refineSteps!; r++) {
         const step = stepsRun + 1;
         const gradient = await lossAndGradient(step);
@@ -214,9 +211,10 @@ export async function iterativeAttack(
             // Converged: another round of steps would buy less than 2% of the cost.
             if (cost > before * (1 - REFINE_PLATEAU)) break;
           } else {
-            // A face came back: go on from the least visible protected iterate, gentler.
+            // A face came back: decay gentler from here on. The push along the detectors'
+            // gradient hides it again within the next round, and that round keeps what this
+            // one gained elsewhere; going back to the best iterate threw whole rounds away.
             refiner.backOff();
-            restart();
           }
         }
         await new Promise((resolve) => setTimeout(resolve, 0));

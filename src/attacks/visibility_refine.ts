@@ -9,7 +9,8 @@
  * DDN (Rony et al., CVPR 2019) and FMN (Pintor et al., NeurIPS 2021), with an SSIM-weighted
  * L2 cost (a texture share mixes plain L2 in: SSIM forgives change in texture, PSNR does not):
  * the checked candidate with no face and the lowest cost is kept, and a check that finds a
- * face sends the iterate back to the best one with half the decay.
+ * face halves the decay from then on while the iterate carries on (the push hides the face
+ * again; going back to the best iterate threw the round away).
  */
 import * as tf from "@tensorflow/tfjs";
 import { localContrast } from "./contrast_budget.ts";

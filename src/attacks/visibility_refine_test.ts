@@ -167,7 +167,7 @@ Deno.test("refinement checks at its own interval when given one", async () => {
   clean.dispose();
 });
 
-Deno.test("a face found during refinement sends it back to the best protected iterate", async () => {
+Deno.test("a face at every refinement check keeps the attack's own candidate", async () => {
   await initBackend("cpu");
   const clean = cleanPhoto(false);
   const perturbation = new Perturbation(SHAPE);
@@ -189,6 +189,37 @@ Deno.test("a face found during refinement sends it back to the best protected it
   tf.dispose([result.adversarial, reference.adversarial]);
   perturbation.dispose();
   assert.equal(tf.memory().numTensors, before, "refinement leaks nothing");
+  clean.dispose();
+});
+
+Deno.test("after a face, refinement carries on from where it is with half the decay", async () => {
+  await initBackend("cpu");
+  const clean = cleanPhoto(false);
+  const perturbation = new Perturbation(SHAPE);
+  const { result: reference } = await toyAttack(clean, perturbation);
+  const hiddenAt = reference.resultStep!;
+  // Two refinement checks (every 5 steps): the first claims a face, the second tells the truth.
+  const { result, log } = await toyAttack(
+    clean,
+    perturbation,
+    { refineSteps: 10, refineDecay: 0.05 },
+    (step) => step === hiddenAt + 5 ? 1 : undefined,
+  );
+  assert.deepEqual(log.slice(-2), [1, 0]);
+  assert.equal(result.resultStep, hiddenAt + 10);
+  // Every pixel but the hinged one is flat and free (no push): 5 steps keep 0.95 of it each,
+  // 5 more 0.975 after the face. Going back to the attack's candidate would leave 0.975^5 = 0.88.
+  const start = await perturbationOf(reference, clean);
+  const refined = await perturbationOf(result, clean);
+  let before = 0, after = 0;
+  for (let i = 1; i < start.length; i++) {
+    before += Math.abs(start[i]);
+    after += Math.abs(refined[i]);
+  }
+  const kept = after / before;
+  assert.ok(Math.abs(kept - 0.95 ** 5 * 0.975 ** 5) < 0.05, `kept ${kept}`);
+  tf.dispose([result.adversarial, reference.adversarial]);
+  perturbation.dispose();
   clean.dispose();
 });
 

@@ -192,6 +192,11 @@ export interface FilterReport {
   fully_protected: boolean;
   /** Layers skipped and why (a photo too small for the hidden message or the badge). */
   notes: string[];
+  /**
+   * The note on per-photo success, also among `notes`: which attacked detectors still find
+   * a face, or that success was not measured; null when fully protected or not attacked.
+   */
+  verdict_note: string | null;
 }
 
 /** The protected photo. */
@@ -313,6 +318,7 @@ export async function protectPhotoBytes(
   const attacked = layers.perturbation ? [...perturbOptions.detectors] : [];
   const judgedAttacked = attacked.filter((id) => judged.faces[id] !== undefined);
   const isProtected = layers.perturbation && fullyProtected(judged.faces, judgedAttacked);
+  let verdictNote: string | null = null;
   if (layers.perturbation) {
     const note = protectionNote(judged.faces, attacked, judgedAttacked, isProtected, {
       stepsRun: perturbed.stepsRun,
@@ -320,6 +326,7 @@ export async function protectPhotoBytes(
       strongest: settings.preset.id === "strong",
     });
     if (note) notes.push(note);
+    verdictNote = note ?? null;
     const seen = visibilityNote(judged.ssim, judged.width, judged.height);
     if (seen) notes.push(seen);
     const last = perturbed.rungs.at(-1);
@@ -362,6 +369,7 @@ export async function protectPhotoBytes(
     },
     fully_protected: isProtected,
     notes,
+    verdict_note: verdictNote,
   };
   progress("done", 1, "done");
   return { bytes, contentType: CONTENT_TYPES[format], format, report };

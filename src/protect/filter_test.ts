@@ -209,6 +209,12 @@ Deno.test("a last resort run from two starts is in the report's budget and notes
     report.notes.some((note) => note.includes("was tried last, from two starts")),
     report.notes.join(" | "),
   );
+  // The verdict is its own field too (the page lists the other notes below its headline).
+  assert.match(
+    report.verdict_note ?? "",
+    /^not fully protected: blazeface-front still finds a face/,
+  );
+  assert.ok(report.notes.includes(report.verdict_note!));
 });
 
 Deno.test("a photo too small for the message or the badge goes out without them, and says so", async () => {

@@ -76,6 +76,8 @@ export interface ProtectReport {
   input_metadata_error: string | null;
   /** Layers skipped and why (a photo too small for the hidden message or the badge). */
   notes: string[];
+  /** The note among `notes` on per-photo success; null when fully protected or not attacked. */
+  verdict_note: string | null;
 }
 
 /** Options for protecting a file: full perturbation settings plus the other layers. */
@@ -206,5 +208,6 @@ export async function protectFile(
     removed_metadata: report.removed_metadata,
     input_metadata_error: report.input_metadata_error,
     notes: report.notes,
+    verdict_note: report.verdict_note,
   };
 }

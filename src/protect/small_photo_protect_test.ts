@@ -30,6 +30,7 @@ for (const side of [128, 256]) {
       assert.ok(report.faces[id].clean >= 1, `${id} finds no face on the clean ${side} px photo`);
     }
     assert.equal(report.fully_protected, true, JSON.stringify(report.faces));
+    assert.equal(report.verdict_note, null);
     assert.equal(report.stego?.after_jpeg75.message, DEFAULT_STEGO_MESSAGE);
     // A change SSIM calls visible is said in the notes, with the larger-copy advice here.
     const visible = report.notes.find((note) => note.startsWith("the change may be visible"));

@@ -342,7 +342,7 @@ function renderSummary(summary) {
   // The report's notes (a visible change, a skipped badge, a grey last resort) as it says
   // them; its verdict note is the first line of this list already.
   for (const note of report.notes ?? []) {
-    if (!note.startsWith("not fully protected")) items.push(`Note: ${note}`);
+    if (note !== report.verdict_note) items.push(`Note: ${note}`);
   }
   items.push(
     `Took ${Math.round(report.seconds)} s; ${report.format.toUpperCase()}, ` +
