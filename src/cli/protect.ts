@@ -28,7 +28,7 @@ import { renamedFlag } from "./renamed_flag.ts";
 const USAGE = `usage: deno task protect <input> -o <output>
   [--preset ${PRESETS.map((p) => p.id).join("|")}] (default ${DEFAULT_PRESET_ID})
   [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
-  [--refine-steps N] (0: no visibility refinement; standard and strong: 2N at the ceiling)
+  [--refine-steps N] (0: no visibility refinement; standard and strong: 3N at the ceiling)
   [--shrink-checks N] (0: no boundary search after refinement)
   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...]
   [--balance ${BALANCE_MODES.join("|")}]

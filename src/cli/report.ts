@@ -18,8 +18,9 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: refinement up to 60 steps, 120 at the ceiling, carrying on after a face, then a boundary search of up to 4 checks)=${PROJECT_ROOT}/results/protection/dev-refine-carry-on/rows.jsonl`,
-  `the same going back to the best iterate after a face=${PROJECT_ROOT}/results/protection/dev-ceiling-refine-2/rows.jsonl`,
+  `standard (default: refinement up to 40 steps, 120 at the ceiling, carrying on after a face, then a boundary search of up to 4 checks)=${PROJECT_ROOT}/results/protection/dev-carry-on-refine-40/rows.jsonl`,
+  `the same with up to 60 refinement steps below the ceiling=${PROJECT_ROOT}/results/protection/dev-refine-carry-on/rows.jsonl`,
+  `the same going back to the best iterate after a face (60 steps below the ceiling)=${PROJECT_ROOT}/results/protection/dev-ceiling-refine-2/rows.jsonl`,
   `the same with 60 refinement steps at the ceiling too (rerun with the machine to itself)=${PROJECT_ROOT}/results/protection/dev-remeasure-alone/rows.jsonl`,
   `the same without the boundary search (refinement up to 60 steps, judging on both threads)=${PROJECT_ROOT}/results/protection/dev-refine-60-parallel-judging/rows.jsonl`,
   `the default with the file at JPEG quality 99 (--quality 99)=${PROJECT_ROOT}/results/protection/dev-q99/rows.jsonl`,

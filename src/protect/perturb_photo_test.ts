@@ -338,11 +338,11 @@ Deno.test("a minimum factor below 1 or above 64 is refused before any detector l
 
 Deno.test("refinement runs ceilingRefineFactor times the steps at the ceiling, the options' own below", () => {
   const standard = { ...PROTECT_DEFAULTS };
-  assert.equal(refineStepsAtBudget(standard, 7.75), 60);
-  assert.equal(refineStepsAtBudget(standard, 10.75), 60);
+  assert.equal(refineStepsAtBudget(standard, 7.75), 40);
+  assert.equal(refineStepsAtBudget(standard, 10.75), 40);
   assert.equal(refineStepsAtBudget(standard, 16), 120);
   // Without a factor, or without refinement, the ceiling gets what the rest get.
-  assert.equal(refineStepsAtBudget({ ...standard, ceilingRefineFactor: undefined }, 16), 60);
+  assert.equal(refineStepsAtBudget({ ...standard, ceilingRefineFactor: undefined }, 16), 40);
   const off = { ...standard, attackOptions: { ...standard.attackOptions, refineSteps: 0 } };
   assert.equal(refineStepsAtBudget(off, 16), 0);
 });
