@@ -36,9 +36,9 @@ export const PROTECT_DEFAULTS = {
    * way. On the development set SSIM rose on 17 photos and fell on 10 (median 0.980 to 0.981, PSNR
    * 38.3 to 39.4 dB, photos below 0.95 from 6 to 5), with 6% fewer steps
    * (`results/protection/dev-refine-carry-on/` against `dev-ceiling-refine-2/`). With that, 40
-   * steps below the ceiling did as well as 60 (`dev-carry-on-refine-40/`): 36 of 42 photos came
-   * out the same (23 bit for bit, the rest within 0.001 of SSIM), five lost 0.001-0.003 of SSIM,
-   * and the median photo took 100 steps instead of 110 (14.3 s instead of 15.4 s; photos with the
+   * steps below the ceiling did as well as 60 (`dev-carry-on-refine-40/`): 23 photos came out bit
+   * for bit the same, 13 with the same SSIM in 10-20 fewer steps (the rounds after 40 had not
+   * beaten the best), five lost 0.001-0.003 of SSIM, and the median photo took 100 steps instead of 110 (14.3 s instead of 15.4 s; photos with the
    * same work ran at the same speed in both runs).
    */
   attackOptions: {
