@@ -263,6 +263,7 @@ export async function iterativeAttack(
   // Whatever a step throws (a detector, a worker, a check), nothing made here outlives the
   // call: in the server's long-lived worker every leaked step would stay for good.
   let handedOver = false;
+  let stalls = 0;
   try {
     for (let step = 1; step <= config.steps; step++) {
       let gradient = await lossAndGradient(step);
@@ -315,13 +316,19 @@ export async function iterativeAttack(
           : step % checkpoint.every === 0 || step === config.steps);
       if (checkpoint && due) {
         // A candidate with more faces than the best so far is not kept, however many more.
-        const verdict = await checkpoint.check(candidateOf(), step, best.peek()?.faces);
+        const bestFaces = best.peek()?.faces;
+        const verdict = await checkpoint.check(candidateOf(), step, bestFaces);
         if (typeof verdict === "number") {
           best.offer({ image: candidateOf(), variable, faces: verdict, loss: finalLoss, step });
         }
         if (verdict === true || verdict === 0) {
           stoppedEarly = true;
           break;
+        }
+        // No fewer faces than the best so far: this run is stalling (see stallChecks).
+        if (typeof verdict === "number" && bestFaces !== undefined) {
+          stalls = verdict >= bestFaces ? stalls + 1 : 0;
+          if (config.stallChecks && stalls >= config.stallChecks) break;
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 0)); // keep servers and signals responsive
@@ -425,6 +432,12 @@ function validate(config: IterativeConfig): void {
       (Number.isInteger(config.refineShrinkChecks) && config.refineShrinkChecks >= 0 &&
         config.refineShrinkChecks <= 20),
     `refineShrinkChecks must be a whole number from 0 to 20, got ${config.refineShrinkChecks}`,
+  );
+  check(
+    config.stallChecks === undefined ||
+      (Number.isInteger(config.stallChecks) && config.stallChecks >= 0 &&
+        config.stallChecks <= 100),
+    `stallChecks must be a whole number from 0 to 100, got ${config.stallChecks}`,
   );
   check(
     config.refineCheckEvery === undefined ||

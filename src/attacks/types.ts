@@ -60,6 +60,12 @@ export interface AttackOptions {
    * the smallest scale that still hides every face kept (boundary_scale.ts; default 0).
    */
   refineShrinkChecks?: number;
+  /**
+   * Stop the attack (before any refinement) after this many checks in a row that find no fewer
+   * faces than the best candidate so far (default 0: never). A budget ladder uses it below its
+   * ceiling, where a budget that has stopped gaining hands over to the next one sooner.
+   */
+  stallChecks?: number;
 }
 
 /** The loss an attack minimises: low when no detector sees a face. */

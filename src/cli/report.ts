@@ -19,6 +19,7 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
   `standard (default: refinement up to 40 steps, 120 at the ceiling, carrying on after a face, then a boundary search of up to 4 checks)=${PROJECT_ROOT}/results/protection/dev-carry-on-refine-40/rows.jsonl`,
+  `the same, a rung below the ceiling left at its first stalled check (escalation.stallChecks 1)=${PROJECT_ROOT}/results/protection/dev-stall-1/rows.jsonl`,
   `the same with up to 60 refinement steps below the ceiling=${PROJECT_ROOT}/results/protection/dev-refine-carry-on/rows.jsonl`,
   `the same going back to the best iterate after a face (60 steps below the ceiling)=${PROJECT_ROOT}/results/protection/dev-ceiling-refine-2/rows.jsonl`,
   `the same with 60 refinement steps at the ceiling too (rerun with the machine to itself)=${PROJECT_ROOT}/results/protection/dev-remeasure-alone/rows.jsonl`,

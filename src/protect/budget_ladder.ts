@@ -23,6 +23,12 @@ export interface LadderOptions {
   ratio: number;
   /** Most steps at each rung. */
   stepsPerRung: number;
+  /**
+   * Below the ceiling, leave a rung for the next after this many checks in a row that find no
+   * fewer faces than its best so far (default 0: each rung runs its steps; see stallChecks in
+   * AttackOptions and stallChecksAt in perturb_photo.ts).
+   */
+  stallChecks?: number;
 }
 
 /**

@@ -282,6 +282,12 @@ export async function perturbPhoto(
       `ceilingRefineFactor must be a whole number from 1 to 10, got ${ceilingFactor}`,
     );
   }
+  const stall = options.escalation ? options.escalation.stallChecks ?? 0 : 0;
+  if (!(Number.isInteger(stall) && stall >= 0 && stall <= 100)) {
+    throw new UserError(
+      `escalation.stallChecks must be a whole number from 0 to 100, got ${stall}`,
+    );
+  }
   const minFactor = options.minFactor ?? 1;
   if (!(minFactor >= 1 && minFactor <= 64)) {
     throw new UserError(`minFactor must be between 1 and 64, got ${minFactor}`);
@@ -385,6 +391,7 @@ export async function perturbPhoto(
           Number(options.attackOptions?.refineCheckEvery ?? options.checkEvery ?? 10),
         ),
         ...textureShareAtBudget(options.attackOptions, rung.eps, options.eps),
+        stallChecks: stallChecksAt(options, rung),
         eps: rung.eps,
         steps: rung.steps,
         norm: options.norm,
@@ -489,6 +496,21 @@ export function refineStepsAtBudget(
 ): number {
   const steps = Number(options.attackOptions?.refineSteps ?? 0);
   return eps < options.eps ? steps : steps * (options.ceilingRefineFactor ?? 1);
+}
+
+/**
+ * Stalled checks after which a rung hands over to the next: the ladder's `stallChecks` on its
+ * rungs below the ceiling, 0 (run every step) at the ceiling and in the last resort, where
+ * nothing comes next but the grey tries. Off by default: on the development set, leaving a rung
+ * at its first stalled check protected one more photo but sent small ones to the ceiling sooner
+ * (`results/protection/dev-stall-1/`; see PROTECT_DEFAULTS.escalation).
+ */
+export function stallChecksAt(
+  options: Pick<PerturbOptions, "escalation" | "eps">,
+  rung: { eps: number; role: "ladder" | "last" | "carried" },
+): number {
+  if (!options.escalation || rung.role !== "ladder" || rung.eps >= options.eps) return 0;
+  return options.escalation.stallChecks ?? 0;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   perturbPhoto,
   refinementForSize,
   refineStepsAtBudget,
+  stallChecksAt,
   textureShareAtBudget,
   variableFactor,
 } from "./perturb_photo.ts";
@@ -359,6 +360,35 @@ Deno.test("a ceiling refinement factor that is not a whole number from 1 to 10 i
           detectors: ["no-such-detector"],
         }),
       /ceilingRefineFactor must be a whole number from 1 to 10, got/,
+    );
+  }
+});
+
+Deno.test("rungs below the ceiling hand over when stalled; the ceiling and the grey tries run on", () => {
+  const ladder = { ...PROTECT_DEFAULTS.escalation, stallChecks: 2 };
+  const stalling = { ...PROTECT_DEFAULTS, escalation: ladder };
+  assert.equal(stallChecksAt(stalling, { eps: 7.75, role: "ladder" }), 2);
+  assert.equal(stallChecksAt(stalling, { eps: 10.75, role: "ladder" }), 2);
+  assert.equal(stallChecksAt(stalling, { eps: 16, role: "ladder" }), 0);
+  assert.equal(stallChecksAt(stalling, { eps: 16, role: "last" }), 0);
+  assert.equal(stallChecksAt(stalling, { eps: 16, role: "carried" }), 0);
+  // Without escalation, or with the defaults' ladder (no stallChecks), every rung runs its steps.
+  assert.equal(stallChecksAt({ ...stalling, escalation: false }, { eps: 7.75, role: "ladder" }), 0);
+  assert.equal(stallChecksAt(PROTECT_DEFAULTS, { eps: 7.75, role: "ladder" }), 0);
+});
+
+Deno.test("a ladder stallChecks that is not a whole number from 0 to 100 is refused", async () => {
+  const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
+  for (const stallChecks of [-1, 0.5, 101, Number.NaN]) {
+    await assert.rejects(
+      () =>
+        perturbPhoto(image, {
+          ...PROTECT_DEFAULTS,
+          escalation: { ...PROTECT_DEFAULTS.escalation, stallChecks },
+          eot: PROTECT_DEFAULTS.eot,
+          detectors: ["no-such-detector"],
+        }),
+      /escalation.stallChecks must be a whole number from 0 to 100, got/,
     );
   }
 });
