@@ -73,7 +73,9 @@ export const PROTECT_DEFAULTS = {
    * ceiling at its first stalled check (`stallChecks: 1`, see stallChecksAt in perturb_photo.ts)
    * protected 41 of 42 instead of 40, but sent five photos of 112-384 px from 10.75 to the ceiling (median
    * PSNR 39.4 to 38.6 dB, two crops 0.017-0.018 lower in SSIM) and the median photo took 110 steps
-   * instead of 100 (`results/protection/dev-stall-1/`): not the default.
+   * instead of 100 (`results/protection/dev-stall-1/`): not the default. At 2 (`dev-stall-2/`,
+   * untimed: the test suite shared the machine) it also protected 41 of 42 with the median photo
+   * at 100 steps and PSNR 39.6 dB: the candidate for the next default, once timed alone.
    */
   escalation: { start: 7.75, ratio: 1.4, stepsPerRung: 40 },
   /**
