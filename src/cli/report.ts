@@ -18,13 +18,14 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: refinement up to 40 steps, 120 at the ceiling, carrying on after a face, then a boundary search of up to 4 checks)=${PROJECT_ROOT}/results/protection/dev-carry-on-refine-40/rows.jsonl`,
-  `the same, a rung below the ceiling left at its first stalled check (escalation.stallChecks 1)=${PROJECT_ROOT}/results/protection/dev-stall-1/rows.jsonl`,
+  `standard (default: a rung below the ceiling left after 2 stalled checks, refinement up to 40 steps, 120 at the ceiling, carrying on after a face, then a boundary search of up to 4 checks)=${PROJECT_ROOT}/results/protection/dev-stall-2-alone/rows.jsonl`,
+  `the same, every rung running its 40 steps (escalation.stallChecks 0)=${PROJECT_ROOT}/results/protection/dev-carry-on-refine-40/rows.jsonl`,
+  `the same, a rung left at its first stalled check (escalation.stallChecks 1)=${PROJECT_ROOT}/results/protection/dev-stall-1/rows.jsonl`,
   `the same with up to 60 refinement steps below the ceiling=${PROJECT_ROOT}/results/protection/dev-refine-carry-on/rows.jsonl`,
   `the same going back to the best iterate after a face (60 steps below the ceiling)=${PROJECT_ROOT}/results/protection/dev-ceiling-refine-2/rows.jsonl`,
   `the same with 60 refinement steps at the ceiling too (rerun with the machine to itself)=${PROJECT_ROOT}/results/protection/dev-remeasure-alone/rows.jsonl`,
   `the same without the boundary search (refinement up to 60 steps, judging on both threads)=${PROJECT_ROOT}/results/protection/dev-refine-60-parallel-judging/rows.jsonl`,
-  `the default with the file at JPEG quality 99 (--quality 99)=${PROJECT_ROOT}/results/protection/dev-q99/rows.jsonl`,
+  `refinement up to 60 steps, judging on both threads, the file at JPEG quality 99 (--quality 99)=${PROJECT_ROOT}/results/protection/dev-q99/rows.jsonl`,
   `ladder from 7.75, compensated code on small photos, refinement 40 steps=${PROJECT_ROOT}/results/protection/dev-code-compensation/rows.jsonl`,
   `the same with refinement up to 60 steps, judging on the main thread=${PROJECT_ROOT}/results/protection/dev-compensation-refine-60/rows.jsonl`,
   `standard, ladder from 7.75, second grey start, refinement 40 steps=${PROJECT_ROOT}/results/protection/dev-ladder-from-775/rows.jsonl`,

@@ -365,16 +365,23 @@ Deno.test("a ceiling refinement factor that is not a whole number from 1 to 10 i
 });
 
 Deno.test("rungs below the ceiling hand over when stalled; the ceiling and the grey tries run on", () => {
-  const ladder = { ...PROTECT_DEFAULTS.escalation, stallChecks: 2 };
+  const ladder = { ...PROTECT_DEFAULTS.escalation, stallChecks: 3 };
   const stalling = { ...PROTECT_DEFAULTS, escalation: ladder };
-  assert.equal(stallChecksAt(stalling, { eps: 7.75, role: "ladder" }), 2);
-  assert.equal(stallChecksAt(stalling, { eps: 10.75, role: "ladder" }), 2);
+  assert.equal(stallChecksAt(stalling, { eps: 7.75, role: "ladder" }), 3);
+  assert.equal(stallChecksAt(stalling, { eps: 10.75, role: "ladder" }), 3);
   assert.equal(stallChecksAt(stalling, { eps: 16, role: "ladder" }), 0);
   assert.equal(stallChecksAt(stalling, { eps: 16, role: "last" }), 0);
   assert.equal(stallChecksAt(stalling, { eps: 16, role: "carried" }), 0);
-  // Without escalation, or with the defaults' ladder (no stallChecks), every rung runs its steps.
+  // Without escalation, or with a ladder that leaves stallChecks out, every rung runs its steps.
   assert.equal(stallChecksAt({ ...stalling, escalation: false }, { eps: 7.75, role: "ladder" }), 0);
-  assert.equal(stallChecksAt(PROTECT_DEFAULTS, { eps: 7.75, role: "ladder" }), 0);
+  const { stallChecks: _, ...patient } = ladder;
+  assert.equal(
+    stallChecksAt({ ...stalling, escalation: patient }, { eps: 7.75, role: "ladder" }),
+    0,
+  );
+  // The defaults hand over after two stalled checks below the ceiling.
+  assert.equal(stallChecksAt(PROTECT_DEFAULTS, { eps: 7.75, role: "ladder" }), 2);
+  assert.equal(stallChecksAt(PROTECT_DEFAULTS, { eps: 16, role: "ladder" }), 0);
 });
 
 Deno.test("a ladder stallChecks that is not a whole number from 0 to 100 is refused", async () => {
