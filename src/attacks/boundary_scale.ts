@@ -3,9 +3,10 @@
  * checks still find no face. Visibility refinement stops where its decay and its push
  * along the detectors' gradient balance, which often leaves margin: on 38 of 40 protected
  * development photos a change scaled to 0.77-0.98 of the refined one (most 0.95-0.98) still
- * hid every face on the file and after JPEG q75, and PSNR rises by 20 log10(1 / scale) dB. It is the last step of
- * minimum-norm attacks such as Carlini and Wagner's (2017) search over the constant, along
- * one direction and with the real checks (quantised file, JPEG copy) as the oracle.
+ * hid every face on the file and after JPEG q75, and PSNR rises by 20 log10(1 / scale) dB.
+ * It is the last step of minimum-norm attacks such as Carlini and Wagner's (2017) search over
+ * the constant, along one direction and with the real checks (quantised file, JPEG copy) as
+ * the oracle.
  */
 
 /** The first scale checked. */

@@ -28,20 +28,22 @@ export const PROTECT_DEFAULTS = {
    * rose by about 1.5 dB and SSIM on 21 of them; at the ceiling it lowered SSIM, so not there.
    * After refinement up to 6 checks of the whole change scaled down (0.9, then 0.8 times that
    * while no face comes back, bisecting to 1/80 once one does; boundary_scale.ts) keep the
-   * smallest scale that still hides every face. With 4 checks to 1/20: on the development set PSNR and SSIM rose on 38 photos
-   * and fell on none (median 37.9 to 38.3 dB, SSIM 0.976 to 0.979, 9 photos below 0.95 to 8), at 0.2-0.4
-   * s a photo (`results/protection/dev-shrink-4/`); 6 checks to 1/80 raised SSIM on 31 more and
-   * lowered it on none (`dev-boundary-fine/` against `dev-stall-2-alone/`: 4 photos below 0.95
-   * instead of 5, PSNR 39.6 to 39.7 dB), for about half a second a photo. A refinement check that finds a face halves
-   * the decay and lets the push hide it again from where the iterate is, instead of going back to
-   * the best one: on nine photos near the median a third of the rounds had been thrown away that
-   * way. On the development set SSIM rose on 17 photos and fell on 10 (median 0.980 to 0.981, PSNR
-   * 38.3 to 39.4 dB, photos below 0.95 from 6 to 5), with 6% fewer steps
+   * smallest scale that still hides every face. With 4 checks to 1/20, on the development set
+   * PSNR and SSIM rose on 38 photos and fell on none (median 37.9 to 38.3 dB, SSIM 0.976 to
+   * 0.979, 9 photos below 0.95 to 8), at 0.2-0.4 s a photo (`results/protection/dev-shrink-4/`);
+   * 6 checks to 1/80 then raised SSIM on 31 and lowered it on none (`dev-boundary-fine/` against
+   * `dev-stall-2-alone/`: 4 photos below 0.95 instead of 5, PSNR 39.6 to 39.7 dB), for about
+   * half a second a photo. A refinement check that finds a face halves the decay and lets the
+   * push hide it again from where the iterate is, instead of going back to the best one: on nine
+   * photos near the median a third of the rounds had been thrown away that way. On the
+   * development set SSIM rose on 17 photos and fell on 10 (median 0.980 to 0.981, PSNR 38.3 to
+   * 39.4 dB, photos below 0.95 from 6 to 5), with 6% fewer steps
    * (`results/protection/dev-refine-carry-on/` against `dev-ceiling-refine-2/`). With that, 40
    * steps below the ceiling did as well as 60 (`dev-carry-on-refine-40/`): 23 photos came out bit
    * for bit the same, 13 with the same SSIM in 10-20 fewer steps (the rounds after 40 had not
-   * beaten the best), five lost 0.001-0.003 of SSIM, and the median photo took 100 steps instead of 110 (14.3 s instead of 15.4 s; photos with the
-   * same work ran at the same speed in both runs).
+   * beaten the best), five lost 0.001-0.003 of SSIM, and the median photo took 100 steps
+   * instead of 110 (14.3 s instead of 15.4 s; photos with the same work ran at the same speed in
+   * both runs).
    */
   attackOptions: {
     stepSize: 1,
@@ -75,7 +77,7 @@ export const PROTECT_DEFAULTS = {
    * ceiling hands over to the next after two checks in a row with no fewer faces than its best
    * (`stallChecks`, see stallChecksAt in perturb_photo.ts): on the development set
    * (`results/protection/dev-stall-2-alone/` against `dev-carry-on-refine-40/`) 41 of 42
-   * protected instead of 40 (a 116 px close-up at SSIM 0.949, 0.862 before, unprotected), the
+   * protected instead of 40 (a 156 px close-up at SSIM 0.949, 0.862 before, unprotected), the
    * median photo at 100 steps as before and 12.4 s (the 29 photos with the same work ran 10%
    * faster in that hour, so about the same), PSNR 39.6 dB, the worst photo 0.917 instead of
    * 0.862. Handing over at the first stalled check (`dev-stall-1/`) also protected 41 but sent
