@@ -501,9 +501,10 @@ export function refineStepsAtBudget(
 /**
  * Stalled checks after which a rung hands over to the next: the ladder's `stallChecks` on its
  * rungs below the ceiling, 0 (run every step) at the ceiling and in the last resort, where
- * nothing comes next but the grey tries. Off by default: on the development set, leaving a rung
- * at its first stalled check protected one more photo but sent small ones to the ceiling sooner
- * (`results/protection/dev-stall-1/`; see PROTECT_DEFAULTS.escalation).
+ * nothing comes next but the grey tries. The defaults hand over after two stalled checks: one
+ * more development photo protected at the same median steps
+ * (`results/protection/dev-stall-2-alone/`); after one, small photos went to the ceiling sooner
+ * (`dev-stall-1/`; see PROTECT_DEFAULTS.escalation).
  */
 export function stallChecksAt(
   options: Pick<PerturbOptions, "escalation" | "eps">,
