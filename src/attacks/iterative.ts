@@ -16,6 +16,7 @@ import { quantizedCandidate } from "./quantized_candidate.ts";
 import { BestIterate, type CheckedIterate } from "./best_iterate.ts";
 import { VisibilityRefiner } from "./visibility_refine.ts";
 import { boundaryScale } from "./boundary_scale.ts";
+import { REGION_GRID, regionMap, regionScales } from "./region_shrink.ts";
 import { releasedValueAndGrad } from "./released_value_and_grad.ts";
 import type { Perturbation } from "./perturbation.ts";
 import {
@@ -220,11 +221,33 @@ export async function iterativeAttack(
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
       if (!problem.signal?.aborted) await shrink(refined, refiner, checkpoint);
+      if (!problem.signal?.aborted) await cutRegions(refined, refiner, checkpoint);
       return refined.take()!;
     } finally {
       refined.dispose();
       refiner.dispose();
     }
+  };
+
+  // A smaller version of the kept change (its own tensor) becomes the iterate and is checked;
+  // when it hides every face it is offered to `refined`, where it costs less than the kept one.
+  const checkSmaller = async (
+    refined: BestIterate,
+    refiner: VisibilityRefiner,
+    checkpoint: NonNullable<AttackProblem["checkpoint"]>,
+    smaller: tf.Tensor4D,
+  ): Promise<boolean> => {
+    candidate?.image.dispose();
+    candidate = undefined;
+    variable.dispose();
+    variable = smaller;
+    const verdict = await checkpoint.check(candidateOf(), stepsRun, 0);
+    const hidden = verdict === true || verdict === 0;
+    if (hidden) {
+      const cost = refiner.cost(variable);
+      refined.offer({ image: candidateOf(), variable, faces: 0, loss: cost, step: stepsRun });
+    }
+    return hidden;
   };
 
   // Boundary search (boundary_scale.ts) along the refined change: each protected scale's
@@ -239,19 +262,45 @@ export async function iterativeAttack(
     const base = tf.clone(refined.peek()!.variable);
     try {
       await boundaryScale(
-        async (scale) => {
-          candidate?.image.dispose();
-          candidate = undefined;
-          variable.dispose();
-          variable = tf.tidy(() => base.mul(scale)) as tf.Tensor4D;
-          const verdict = await checkpoint.check(candidateOf(), stepsRun, 0);
-          const hidden = verdict === true || verdict === 0;
-          if (hidden) {
-            const cost = refiner.cost(variable);
-            refined.offer({ image: candidateOf(), variable, faces: 0, loss: cost, step: stepsRun });
-          }
-          return hidden;
-        },
+        (scale) =>
+          checkSmaller(refined, refiner, checkpoint, tf.tidy(() => base.mul(scale)) as tf.Tensor4D),
+        checks,
+        problem.signal,
+      );
+    } finally {
+      base.dispose();
+    }
+  };
+
+  // Region search (region_shrink.ts) after the boundary search: blocks of the kept change cut
+  // back, the costliest first; each protected cut's candidate is offered.
+  const cutRegions = async (
+    refined: BestIterate,
+    refiner: VisibilityRefiner,
+    checkpoint: NonNullable<AttackProblem["checkpoint"]>,
+  ) => {
+    const checks = config.refineRegionChecks ?? 0;
+    if (checks === 0) return;
+    const base = tf.clone(refined.peek()!.variable);
+    const [, h, w] = base.shape;
+    const scaled = (scales: readonly number[]) =>
+      tf.tidy(() => base.mul(tf.tensor4d(regionMap(scales, h, w), [1, h, w, 1]))) as tf.Tensor4D;
+    try {
+      const costs = Array.from({ length: REGION_GRID * REGION_GRID }, (_, block) => {
+        const only = Array.from(
+          { length: REGION_GRID * REGION_GRID },
+          (_, b) => b === block ? 1 : 0,
+        );
+        const part = scaled(only);
+        try {
+          return refiner.cost(part);
+        } finally {
+          part.dispose();
+        }
+      });
+      await regionScales(
+        costs,
+        (scales) => checkSmaller(refined, refiner, checkpoint, scaled(scales)),
         checks,
         problem.signal,
       );
@@ -432,6 +481,12 @@ function validate(config: IterativeConfig): void {
       (Number.isInteger(config.refineShrinkChecks) && config.refineShrinkChecks >= 0 &&
         config.refineShrinkChecks <= 20),
     `refineShrinkChecks must be a whole number from 0 to 20, got ${config.refineShrinkChecks}`,
+  );
+  check(
+    config.refineRegionChecks === undefined ||
+      (Number.isInteger(config.refineRegionChecks) && config.refineRegionChecks >= 0 &&
+        config.refineRegionChecks <= 128),
+    `refineRegionChecks must be a whole number from 0 to 128, got ${config.refineRegionChecks}`,
   );
   check(
     config.stallChecks === undefined ||

@@ -61,6 +61,12 @@ export interface AttackOptions {
    */
   refineShrinkChecks?: number;
   /**
+   * After the boundary search, at most this many checks of the change cut back block by block,
+   * the costliest blocks first, each cut kept while every face stays hidden (region_shrink.ts;
+   * default 0).
+   */
+  refineRegionChecks?: number;
+  /**
    * Stop the attack (before any refinement) after this many checks in a row that find no fewer
    * faces than the best candidate so far (default 0: never). A budget ladder uses it below its
    * ceiling, where a budget that has stopped gaining hands over to the next one sooner.

@@ -1,7 +1,7 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
  *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200] [--refine-steps 40]
- *   [--shrink-checks 6]
+ *   [--shrink-checks 6] [--region-checks 64]
  *   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...] [--balance off|log|adaptive]
  *   [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
@@ -30,6 +30,7 @@ const USAGE = `usage: deno task protect <input> -o <output>
   [--attack ${ATTACK_NAMES.join("|")}] [--eps CEILING] [--no-escalation] [--steps N]
   [--refine-steps N] (0: no visibility refinement; standard and strong: 3N at the ceiling)
   [--shrink-checks N] (0: no boundary search after refinement)
+  [--region-checks N] (at the ceiling; 0: no region search after the boundary search)
   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...]
   [--balance ${BALANCE_MODES.join("|")}]
   [--robust|--no-robust] [--seed N]
@@ -138,6 +139,7 @@ async function main(): Promise<number> {
     steps: { type: "string" },
     "refine-steps": { type: "string" },
     "shrink-checks": { type: "string" },
+    "region-checks": { type: "string" },
     attacked: { type: "string" },
     detectors: { type: "string" }, // the old name of --attacked
     balance: { type: "string" },
@@ -187,6 +189,12 @@ async function main(): Promise<number> {
     Number(base.attackOptions?.refineShrinkChecks ?? 0),
     { min: 0, max: 20, integer: true },
   );
+  const ceilingRegionChecks = numberFlag(
+    values,
+    "region-checks",
+    base.ceilingRegionChecks ?? 0,
+    { min: 0, max: 128, integer: true },
+  );
   const seed = numberFlag(values, "seed", base.seed, {
     min: 0,
     max: 2 ** 31 - 1,
@@ -231,6 +239,7 @@ async function main(): Promise<number> {
     seed,
     escalation: negated.has("escalation") ? false : base.escalation,
     attackOptions: { ...base.attackOptions, refineSteps, refineShrinkChecks },
+    ceilingRegionChecks,
     ...(detectors ? { detectors } : {}),
     ...(balance ? { balance: balance as BalanceMode } : {}),
     ...(weights ? { weights } : {}),

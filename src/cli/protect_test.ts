@@ -144,6 +144,7 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       [[input, "-o", out, "--refine-steps=-1"], /--refine-steps must be between 0 and 10000/],
       [[input, "-o", out, "--refine-steps", "2.5"], /--refine-steps must be a whole number/],
       [[input, "-o", out, "--shrink-checks", "21"], /--shrink-checks must be between 0 and 20/],
+      [[input, "-o", out, "--region-checks", "129"], /--region-checks must be between 0 and 128/],
       [[input, "-o", out, "--attack", "deepfool"], /unknown attack "deepfool"/],
       [[input, "-o", out, "--preset", "extreme"], /unknown preset "extreme"; choose from light/],
       [[input, "-o", out, "--badge-position", "middle"], /unknown badge position "middle"/],

@@ -92,6 +92,12 @@ export interface PerturbOptions {
    */
   ceilingRefineFactor?: number;
   /**
+   * At the ceiling, after the boundary search, at most this many checks of the change cut back
+   * region by region (region_shrink.ts; default 0, none). Below the ceiling
+   * `attackOptions.refineRegionChecks` applies (see regionChecksAtBudget).
+   */
+  ceilingRegionChecks?: number;
+  /**
    * When every budget up to the ceiling leaves a face, one more try at the ceiling with
    * this many further steps and these colour directions, started afresh (default: none).
    * A grey ("luma") perturbation keeps more of itself through JPEG's coarse chroma, which
@@ -282,6 +288,12 @@ export async function perturbPhoto(
       `ceilingRefineFactor must be a whole number from 1 to 10, got ${ceilingFactor}`,
     );
   }
+  const regionChecks = options.ceilingRegionChecks ?? 0;
+  if (!(Number.isInteger(regionChecks) && regionChecks >= 0 && regionChecks <= 128)) {
+    throw new UserError(
+      `ceilingRegionChecks must be a whole number from 0 to 128, got ${regionChecks}`,
+    );
+  }
   const stall = options.escalation ? options.escalation.stallChecks ?? 0 : 0;
   if (!(Number.isInteger(stall) && stall >= 0 && stall <= 100)) {
     throw new UserError(
@@ -391,6 +403,7 @@ export async function perturbPhoto(
           Number(options.attackOptions?.refineCheckEvery ?? options.checkEvery ?? 10),
         ),
         ...textureShareAtBudget(options.attackOptions, rung.eps, options.eps),
+        ...regionChecksAtBudget(options, image, rung.eps),
         stallChecks: stallChecksAt(options, rung),
         eps: rung.eps,
         steps: rung.steps,
@@ -496,6 +509,24 @@ export function refineStepsAtBudget(
 ): number {
   const steps = Number(options.attackOptions?.refineSteps ?? 0);
   return eps < options.eps ? steps : steps * (options.ceilingRefineFactor ?? 1);
+}
+
+/**
+ * Region-search checks for a budget: `ceilingRegionChecks` at the ceiling, the attack options'
+ * own below it, divided by the square root of the megapixels above one (each check encodes and
+ * judges the whole photo; see refinementForSize). At the ceiling the change is the most
+ * visible, and what hides the face often needs all of it while the rest of the frame does not.
+ */
+export function regionChecksAtBudget(
+  options: Pick<PerturbOptions, "attackOptions" | "ceilingRegionChecks" | "eps">,
+  image: RgbImage,
+  eps: number,
+): { refineRegionChecks: number } {
+  const checks = eps < options.eps
+    ? Number(options.attackOptions?.refineRegionChecks ?? 0)
+    : options.ceilingRegionChecks ?? 0;
+  const scale = Math.max(1, Math.sqrt((image.width * image.height) / 1e6));
+  return { refineRegionChecks: Math.round(checks / scale) };
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Visibility refinement on a real photo: protecting a small portrait with the defaults
  * gives a file closer to the input (SSIM outside the badge) than the same protection
- * without refinement, and no attacked detector finds a face on either written file nor on
- * its JPEG q75 copy (judged afresh by the filter's report on the encoded bytes).
+ * without refinement, and closer than without the region search at the ceiling, and no
+ * attacked detector finds a face on any written file nor on its JPEG q75 copy (judged afresh
+ * by the filter's report on the encoded bytes).
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
@@ -27,7 +28,13 @@ Deno.test("refinement makes a protected portrait less changed and keeps every fa
     format: "jpeg",
     perturb: { attackOptions: { ...PROTECT_DEFAULTS.attackOptions, refineSteps: 0 } },
   });
-  for (const [name, { report }] of [["refined", refined], ["plain", plain]] as const) {
+  assert.ok(PROTECT_DEFAULTS.ceilingRegionChecks > 0, "the region search is on by default");
+  const wholeChange = await protectPhotoBytes(input, {
+    format: "jpeg",
+    perturb: { ceilingRegionChecks: 0 },
+  });
+  const runs = [["refined", refined], ["plain", plain], ["whole change", wholeChange]] as const;
+  for (const [name, { report }] of runs) {
     assert.equal(report.fully_protected, true, `${name}: ${JSON.stringify(report.faces)}`);
     for (const id of DEFAULT_SOURCE_IDS) {
       assert.ok(report.faces[id].clean >= 1, `${name}: ${id} finds no face on the clean photo`);
@@ -43,4 +50,16 @@ Deno.test("refinement makes a protected portrait less changed and keeps every fa
     `SSIM refined ${refined.report.ssim} vs plain ${plain.report.ssim}`,
   );
   assert.ok(refined.report.psnr_db > plain.report.psnr_db, "PSNR");
+  // This portrait needs the ceiling, where the region search runs after the boundary search:
+  // the same steps, then blocks of the change cut back while every face stays hidden.
+  assert.equal(
+    refined.report.eps,
+    PROTECT_DEFAULTS.eps,
+    "the portrait is protected at the ceiling",
+  );
+  assert.equal(refined.report.steps_run, wholeChange.report.steps_run);
+  assert.ok(
+    refined.report.ssim > wholeChange.report.ssim,
+    `SSIM with the region search ${refined.report.ssim} vs without ${wholeChange.report.ssim}`,
+  );
 });
