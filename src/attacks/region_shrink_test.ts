@@ -70,8 +70,8 @@ Deno.test("regions are tried costliest first, and nothing is tried once no chang
   const removed = checked.map((trial, i) =>
     trial.findIndex((s, b) => s === 0 && (i === 0 || checked[i - 1][b] !== 0))
   );
-  // The first block each check removed: top-right (0, 4), bottom-left (32), bottom-right (36),
-  // top-left (0).
+  // The first block of the quadrant each check removed: top-right (block 4: row 0, column 4),
+  // bottom-left (32), bottom-right (36), top-left (0).
   assert.deepEqual(removed, [4, 32, 36, 0]);
 });
 
