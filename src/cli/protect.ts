@@ -1,7 +1,7 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
  *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200] [--refine-steps 40]
- *   [--shrink-checks 6] [--region-checks 64]
+ *   [--shrink-checks 6] [--region-checks 96]
  *   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...] [--balance off|log|adaptive]
  *   [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]

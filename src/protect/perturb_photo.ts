@@ -491,7 +491,7 @@ export function refinementForSize(
   steps: number,
   every: number,
 ): { refineSteps: number; refineCheckEvery: number } {
-  const scale = Math.max(1, Math.sqrt((image.width * image.height) / 1e6));
+  const scale = megapixelScale(image);
   return {
     refineSteps: Math.round(steps / scale),
     refineCheckEvery: every * Math.round(scale),
@@ -511,6 +511,12 @@ export function refineStepsAtBudget(
   return eps < options.eps ? steps : steps * (options.ceilingRefineFactor ?? 1);
 }
 
+// Work that encodes and judges the whole photo is divided by this above a megapixel: the square
+// root of the megapixels, at least 1.
+function megapixelScale(image: RgbImage): number {
+  return Math.max(1, Math.sqrt((image.width * image.height) / 1e6));
+}
+
 /**
  * Region-search checks for a budget: `ceilingRegionChecks` at the ceiling, the attack options'
  * own below it, divided by the square root of the megapixels above one (each check encodes and
@@ -525,7 +531,7 @@ export function regionChecksAtBudget(
   const checks = eps < options.eps
     ? Number(options.attackOptions?.refineRegionChecks ?? 0)
     : options.ceilingRegionChecks ?? 0;
-  const scale = Math.max(1, Math.sqrt((image.width * image.height) / 1e6));
+  const scale = megapixelScale(image);
   return { refineRegionChecks: Math.round(checks / scale) };
 }
 
