@@ -334,7 +334,8 @@ export async function protectPhotoBytes(
       notes.push(
         `every budget up to ${perturbOptions.eps} in colour left a face, so a grey ` +
           `perturbation at ${perturbOptions.eps} was tried last` +
-          (last?.carried ? ", from two starts" : "") +
+          (last?.carried || last?.resumed ? ", from two starts" : "") +
+          (last?.resumed ? ", the closer one carried on" : "") +
           (perturbed.colour === last?.colour ? " and kept: it is more visible" : ""),
       );
     }

@@ -179,7 +179,7 @@ Deno.test("each layer can be switched off", async () => {
   assert.equal(custom.report.steps_run, 0);
 });
 
-Deno.test("a last resort run from two starts is in the report's budget and notes", async () => {
+Deno.test("a last resort run from two starts, the closer carried on, is in the report's budget and notes", async () => {
   await initBackend("wasm");
   const input = await encodeImage(await resizeImage(await readSample(1), 320), "png");
   // One grey level for a few steps cannot hide the faces: both grey starts run.
@@ -195,18 +195,21 @@ Deno.test("a last resort run from two starts is in the report's budget and notes
       steps: 4,
       escalation: false,
       checkEvery: 2,
-      lastResort: { colour: "luma", steps: 2, carry: true },
+      lastResort: { colour: "luma", steps: 2, carry: true, resume: 2 },
     },
   });
   assert.equal(report.fully_protected, false);
-  assert.deepEqual(report.budget.tried.map((r) => [r.colour, r.carried]), [
-    ["rgb", undefined],
-    ["luma", undefined],
-    ["luma", true],
+  assert.deepEqual(report.budget.tried.map((r) => [r.colour, r.carried, r.resumed]), [
+    ["rgb", undefined, undefined],
+    ["luma", undefined, undefined],
+    ["luma", true, undefined],
+    ["luma", undefined, true],
   ]);
   assert.equal(report.steps_run, report.budget.tried.reduce((sum, r) => sum + r.stepsRun, 0));
   assert.ok(
-    report.notes.some((note) => note.includes("was tried last, from two starts")),
+    report.notes.some((note) =>
+      note.includes("was tried last, from two starts, the closer one carried on")
+    ),
     report.notes.join(" | "),
   );
   // The verdict is its own field too (the page lists the other notes below its headline).

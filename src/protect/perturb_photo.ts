@@ -103,7 +103,8 @@ export interface PerturbOptions {
    * A grey ("luma") perturbation keeps more of itself through JPEG's coarse chroma, which
    * is what small close-ups need; it is also more visible, so it comes last. With `carry`,
    * when that try leaves a face too, a second one (as many steps) starts from the ceiling
-   * rung's perturbation carried to these colour directions (see carryColour).
+   * rung's perturbation carried to these colour directions (see carryColour); with `resume`,
+   * when both leave a face, the start that left fewer (the first on a tie) carries on.
    */
   lastResort?: LastResort | false;
   /** Perturb only around the faces found in the clean photo (default true). */
@@ -135,12 +136,17 @@ export interface LastResort {
   steps: number;
   /** A second start, from the ceiling rung's perturbation, when the first leaves a face. */
   carry?: boolean;
+  /**
+   * With `carry`: when both starts leave a face, this many more steps continuing the one
+   * that left fewer, the first on a tie (default 0: none).
+   */
+  resume?: number;
 }
 
 /** Most steps the last resort adds to the ladder's (both starts with `carry`). */
 export function lastResortSteps(lastResort: LastResort | false | undefined): number {
   if (!lastResort) return 0;
-  return lastResort.steps * (lastResort.carry ? 2 : 1);
+  return lastResort.carry ? lastResort.steps * 2 + (lastResort.resume ?? 0) : lastResort.steps;
 }
 
 /** What one budget of the ladder did. */
@@ -155,6 +161,8 @@ export interface RungOutcome {
   facesLeft: number;
   /** The last resort's second start, from the ceiling rung's perturbation (absent otherwise). */
   carried?: true;
+  /** The last resort's start that left fewer faces, carried on (absent otherwise). */
+  resumed?: true;
 }
 
 /** The protected photo and how it was made. */
@@ -275,12 +283,21 @@ export async function perturbPhoto(
         role: "ladder",
       }));
   if (options.lastResort) {
-    const { colour: last, steps, carry } = options.lastResort;
+    const { colour: last, steps, carry, resume = 0 } = options.lastResort;
     if (!(Number.isInteger(steps) && steps >= 1)) {
       throw new UserError(`lastResort.steps must be a whole number >= 1, got ${steps}`);
     }
+    if (!(Number.isInteger(resume) && resume >= 0)) {
+      throw new UserError(`lastResort.resume must be a whole number >= 0, got ${resume}`);
+    }
+    if (resume > 0 && !carry) {
+      throw new UserError(
+        "lastResort.resume needs lastResort.carry: it continues one of two starts",
+      );
+    }
     ladder.push({ eps: options.eps, steps, colour: last, role: "last" });
     if (carry) ladder.push({ eps: options.eps, steps, colour: last, role: "carried" });
+    if (resume > 0) ladder.push({ eps: options.eps, steps: resume, colour: last, role: "resumed" });
   }
   const ceilingFactor = options.ceilingRefineFactor ?? 1;
   if (!(Number.isInteger(ceilingFactor) && ceilingFactor >= 1 && ceilingFactor <= 10)) {
@@ -365,6 +382,8 @@ export async function perturbPhoto(
   let start: tf.Tensor4D | undefined;
   // The ceiling rung's perturbation in the last resort's colours, for its second start.
   let carried: tf.Tensor4D | undefined;
+  // The last resort's first start and its faces, while the second runs (for `resume`).
+  let firstStart: { variable: tf.Tensor4D; facesLeft: number } | undefined;
   let stepsBefore = 0;
   try {
     if (allFaces.length === 0) {
@@ -378,9 +397,22 @@ export async function perturbPhoto(
         carried = carryColour(start, rung.colour);
       }
       if (rung.role === "carried") {
-        start?.dispose();
+        if (options.lastResort && options.lastResort.resume && start) {
+          firstStart = { variable: start, facesLeft: rungs.at(-1)!.facesLeft };
+        } else {
+          start?.dispose();
+        }
         start = carried;
         carried = undefined;
+      } else if (rung.role === "resumed") {
+        // The start that came closer carries on; a tie goes to the first (from zero).
+        if (firstStart && firstStart.facesLeft <= rungs.at(-1)!.facesLeft) {
+          start?.dispose();
+          start = firstStart.variable;
+        } else {
+          firstStart?.variable.dispose();
+        }
+        firstStart = undefined;
       } else if (i > 0 && rung.colour !== ladder[i - 1].colour) {
         // A variable of other colour directions has another shape: start that rung afresh.
         start?.dispose();
@@ -421,6 +453,7 @@ export async function perturbPhoto(
         stepsRun: result.stepsRun,
         facesLeft: faces,
         ...(rung.role === "carried" ? { carried: true as const } : {}),
+        ...(rung.role === "resumed" ? { resumed: true as const } : {}),
       });
       // A larger budget wins only by hiding more: the smaller change is kept on a tie.
       if (!best || faces < best.facesLeft) {
@@ -452,18 +485,23 @@ export async function perturbPhoto(
     best?.image.dispose();
     start?.dispose();
     carried?.dispose();
+    firstStart?.variable.dispose();
     clean.dispose();
     for (const perturbation of perturbations.values()) perturbation.dispose();
     objective.dispose?.();
   }
 }
 
-/** A rung to try: the ladder's, the last resort's first start, or its second (carried) one. */
+/**
+ * A rung to try: the ladder's, the last resort's first start, its second (carried) one, or the
+ * closer of the two carried on (resumed).
+ */
+type RungRole = "ladder" | "last" | "carried" | "resumed";
 interface PlannedRung {
   eps: number;
   steps: number;
   colour: "rgb" | "luma";
-  role: "ladder" | "last" | "carried";
+  role: RungRole;
 }
 
 /**
@@ -545,7 +583,7 @@ export function regionChecksAtBudget(
  */
 export function stallChecksAt(
   options: Pick<PerturbOptions, "escalation" | "eps">,
-  rung: { eps: number; role: "ladder" | "last" | "carried" },
+  rung: { eps: number; role: RungRole },
 ): number {
   if (!options.escalation || rung.role !== "ladder" || rung.eps >= options.eps) return 0;
   return options.escalation.stallChecks ?? 0;

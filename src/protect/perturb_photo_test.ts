@@ -255,6 +255,51 @@ Deno.test("with carry, a last resort that leaves a face starts again from the ce
   assert.equal(twice.first[1], once.first[1]);
 });
 
+Deno.test("with resume, the grey start that left fewer faces carries on after both leave a face", async () => {
+  await initBackend("wasm");
+  const image = await resizeImage(await readSample(1), 320);
+  const losses = new Map<number, number>();
+  const result = await perturbPhoto(image, {
+    ...SMALL_ATTACK,
+    eps: 1,
+    steps: 4,
+    escalation: false,
+    lastResort: { colour: "luma", steps: 4, carry: true, resume: 4 },
+    onProgress: (step, loss) => losses.set(step, loss),
+  });
+  assert.deepEqual(result.rungs.map((r) => [r.colour, r.carried, r.resumed]), [
+    ["rgb", undefined, undefined],
+    ["luma", undefined, undefined],
+    ["luma", true, undefined],
+    ["luma", undefined, true],
+  ]);
+  assert.ok(result.rungs[3].facesLeft > 0, "one grey level for 12 steps leaves the face");
+  assert.equal(result.stepsRun, result.rungs.reduce((sum, r) => sum + r.stepsRun, 0));
+  const firstLossOf = (rung: number) =>
+    losses.get(result.rungs.slice(0, rung).reduce((sum, r) => sum + r.stepsRun, 0) + 1)!;
+  // It carries a start on: a fresh start from zero would repeat the first start's first loss.
+  assert.notEqual(firstLossOf(3), firstLossOf(1));
+  assert.notEqual(firstLossOf(3), firstLossOf(2));
+  await assert.rejects(
+    perturbPhoto(image, {
+      ...SMALL_ATTACK,
+      eps: 1,
+      steps: 4,
+      lastResort: { colour: "luma", steps: 4, resume: 4 },
+    }),
+    /lastResort.resume needs lastResort.carry/,
+  );
+  await assert.rejects(
+    perturbPhoto(image, {
+      ...SMALL_ATTACK,
+      eps: 1,
+      steps: 4,
+      lastResort: { colour: "luma", steps: 4, carry: true, resume: 1.5 },
+    }),
+    /lastResort.resume must be a whole number >= 0, got 1.5/,
+  );
+});
+
 Deno.test("a carried variable is the RGB one's channel mean, or grey copied to every channel", async () => {
   await initBackend("wasm");
   tf.tidy(() => {
