@@ -18,7 +18,9 @@ import { readProtectionRows } from "../notebook/protection_runs.ts";
 
 /** The development-set runs the report's protection table shows, by setting. */
 const DEFAULT_PROTECTION_RUNS = [
-  `standard (default: a rung below the ceiling left after 2 stalled checks, refinement up to 40 steps, 120 at the ceiling, carrying on after a face, a boundary search of up to 6 checks to 1/80, then at the ceiling a region search of up to 96 checks)=${PROJECT_ROOT}/results/protection/dev-region-96/rows.jsonl`,
+  `standard (default: a rung below the ceiling left after 2 stalled checks, refinement up to 40 steps, 120 at the ceiling, carrying on after a face, a boundary search of up to 6 checks to 1/80, at the ceiling a region search of up to 96 checks, the closer grey start carried on for 160 steps when both leave a face, and a second attempt along a finer ladder when SSIM ends below 0.95)=${PROJECT_ROOT}/results/protection/dev-visible-retry/rows.jsonl`,
+  `the same without the second attempt=${PROJECT_ROOT}/results/protection/dev-resume-160/rows.jsonl`,
+  `the same without carrying the closer grey start on=${PROJECT_ROOT}/results/protection/dev-region-96/rows.jsonl`,
   `the same without the region search=${PROJECT_ROOT}/results/protection/dev-boundary-fine/rows.jsonl`,
   `the same, the boundary search up to 4 checks to 1/20=${PROJECT_ROOT}/results/protection/dev-stall-2-alone/rows.jsonl`,
   `the same, every rung running its 40 steps (escalation.stallChecks 0)=${PROJECT_ROOT}/results/protection/dev-carry-on-refine-40/rows.jsonl`,

@@ -35,14 +35,20 @@ import {
   abortError,
   lastResortSteps,
   type PerturbOptions,
-  perturbPhoto,
-  type PerturbResult,
   refineStepsAtBudget,
   type RungOutcome,
 } from "./perturb_photo.ts";
+import {
+  checkVisibleRetry,
+  perturbWithRetry,
+  type RetriedResult,
+  type RetryOutcome,
+  type VisibilityMeasure,
+} from "./visible_retry.ts";
 import { fullyProtected } from "../evaluation/photo_protected.ts";
 import { budgetLadder } from "./budget_ladder.ts";
-import { judgeOutput } from "./judge_output.ts";
+import { judgeOutput, restoreBox } from "./judge_output.ts";
+import { ssim } from "../metrics/ssim.ts";
 import { MAX_PROTECT_PIXELS } from "./photo_limits.ts";
 import { DEFAULT_PRESET_ID, getPreset, type Preset, presetPerturbOptions } from "./presets.ts";
 import { type BalanceMode, balanceMode } from "../attacks/ensemble_weights.ts";
@@ -184,7 +190,13 @@ export interface FilterReport {
    * Budget escalation: the ceiling the preset (or `eps`) allows, the budget the photo got,
    * and each budget tried in order.
    */
-  budget: { ceiling: number; used: number; tried: RungOutcome[] };
+  budget: {
+    ceiling: number;
+    used: number;
+    tried: RungOutcome[];
+    /** The second attempt along a finer ladder, when the first one's change showed. */
+    retry?: RetryOutcome;
+  };
   /**
    * The photo's headline: no attacked detector finds a face on the final file nor on its
    * JPEG q75 re-encode (false when the perturbation is off).
@@ -271,15 +283,34 @@ export async function protectPhotoBytes(
     if (layers.badge) result = await drawBadge(result, settings.badge);
     return result;
   };
-  const perturbed = layers.perturbation
+  const perturbed: RetriedResult = layers.perturbation
     ? await perturbStage(image, perturbOptions, {
       format,
       quality: settings.quality,
       finish,
       signal,
       progress,
+      // SSIM as the report will give it: the written file's, outside the badge.
+      measure: async (perturbed) => {
+        const written = await decodeImage(
+          await encodeImage(await finish(perturbed), format, {
+            quality: settings.quality,
+            chroma: outputChroma(settings.quality),
+            transient: true,
+          }),
+        );
+        return ssim(image, box ? restoreBox(written, image, box) : written);
+      },
     })
-    : { image, stepsRun: 0, facesLeft: 0, eps: 0, colour: "rgb", rungs: [], cleanFaces: {} };
+    : {
+      image,
+      stepsRun: 0,
+      facesLeft: 0,
+      eps: 0,
+      colour: "rgb" as const,
+      rungs: [],
+      cleanFaces: {},
+    };
   checkAbort();
 
   let marked = perturbed.image;
@@ -329,6 +360,18 @@ export async function protectPhotoBytes(
     verdictNote = note ?? null;
     const seen = visibilityNote(judged.ssim, judged.width, judged.height);
     if (seen) notes.push(seen);
+    const retry = perturbed.retry;
+    if (retry) {
+      notes.push(
+        `the first protection changed the photo visibly (SSIM ${retry.ssimFirst.toFixed(3)}), ` +
+          "so it was protected again along a finer budget ladder: " +
+          (retry.kept === "second"
+            ? `SSIM ${retry.ssimSecond!.toFixed(3)}, kept`
+            : retry.ssimSecond === null
+            ? "that left a face, so the first was kept"
+            : `SSIM ${retry.ssimSecond.toFixed(3)}, no better, so the first was kept`),
+      );
+    }
     const last = perturbed.rungs.at(-1);
     if (perturbOptions.lastResort && last?.colour !== perturbed.rungs[0]?.colour) {
       notes.push(
@@ -367,6 +410,7 @@ export async function protectPhotoBytes(
       ceiling: layers.perturbation ? perturbOptions.eps : 0,
       used: perturbed.eps,
       tried: perturbed.rungs,
+      ...(perturbed.retry ? { retry: perturbed.retry } : {}),
     },
     fully_protected: isProtected,
     notes,
@@ -407,6 +451,9 @@ function resolveOptions(options: FilterOptions): FilterSettings {
   };
   if (layers.perturbation && perturbOptions.escalation) {
     budgetLadder(perturbOptions.eps, perturbOptions.steps, perturbOptions.escalation);
+    if (perturbOptions.visibleRetry) {
+      checkVisibleRetry(perturbOptions.visibleRetry, perturbOptions.escalation.ratio);
+    }
   }
   const quality = options.quality ?? OUTPUT_QUALITY;
   if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
@@ -496,15 +543,17 @@ function perturbStage(
     finish: (image: RgbImage) => Promise<RgbImage>;
     signal?: AbortSignal;
     progress: Progress;
+    measure: VisibilityMeasure;
   },
-): Promise<PerturbResult> {
+): Promise<RetriedResult> {
   const { progress } = context;
   progress("perturb", 0, "loading the detectors");
   // The last resort's steps come on top of the ladder's, and only when the ladder fails;
   // refinement's once a rung hides every face, at most its count at the ceiling.
   const steps = perturbOptions.steps + lastResortSteps(perturbOptions.lastResort) +
     refineStepsAtBudget(perturbOptions, perturbOptions.eps);
-  return perturbPhoto(image, {
+  let attempt = "";
+  return perturbWithRetry(image, {
     ...perturbOptions,
     outputFormat: context.format,
     outputQuality: context.quality,
@@ -515,9 +564,11 @@ function perturbStage(
       const faces = facesLeft < 0
         ? ""
         : `, ${facesLeft} face${facesLeft === 1 ? "" : "s"} still found`;
-      progress("perturb", step / steps, `step ${step} of at most ${steps}${faces}`);
+      progress("perturb", step / steps, `${attempt}step ${step} of at most ${steps}${faces}`);
     },
-  });
+  }, () => {
+    attempt = "the change shows, a finer ladder: ";
+  }, context.measure);
 }
 
 /** The note on a photo the attack did not fully protect, or on success not measured. */

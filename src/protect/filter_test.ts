@@ -220,6 +220,42 @@ Deno.test("a last resort run from two starts, the closer carried on, is in the r
   assert.ok(report.notes.includes(report.verdict_note!));
 });
 
+Deno.test("a second attempt for a visible change is measured on the written file, as the report judges it", async () => {
+  await initBackend("wasm");
+  const input = await encodeImage(await resizeImage(await readSample(1), 320), "png");
+  const { report } = await protectPhotoBytes(input, {
+    judges: ["blazeface-front"],
+    perturb: {
+      attack: "pgd",
+      attackOptions: {},
+      detectors: ["blazeface-front"],
+      robust: false,
+      eps: 16,
+      steps: 60,
+      escalation: { start: 4, ratio: 2, stepsPerRung: 20 },
+      checkEvery: 2,
+      // Every change lowers SSIM below 1: the second attempt always runs.
+      visibleRetry: { below: 1, ratio: 1.5 },
+    },
+  });
+  const retry = report.budget.retry!;
+  // Only a photo the first attempt protected (on its own checks) gets the second.
+  assert.ok(retry, "the report has the second attempt");
+  const kept = retry.kept === "second" ? retry.ssimSecond! : retry.ssimFirst;
+  // The retry's measure is the report's own SSIM (outside the badge, on the written file).
+  assert.equal(Math.round(kept * 1e4) / 1e4, report.ssim);
+  assert.equal(
+    report.steps_run,
+    report.budget.tried.reduce((sum, r) => sum + r.stepsRun, 0) + retry.discardedSteps,
+  );
+  assert.ok(
+    report.notes.some((note) =>
+      note.includes("so it was protected again along a finer budget ladder")
+    ),
+    report.notes.join(" | "),
+  );
+});
+
 Deno.test("a photo too small for the message or the badge goes out without them, and says so", async () => {
   await initBackend("wasm");
   const tiny = await encodeImage(await resizeImage(await readSample(1), 96), "png");

@@ -24,6 +24,7 @@ import { encodeImage, jpegRoundTrip, outputChroma, type OutputFormat } from "../
 import { UserError } from "../errors.ts";
 import { median } from "../metrics/median.ts";
 import { budgetLadder, type LadderOptions } from "./budget_ladder.ts";
+import type { VisibleRetry } from "./visible_retry.ts";
 
 /** Settings of the adversarial layer. */
 export interface PerturbOptions {
@@ -107,6 +108,12 @@ export interface PerturbOptions {
    * when both leave a face, the start that left fewer (the first on a tie) carries on.
    */
   lastResort?: LastResort | false;
+  /**
+   * A second attempt along a finer ladder for a protected photo whose change shows, the less
+   * changed protected photo kept (perturbWithRetry in visible_retry.ts; perturbPhoto itself
+   * makes one attempt; default none).
+   */
+  visibleRetry?: VisibleRetry | false;
   /** Perturb only around the faces found in the clean photo (default true). */
   faceMask?: boolean;
   /** How far around each face the mask reaches, as a share of the face's size (default 0.5). */

@@ -23,15 +23,23 @@ Deno.test("refinement makes a protected portrait less changed and keeps every fa
     await sharp(PORTRAIT).resize(192).jpeg({ quality: 92 }).toBuffer(),
   );
   assert.ok(PROTECT_DEFAULTS.attackOptions.refineSteps > 0, "refinement is on by default");
-  const refined = await protectPhotoBytes(input, { format: "jpeg" });
+  // One attempt each (no second attempt for a visible change): this compares what refinement
+  // and the region search do to the same attack.
+  const refined = await protectPhotoBytes(input, {
+    format: "jpeg",
+    perturb: { visibleRetry: false },
+  });
   const plain = await protectPhotoBytes(input, {
     format: "jpeg",
-    perturb: { attackOptions: { ...PROTECT_DEFAULTS.attackOptions, refineSteps: 0 } },
+    perturb: {
+      attackOptions: { ...PROTECT_DEFAULTS.attackOptions, refineSteps: 0 },
+      visibleRetry: false,
+    },
   });
   assert.ok(PROTECT_DEFAULTS.ceilingRegionChecks > 0, "the region search is on by default");
   const wholeChange = await protectPhotoBytes(input, {
     format: "jpeg",
-    perturb: { ceilingRegionChecks: 0 },
+    perturb: { ceilingRegionChecks: 0, visibleRetry: false },
   });
   const runs = [["refined", refined], ["plain", plain], ["whole change", wholeChange]] as const;
   for (const [name, { report }] of runs) {
