@@ -1,7 +1,7 @@
 /**
  * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
  *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200] [--refine-steps 40]
- *   [--shrink-checks 6] [--region-checks 96]
+ *   [--shrink-checks 6] [--region-checks 96] [--no-second-attempt]
  *   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...] [--balance off|log|adaptive]
  *   [--robust|--no-robust]
  *   [--no-perturbation] [--no-stego] [--no-badge] [--no-metadata] [--message TEXT]
@@ -31,6 +31,7 @@ const USAGE = `usage: deno task protect <input> -o <output>
   [--refine-steps N] (0: no visibility refinement; standard and strong: 3N at the ceiling)
   [--shrink-checks N] (0: no boundary search after refinement)
   [--region-checks N] (at the ceiling; 0: no region search after the boundary search)
+  [--no-second-attempt] (no finer ladder for a photo whose change shows, SSIM below 0.95)
   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...]
   [--balance ${BALANCE_MODES.join("|")}]
   [--robust|--no-robust] [--seed N]
@@ -40,7 +41,15 @@ const USAGE = `usage: deno task protect <input> -o <output>
   [--quality ${OUTPUT_QUALITY}] [--backend auto|wasm|cpu|webgpu|tensorflow] [--json] [--quiet]`;
 
 /** Switches given as --no-X, which node's parser does not take. */
-const NEGATIONS = ["robust", "escalation", "perturbation", "stego", "badge", "metadata"] as const;
+const NEGATIONS = [
+  "robust",
+  "escalation",
+  "second-attempt",
+  "perturbation",
+  "stego",
+  "badge",
+  "metadata",
+] as const;
 
 /** Formats the report as a short summary and table for people. */
 export function formatProtectReport(report: ProtectReport, attacked: string[]): string {
@@ -238,6 +247,7 @@ async function main(): Promise<number> {
     steps,
     seed,
     escalation: negated.has("escalation") ? false : base.escalation,
+    ...(negated.has("second-attempt") ? { visibleRetry: false as const } : {}),
     attackOptions: { ...base.attackOptions, refineSteps, refineShrinkChecks },
     ceilingRegionChecks,
     ...(detectors ? { detectors } : {}),

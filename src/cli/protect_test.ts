@@ -49,6 +49,8 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
       "--no-robust",
       "--seed",
       "7",
+      // Accepted (an unknown switch is refused): one attempt, whatever the SSIM.
+      "--no-second-attempt",
       // The perturbation alone, so its budget can be checked exactly on the written file.
       "--no-stego",
       "--no-badge",
