@@ -283,6 +283,8 @@ export async function protectPhotoBytes(
     if (layers.badge) result = await drawBadge(result, settings.badge);
     return result;
   };
+  // The marked photo the second attempt's gate made, reused below when that photo is kept.
+  let gated: { perturbed: RgbImage; marked: RgbImage } | undefined;
   const perturbed: RetriedResult = layers.perturbation
     ? await perturbStage(image, perturbOptions, {
       format,
@@ -292,8 +294,9 @@ export async function protectPhotoBytes(
       progress,
       // SSIM as the report will give it: the written file's, outside the badge.
       measure: async (perturbed) => {
+        gated = { perturbed, marked: await finish(perturbed) };
         const written = await decodeImage(
-          await encodeImage(await finish(perturbed), format, {
+          await encodeImage(gated.marked, format, {
             quality: settings.quality,
             chroma: outputChroma(settings.quality),
             transient: true,
@@ -313,16 +316,19 @@ export async function protectPhotoBytes(
     };
   checkAbort();
 
+  // `finish` applies the same layers: the gate's marked photo is this one's, not made again.
+  const reuse = gated?.perturbed === perturbed.image ? gated.marked : undefined;
   let marked = perturbed.image;
   if (layers.stego) {
     progress("stego", 0, "hiding the message");
-    marked = embedMessage(marked, settings.message, options.stego);
+    if (!reuse) marked = embedMessage(marked, settings.message, options.stego);
   }
   checkAbort();
   if (layers.badge) {
     progress("badge", 0, "drawing the badge");
-    marked = await drawBadge(marked, settings.badge);
+    if (!reuse) marked = await drawBadge(marked, settings.badge);
   }
+  if (reuse) marked = reuse;
   checkAbort();
 
   progress("encode", 0, `encoding as ${format.toUpperCase()}`);
