@@ -14,6 +14,7 @@ import { UserError } from "./errors.ts";
 import { registerGradientShims } from "./gradients/register.ts";
 import { registerSharingWasmIdentity } from "./kernels/wasm_identity.ts";
 import { registerInPlaceWasmSlice } from "./kernels/wasm_slice.ts";
+import { parseWasmThreads, useThreadedWasm, wasmThreadsCount } from "./kernels/threaded_wasm.ts";
 import { type GpuAdapterReport, probeGpuAdapter } from "./gpu/adapter.ts";
 import { WEBGPU, webgpuAdapter } from "./gpu/webgpu_backend.ts";
 
@@ -36,6 +37,8 @@ export interface BackendInfo {
   fallbackReason?: string;
   /** Whether the wasm backend runs with SIMD instructions. */
   simd?: boolean;
+  /** XNNPACK threads inside the wasm backend (1 unless EQUALAIS_WASM_THREADS asks more). */
+  wasmThreads?: number;
   /** The WebGPU adapter: the one webgpu runs on, or the one `auto` found and passed over. */
   adapter?: GpuAdapterReport;
   /** How `auto` decided, e.g. "no hardware GPU: llvmpipe (...) is a CPU renderer; wasm". */
@@ -44,6 +47,26 @@ export interface BackendInfo {
 
 /** The environment variable that selects a backend when no flag is given. */
 export const BACKEND_ENV = "EQUALAIS_BACKEND";
+
+/**
+ * The environment variable that runs the wasm backend's convolutions on several threads
+ * (tfjs's threaded build); default 1, since the attacks already spread detectors and
+ * images over gradient workers, one per core.
+ */
+export const WASM_THREADS_ENV = "EQUALAIS_WASM_THREADS";
+
+/** Options of initBackend. */
+export interface BackendOptions {
+  /** XNNPACK threads for wasm; default EQUALAIS_WASM_THREADS, else 1. */
+  wasmThreads?: number;
+}
+
+/** Intra-op wasm threads: the option, else EQUALAIS_WASM_THREADS, else 1. */
+export function requestedWasmThreads(option?: number): number {
+  if (option !== undefined) return parseWasmThreads(option, "wasmThreads");
+  const fromEnv = Deno.env.get(WASM_THREADS_ENV);
+  return fromEnv ? parseWasmThreads(fromEnv, WASM_THREADS_ENV) : 1;
+}
 
 /** Checks a backend name from a flag or the environment; throws a UserError naming valid ones. */
 export function parseBackendName(value: string, source = "--backend"): BackendRequest {
@@ -93,9 +116,16 @@ let active: BackendInfo | undefined;
  * Falls back from `webgpu` and `tensorflow` to `wasm`, and from `wasm` to `cpu`, with a
  * reason.
  */
-export async function initBackend(flag?: string): Promise<BackendInfo> {
+export async function initBackend(
+  flag?: string,
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
   const requested = requestedBackend(flag);
-  if (active && active.requested === requested && tf.getBackend() === active.name) return active;
+  const wasmThreads = requestedWasmThreads(options.wasmThreads);
+  if (
+    active && active.requested === requested && tf.getBackend() === active.name &&
+    (active.name !== "wasm" || active.wasmThreads === wasmThreads)
+  ) return active;
   let fallbackReason: string | undefined;
   let autoChoice: string | undefined;
   let adapter: GpuAdapterReport | undefined;
@@ -124,6 +154,7 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
       name = "wasm";
     }
   }
+  if (name === "wasm" && wasmThreads > 1) await useThreadedWasm(wasmThreads);
   if (name === "wasm" && !(await tf.setBackend("wasm"))) {
     fallbackReason = `${fallbackReason ?? ""}backend "wasm" failed to start; using cpu`;
     name = "cpu";
@@ -132,6 +163,12 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
     throw new UserError(`backend "${name}" failed to start`);
   }
   await tf.ready();
+  if (name === "wasm" && wasmThreadsCount() !== wasmThreads) {
+    throw new UserError(
+      `the wasm backend runs with ${wasmThreadsCount()} thread(s), not the ${wasmThreads} asked for; ` +
+        "one process keeps the count it started with",
+    );
+  }
   // Silences tfjs's console advice (e.g. "install tfjs-node") that would mix with our output.
   tf.env().set("PROD", true);
   registerGradientShims();
@@ -142,6 +179,7 @@ export async function initBackend(flag?: string): Promise<BackendInfo> {
     requested,
     fallbackReason,
     simd: name === "wasm" ? tf.env().getBool("WASM_HAS_SIMD_SUPPORT") : undefined,
+    wasmThreads: name === "wasm" ? wasmThreadsCount() : undefined,
     adapter,
     autoChoice,
   };

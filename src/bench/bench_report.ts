@@ -37,6 +37,8 @@ export interface BenchRow {
   ms_per_step: number;
   /** Threads that shared the batch (main one included). */
   threads: number;
+  /** XNNPACK threads inside each of those threads' wasm backend (wasm rows only). */
+  wasm_threads?: number;
   /** Most tfjs tensors alive during the run. */
   peak_tensors: number;
   /** Resident memory after it. */
@@ -89,6 +91,8 @@ export interface BenchConfig {
   quick: boolean;
   /** --threads, or null for the default. */
   threads: number | null;
+  /** --wasm-threads, or null for the default (EQUALAIS_WASM_THREADS, else 1). */
+  wasm_threads?: number | null;
 }
 
 /** The whole report (`--json` prints it). */
@@ -107,8 +111,10 @@ export interface BenchReport {
   gpu?: BenchGpu;
   /** The rows, in the order they ran. */
   rows: BenchRow[];
-  /** protect's end-to-end seconds on sample1 (null with --quick). */
+  /** protect's end-to-end seconds on sample1 (null when skipped). */
   protect_seconds: number | null;
+  /** Why protect was not timed (default: --quick). */
+  protect_skipped?: string;
   /** Memory over a long run, and whether tensors stayed level. */
   memory: BenchMemory & { tensors_equal: boolean; tfjs_tensors_now: number };
 }
@@ -126,12 +132,15 @@ export function formatBenchText(report: BenchReport): string[] {
     lines.push(
       `${r.model.padEnd(16)} ${String(r.batch).padStart(5)}  ${r.backend.padEnd(7)}${
         r.torch_device === "cuda" ? "*" : " "
-      }${String(r.threads).padStart(7)}  ${String(r.image_steps_per_s).padStart(7)}  ${
+      }${threadsCell(r).padStart(7)}  ${String(r.image_steps_per_s).padStart(7)}  ${
         String(r.torch_image_steps_per_s ?? "-").padStart(7)
       }  ${String(r.ratio ?? "-").padStart(5)}  ${String(r.gflops ?? "-").padStart(7)}  ${
         String(r.ms_per_step).padStart(7)
       }  ${String(r.peak_tensors).padStart(12)}  ${String(r.rss_mib).padStart(7)}`,
     );
+  }
+  if (report.rows.some((r) => (r.wasm_threads ?? 1) > 1)) {
+    lines.push("threads AxB: A threads share the batch, each runs B XNNPACK threads inside wasm");
   }
   if (report.rows.some((r) => r.torch_device === "cuda")) {
     lines.push("* torch/s and ratio of webgpu rows: PyTorch on CUDA, not the 2-thread CPU anchor");
@@ -143,7 +152,17 @@ export function formatBenchText(report: BenchReport): string[] {
     } MiB (growth ${(memory.rss_growth * 100).toFixed(1)}%)`,
   );
   lines.push(
-    `protect with defaults on sample1.jpg: ${report.protect_seconds ?? "skipped (--quick)"} s`,
+    `protect with defaults on sample1.jpg: ${
+      report.protect_seconds === null
+        ? `skipped (${report.protect_skipped ?? "--quick"})`
+        : `${report.protect_seconds} s`
+    }`,
   );
   return lines;
+}
+
+// "2", or "1x2" where wasm runs XNNPACK threads of its own.
+function threadsCell(row: BenchRow): string {
+  const inside = row.wasm_threads ?? 1;
+  return inside > 1 ? `${row.threads}x${inside}` : String(row.threads);
 }

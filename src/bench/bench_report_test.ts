@@ -57,7 +57,7 @@ Deno.test("bench text: machine line, header, one padded line per row, memory and
     "model            batch  backend  threads  ours/s   torch/s  ratio  GFLOP/s  ms/step  peak tensors  RSS MiB",
     "blazeface-front      8  wasm          2    120.5      100   1.21    14.83     66.4           310      512",
     "memory: tensors 5 -> 5 after 20 / 100 steps, RSS 400 -> 410 MiB (growth 2.5%)",
-    "protect with defaults on sample1.jpg: skipped (--quick) s",
+    "protect with defaults on sample1.jpg: skipped (--quick)",
   ]);
 });
 
@@ -88,4 +88,24 @@ Deno.test("bench text: GPU notes, a star on rows timed against CUDA, and its foo
     "* torch/s and ratio of webgpu rows: PyTorch on CUDA, not the 2-thread CPU anchor",
   );
   assert.equal(lines.at(-1), "protect with defaults on sample1.jpg: 12.3 s");
+});
+
+Deno.test("bench text: rows run with XNNPACK threads inside wasm show AxB and a footnote", () => {
+  const lines = formatBenchText({
+    ...REPORT,
+    rows: [{ ...ROW, batch: 1, threads: 1, wasm_threads: 2 }, { ...ROW, wasm_threads: 1 }],
+  });
+  assert.equal(
+    lines[2],
+    "blazeface-front      1  wasm        1x2    120.5      100   1.21    14.83     66.4           310      512",
+  );
+  assert.equal(
+    lines[3],
+    "blazeface-front      8  wasm          2    120.5      100   1.21    14.83     66.4           310      512",
+  );
+  assert.ok(
+    lines.includes(
+      "threads AxB: A threads share the batch, each runs B XNNPACK threads inside wasm",
+    ),
+  );
 });

@@ -1,5 +1,6 @@
 /**
- * `deno task bench [--json] [--quick] [--backend LIST] [--threads N] [--models LIST]`
+ * `deno task bench [--json] [--quick] [--backend LIST] [--threads N] [--wasm-threads N]
+ * [--models LIST]`
  *
  * PGD image-steps per second on BlazeFace front/back (batch 1 and 8), MediaPipe
  * full-range (batch 1), face-api's SSD (512), face-api's Tiny detector (608) and FaceBoxes
@@ -8,7 +9,9 @@
  * alternating with the PyTorch anchor on the same weights (medians of each side); achieved
  * GFLOP/s; memory over a long run; and protect's end-to-end seconds on sample1. Ratios
  * from one run are what count: these machines are noisy. `--models` keeps the rows of
- * the detectors named (comma-separated ids).
+ * the detectors named (comma-separated ids). `--wasm-threads N` runs tfjs's threaded
+ * wasm build with N XNNPACK threads (default EQUALAIS_WASM_THREADS, else 1: what an
+ * attack uses); with N > 1 only the batch-1 wasm rows run and protect is not timed.
  *
  * `--backend webgpu` adds GPU rows at batch 1, 8, 32 and 128 (the heavy models at 1 and
  * 8), each against PyTorch on CUDA (`torch_graph.py --device cuda`) where that is present.
@@ -16,7 +19,8 @@
  * BlazeFace models: such rows measure a CPU.
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend.ts";
+import { initBackend, WASM_THREADS_ENV } from "../backend.ts";
+import { parseWasmThreads } from "../kernels/threaded_wasm.ts";
 import { loadWhiteBoxDetector, unloadDetectors } from "../detectors/registry.ts";
 import { DEFAULT_SOURCE_IDS, DETECTOR_IDS } from "../detectors/registry.ts";
 import {
@@ -104,6 +108,8 @@ interface BenchOptions {
   backends: string[];
   /** --threads, when given. */
   threads?: number;
+  /** --wasm-threads, when given: XNNPACK threads inside each wasm backend. */
+  wasmThreads?: number;
   /** --models: the detector ids whose rows run (all when absent). */
   models?: string[];
 }
@@ -126,6 +132,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
     quick: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm,cpu" },
     threads: { type: "string" },
+    "wasm-threads": { type: "string" },
     models: { type: "string" },
   });
   const known = [...new Set(CPU_PLAN.map(([id]) => id))];
@@ -148,6 +155,9 @@ function parseBenchArgs(args: string[]): BenchOptions {
     threads: values.threads === undefined
       ? undefined
       : parseThreads(values.threads as string, "--threads"),
+    wasmThreads: values["wasm-threads"] === undefined
+      ? undefined
+      : parseWasmThreads(values["wasm-threads"] as string, "--wasm-threads"),
   };
 }
 
@@ -259,6 +269,9 @@ async function benchBackend(
   for (const [id, batch] of onGpu && gpu ? gpu.plan : CPU_PLAN) {
     if (!onGpu && !runsRow(backend, quick, id, batch)) continue;
     if (options.models && !options.models.includes(id)) continue;
+    // Batches are split over gradient workers, each with one XNNPACK thread: intra-op
+    // threads are for a single image, and more of both would oversubscribe the cores.
+    if ((info.wasmThreads ?? 1) > 1 && batch > 1) continue;
     const detector = await loadWhiteBoxDetector(id);
     if (detector.inputSize !== INPUT_SIZE[id]) {
       throw new Error(
@@ -303,6 +316,7 @@ async function benchBackend(
       anchor_warmup: timing.warmup,
       backend: info.name,
       ...(onGpu ? { adapter: info.adapter?.name } : {}),
+      ...(info.wasmThreads !== undefined ? { wasm_threads: info.wasmThreads } : {}),
       torch_device: onGpu ? "cuda" : "cpu",
       image_steps_per_s: speed.image_steps_per_s,
       torch_image_steps_per_s: torch,
@@ -362,6 +376,7 @@ async function buildReport(
   rows: BenchRow[],
   memory: BenchMemory,
   protectSeconds: number | null,
+  protectSkipped: string | undefined,
 ): Promise<BenchReport> {
   const provenance = await collectProvenance(backends.join(","), gpu?.adapter);
   return {
@@ -383,6 +398,7 @@ async function buildReport(
       anchor_omp_wait_policy: anchorWaitPolicy(),
       quick: options.quick,
       threads: options.threads ?? null,
+      wasm_threads: options.wasmThreads ?? null,
     },
     anchor: anchors.note ?? "ok",
     ...(gpu
@@ -397,6 +413,7 @@ async function buildReport(
       : {}),
     rows,
     protect_seconds: protectSeconds,
+    ...(protectSkipped ? { protect_skipped: protectSkipped } : {}),
     memory: {
       ...memory,
       tensors_equal: memory.tensors[0] === memory.tensors[1],
@@ -407,6 +424,11 @@ async function buildReport(
 
 async function main(): Promise<number> {
   const options = parseBenchArgs(Deno.args);
+  // Through the environment, so every wasm start in this process (rows, memory, protect)
+  // and the gradient workers it spawns run the same build.
+  if (options.wasmThreads !== undefined) {
+    Deno.env.set(WASM_THREADS_ENV, String(options.wasmThreads));
+  }
   const log: Log = (m) => console.error(`bench: ${m}`);
   const anchors = new Anchors(options.quick, log);
 
@@ -422,7 +444,14 @@ async function main(): Promise<number> {
     rows.push(...await benchBackend(backend, options, gpu, anchors, log));
   }
   const memory = await measureMemory(options, log);
-  const protectSeconds = options.quick ? null : await timeProtect(log);
+  // protect runs one XNNPACK thread per gradient worker; timed with more, it would only
+  // measure the cores oversubscribed.
+  const protectSkipped = options.quick
+    ? "--quick"
+    : (options.wasmThreads ?? 1) > 1
+    ? "--wasm-threads: protect runs one XNNPACK thread per gradient worker"
+    : undefined;
+  const protectSeconds = protectSkipped ? null : await timeProtect(log);
   const report = await buildReport(
     options,
     options.backends,
@@ -431,6 +460,7 @@ async function main(): Promise<number> {
     rows,
     memory,
     protectSeconds,
+    protectSkipped,
   );
   console.log(options.json ? JSON.stringify(report) : formatBenchText(report).join("\n"));
   if (rows.length === 0) throw new UserError("no benchmark rows ran");

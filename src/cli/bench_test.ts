@@ -63,6 +63,7 @@ Deno.test("bench --quick without the anchor: rows, memory, and the reason", asyn
   for (const row of report.rows) {
     assert.equal(row.threads, row.batch === 1 ? 1 : Math.min(cores, row.batch), row.model);
     assert.equal(row.backend, "wasm");
+    assert.equal(row.wasm_threads, 1, row.model);
     assert.ok(row.image_steps_per_s > 0);
     assert.equal(row.torch_image_steps_per_s, null);
     assert.equal(row.ratio, null);
@@ -87,6 +88,34 @@ Deno.test("bench --models: an unknown name is one line naming the option", async
   assert.notEqual(out.code, 0);
   assert.equal(stderr.split("\n").length, 1, stderr);
   assert.match(stderr, /--models: unknown model "nope"; choose from .*faceapi-tiny/);
+});
+
+Deno.test("bench --wasm-threads 2: batch-1 rows only, each on two XNNPACK threads", async () => {
+  const { report } = await bench(
+    { EQUALAIS_TORCH_PYTHON: "/nonexistent/python3" },
+    "wasm",
+    ["--wasm-threads", "2", "--models", "blazeface-front,faceapi-tiny"],
+  );
+  const models = report.rows.map((r: { model: string; batch: number }) => `${r.model}/${r.batch}`);
+  assert.deepEqual(models, ["blazeface-front/1", "faceapi-tiny/1"]);
+  for (const row of report.rows) {
+    // Read back from XNNPACK's pool, not from the flag.
+    assert.equal(row.wasm_threads, 2, row.model);
+    assert.equal(row.threads, 1, row.model);
+    assert.ok(row.image_steps_per_s > 0, row.model);
+  }
+  assert.equal(report.config.wasm_threads, 2);
+  assert.equal(report.memory.tensors_equal, true, `tensors ${report.memory.tensors}`);
+
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${PROJECT_ROOT}/src/cli/bench.ts`, "--wasm-threads", "0"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(bad.stderr).trim();
+  assert.notEqual(bad.code, 0);
+  assert.equal(stderr.split("\n").length, 1, stderr);
+  assert.match(stderr, /--wasm-threads must be a whole number from 1 to 8, got "0"/);
 });
 
 Deno.test("bench --quick with the anchor: ratio = ours / torch, FLOP rate from its counts", async () => {

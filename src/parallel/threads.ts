@@ -1,8 +1,9 @@
 /**
  * How many threads compute the objective's gradients: the main thread plus gradient
- * workers, each with its own single-threaded tfjs (tfjs's own threaded wasm build does
- * not start under Deno). Only the wasm and cpu backends use workers; a GPU backend
- * already runs the whole batch at once.
+ * workers, each with its own tfjs (single-threaded unless EQUALAIS_WASM_THREADS starts
+ * tfjs's threaded wasm build, which splits each convolution instead; see backend.ts).
+ * Only the wasm and cpu backends use workers; a GPU backend already runs the whole batch
+ * at once.
  */
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../errors.ts";
