@@ -19,7 +19,14 @@ export {
 } from "./backend.ts";
 export { describeError, SetupError, UserError } from "./errors.ts";
 export { decodeImage, MAX_PIXELS, readImage } from "./image/decode.ts";
-export { encodeImage, formatFromPath, jpegRoundTrip, writeFileAtomic } from "./image/encode.ts";
+export {
+  asWritten,
+  encodeAsWritten,
+  encodeImage,
+  formatFromPath,
+  jpegRoundTrip,
+  writeFileAtomic,
+} from "./image/encode.ts";
 export { imageToTensor, type RgbImage, tensorToImage } from "./image/rgb_image.ts";
 export { jpegApprox } from "./image/jpeg_approx.ts";
 export {
@@ -65,6 +72,12 @@ export {
   summarizeProtection,
 } from "./evaluation/protect_set.ts";
 export { type PerturbOptions, perturbPhoto, type PerturbResult } from "./protect/perturb_photo.ts";
+export {
+  perturbWithRetry,
+  type RetriedResult,
+  type RetryOutcome,
+  type VisibleRetry,
+} from "./protect/visible_retry.ts";
 export { protectFile, type ProtectReport } from "./protect/protect_file.ts";
 export {
   DEFAULT_STATEMENT,

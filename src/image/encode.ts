@@ -80,6 +80,33 @@ export async function encodeImage(
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
+/**
+ * Encodes a photo the way EqualAIs writes its output: at `quality`, with the chroma
+ * `outputChroma` picks for it. Every check of "the written file" goes through here, so
+ * the checks and the file cannot drift apart.
+ */
+export function encodeAsWritten(
+  image: RgbImage,
+  format: OutputFormat,
+  quality: number,
+  extra: Pick<EncodeOptions, "exif" | "xmp" | "transient"> = {},
+): Promise<Uint8Array> {
+  return encodeImage(image, format, { ...extra, quality, chroma: outputChroma(quality) });
+}
+
+/**
+ * The pixels the file `encodeAsWritten` makes decodes to. PNG is lossless: the same
+ * pixels, nothing encoded.
+ */
+export async function asWritten(
+  image: RgbImage,
+  format: OutputFormat,
+  quality: number,
+): Promise<RgbImage> {
+  if (format === "png") return image;
+  return decodeImage(await encodeAsWritten(image, format, quality, { transient: true }));
+}
+
 /** Encodes as JPEG at `quality` and decodes again: what re-sharing a photo does to it. */
 export async function jpegRoundTrip(image: RgbImage, quality: number): Promise<RgbImage> {
   return decodeImage(await encodeImage(image, "jpeg", { quality, transient: true }));

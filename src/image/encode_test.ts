@@ -1,7 +1,7 @@
 /** Transient encodings skip only lossless work: the same pixels come back. */
 import assert from "node:assert/strict";
 import { decodeImage } from "./decode.ts";
-import { encodeImage, outputChroma } from "./encode.ts";
+import { asWritten, encodeAsWritten, encodeImage, outputChroma } from "./encode.ts";
 import { UserError } from "../errors.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
 
@@ -50,4 +50,29 @@ Deno.test("JPEG chroma: 4:2:0 by default, 4:4:4 on request and for our own outpu
     (error: Error) =>
       error instanceof UserError && /chroma must be "4:2:0" or "4:4:4"/.test(error.message),
   );
+});
+
+Deno.test("as written: the chroma of our output, and the pixels the kept file decodes to", async () => {
+  const image = await resizeImage(await readSample(3), 240);
+  // Read from the bytes' own SOF marker: 4:4:4 at q90 and above, 4:2:0 below.
+  assert.deepEqual(samplingFactors(await encodeAsWritten(image, "jpeg", 97)), [
+    [1, 1],
+    [1, 1],
+    [1, 1],
+  ]);
+  assert.deepEqual(samplingFactors(await encodeAsWritten(image, "jpeg", 80)), [
+    [2, 2],
+    [1, 1],
+    [1, 1],
+  ]);
+  for (
+    const [format, quality] of [["jpeg", 97], ["jpeg", 80], ["webp", 90], ["png", 97]] as const
+  ) {
+    // The file a user gets (optimised, kept) against the quick check's pixels.
+    const kept = await decodeImage(await encodeAsWritten(image, format, quality));
+    const checked = await asWritten(image, format, quality);
+    assert.deepEqual(checked.data, kept.data, `${format} q${quality}`);
+  }
+  // PNG: the very pixels, nothing encoded.
+  assert.equal(await asWritten(image, "png", 97), image);
 });

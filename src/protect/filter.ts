@@ -16,7 +16,7 @@ import { visibilityNote } from "./visibility_note.ts";
 import { OUTPUT_QUALITY } from "./defaults.ts";
 import { WHITEBOX_IDS } from "../detectors/registry.ts";
 import { decodeImage, type DecodeOptions, sniffFormat } from "../image/decode.ts";
-import { encodeImage, outputChroma, type OutputFormat } from "../image/encode.ts";
+import { asWritten, encodeAsWritten, type OutputFormat } from "../image/encode.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
 import {
   badgeBox,
@@ -295,13 +295,7 @@ export async function protectPhotoBytes(
       // SSIM as the report will give it: the written file's, outside the badge.
       measure: async (perturbed) => {
         gated = { perturbed, marked: await finish(perturbed) };
-        const written = await decodeImage(
-          await encodeImage(gated.marked, format, {
-            quality: settings.quality,
-            chroma: outputChroma(settings.quality),
-            transient: true,
-          }),
-        );
+        const written = await asWritten(gated.marked, format, settings.quality);
         return ssim(image, box ? restoreBox(written, image, box) : written);
       },
     })
@@ -332,9 +326,7 @@ export async function protectPhotoBytes(
   checkAbort();
 
   progress("encode", 0, `encoding as ${format.toUpperCase()}`);
-  const bytes = await encodeImage(marked, format, {
-    quality: settings.quality,
-    chroma: outputChroma(settings.quality),
+  const bytes = await encodeAsWritten(marked, format, settings.quality, {
     exif: settings.exif,
     xmp: settings.xmp,
   });

@@ -19,8 +19,7 @@ import { countFacesInParallel, slowestFirst } from "../parallel/parallel_counts.
 import { gradientThreads } from "../parallel/threads.ts";
 import type { Face, WhiteBoxDetector } from "../detectors/types.ts";
 import { imageToTensor, type RgbImage, tensorToImage } from "../image/rgb_image.ts";
-import { decodeImage } from "../image/decode.ts";
-import { encodeImage, jpegRoundTrip, outputChroma, type OutputFormat } from "../image/encode.ts";
+import { asWritten, jpegRoundTrip, type OutputFormat } from "../image/encode.ts";
 import { UserError } from "../errors.ts";
 import { median } from "../metrics/median.ts";
 import { budgetLadder, type LadderOptions } from "./budget_ladder.ts";
@@ -259,14 +258,7 @@ export function detectionCheckpoint(
         }
       }
       const image = options.finish ? await options.finish(perturbed) : perturbed;
-      // PNG is lossless: the saved file decodes to exactly these pixels.
-      const saved = options.format === "png" ? image : await decodeImage(
-        await encodeImage(image, options.format, {
-          quality: options.quality,
-          chroma: outputChroma(options.quality),
-          transient: true,
-        }),
-      );
+      const saved = await asWritten(image, options.format, options.quality);
       const faces = threads > 1 ? await allFacesIn(saved) : await facesIn(saved, above);
       onResult(faces);
       return faces;

@@ -60,6 +60,15 @@ export type VisibilityMeasure = (perturbed: RgbImage) => Promise<number> | numbe
  * ladder's ratio `visibleRetry.ratio`; the protected result with the higher SSIM is returned,
  * steps counted over both. `onRetry` is called when the second attempt starts; its steps reach
  * `options.onProgress` counted from 1 again.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SOURCE_IDS, initBackend, perturbWithRetry, PROTECT_DEFAULTS, readImage } from "../mod.ts";
+ * await initBackend();
+ * const photo = await readImage("data/samples/sample1.jpg");
+ * const result = await perturbWithRetry(photo, { ...PROTECT_DEFAULTS, detectors: [...DEFAULT_SOURCE_IDS] });
+ * console.log(result.facesLeft, result.retry ? `second attempt, kept the ${result.retry.kept}` : "one attempt");
+ * ```
  */
 export async function perturbWithRetry(
   image: RgbImage,
