@@ -104,7 +104,19 @@ export function autoBackend(
   return { name: "webgpu", why: `hardware GPU adapter ${adapter.name}` };
 }
 
-/** One line naming what runs, e.g. "webgpu (NVIDIA H200)" or "wasm". */
+/**
+ * One line naming what runs, e.g. "webgpu (NVIDIA H200)" or "wasm".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { backendLabel } from "./backend.ts";
+ * assert.equal(backendLabel({ name: "wasm", requested: "auto" }), "wasm");
+ * const adapter = { name: "NVIDIA H200", vendor: "nvidia", software: false };
+ * const label = backendLabel({ name: "webgpu", requested: "auto", adapter });
+ * assert.equal(label, "webgpu (NVIDIA H200)");
+ * ```
+ */
 export function backendLabel(info: BackendInfo): string {
   return info.name === "webgpu" && info.adapter ? `webgpu (${info.adapter.name})` : info.name;
 }
@@ -115,6 +127,15 @@ let active: BackendInfo | undefined;
  * Starts the requested backend (once per process; later calls with another name switch).
  * Falls back from `webgpu` and `tensorflow` to `wasm`, and from `wasm` to `cpu`, with a
  * reason.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "./backend.ts";
+ * const info = await initBackend("wasm");
+ * assert.equal(info.requested, "wasm");
+ * assert.equal(info.name, "wasm"); // or "cpu", with info.fallbackReason saying why
+ * ```
  */
 export async function initBackend(
   flag?: string,
@@ -186,7 +207,17 @@ export async function initBackend(
   return active;
 }
 
-/** The backend started by initBackend, or undefined before it ran. */
+/**
+ * The backend started by initBackend, or undefined before it ran.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { activeBackend, initBackend } from "./backend.ts";
+ * const info = await initBackend("wasm");
+ * assert.equal(activeBackend(), info);
+ * ```
+ */
 export function activeBackend(): BackendInfo | undefined {
   return active;
 }

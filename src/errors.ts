@@ -21,7 +21,18 @@ export class SetupError extends UserError {
   }
 }
 
-/** Returns a one-line description of any thrown value, for printing to stderr. */
+/**
+ * Returns a one-line description of any thrown value, for printing to stderr.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeError, UserError } from "./errors.ts";
+ * assert.equal(describeError(new UserError("a.png: file not found")), "a.png: file not found");
+ * assert.equal(describeError(new Error("first line\nsecond line")), "first line");
+ * assert.equal(describeError(42), "42");
+ * ```
+ */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0];
   return String(error);

@@ -3,10 +3,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_SOURCE_IDS, initBackend, perturbPhoto, PROTECT_DEFAULTS, readImage } from "./mod.ts";
  * await initBackend();
  * const photo = await readImage("data/samples/sample1.jpg");
  * const result = await perturbPhoto(photo, { ...PROTECT_DEFAULTS, detectors: [...DEFAULT_SOURCE_IDS] });
+ * assert.equal(result.facesLeft, 0); // every face hidden from the three attacked detectors
  * ```
  */
 export {

@@ -29,7 +29,18 @@ export interface AutoPgdOptions extends AttackOptions {
   initialStep?: number;
 }
 
-/** The paper's checkpoint steps w_j = ceil(p_j * steps) that lie inside the run, w_0 = 0 first. */
+/**
+ * The paper's checkpoint steps w_j = ceil(p_j * steps) that lie inside the run, w_0 = 0 first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { autoPgdCheckpoints } from "./apgd.ts";
+ * const checkpoints = autoPgdCheckpoints(100);
+ * assert.deepEqual(checkpoints, [0, 22, 41, 57, 70, 80, 87, 93, 99]);
+ * assert.ok(checkpoints.every((w, j) => j === 0 || w > checkpoints[j - 1])); // increasing
+ * ```
+ */
 export function autoPgdCheckpoints(steps: number): number[] {
   const points = [0];
   let previous = 0;
@@ -83,6 +94,25 @@ export interface AutoPgdRuleOptions {
 /**
  * The Auto-PGD update as a step rule: called at iteration k with x^(k), its gradient and
  * its loss f(x^(k)), it returns x^(k+1).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { autoPgdRule } from "./apgd.ts";
+ * await initBackend("wasm");
+ * const eps = 1;
+ * const project = (v: tf.Tensor4D) => tf.tidy(() => v.clipByValue(-eps, eps) as tf.Tensor4D);
+ * const options = { eps, norm: "linf" as const, steps: 10, alpha: 0.75, rho: 0.75, project };
+ * const rule = autoPgdRule({ ...options, stepSize: 2 * eps }); // the paper's first step
+ * const x = tf.zeros([1, 2, 2, 1]) as tf.Tensor4D;
+ * const gradient = tf.fill([1, 2, 2, 1], 1) as tf.Tensor4D; // the loss grows with x
+ * const next = rule.next(x, gradient, 5, 1); // a step of 2 * eps down, projected to -eps
+ * assert.deepEqual(Array.from(next.dataSync()), [-1, -1, -1, -1]);
+ * rule.dispose();
+ * tf.dispose([x, gradient, next]);
+ * ```
  */
 export function autoPgdRule(options: AutoPgdRuleOptions): StepRule {
   const { alpha, rho, project, norm } = options;
@@ -149,7 +179,33 @@ export function autoPgdRule(options: AutoPgdRuleOptions): StepRule {
   };
 }
 
-/** Runs Auto-PGD. */
+/**
+ * Runs Auto-PGD.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { loadWhiteBoxDetector } from "../detectors/registry.ts";
+ * import { readImage } from "../image/decode.ts";
+ * import { imageToTensor } from "../image/rgb_image.ts";
+ * import { detectionObjective } from "./objective.ts";
+ * import { Perturbation } from "./perturbation.ts";
+ * import { apgd } from "./apgd.ts";
+ * await initBackend("wasm");
+ * const detector = await loadWhiteBoxDetector("blazeface-front");
+ * const clean = imageToTensor(await readImage("data/dev/tom-cruise-2014-w128.jpg"));
+ * const objective = detectionObjective([{ detector }]);
+ * const perturbation = new Perturbation(clean.shape);
+ * const result = await apgd({ clean, objective, perturbation }, { eps: 8, steps: 4, seed: 1 });
+ * const change = tf.tidy(() => result.adversarial.sub(clean).abs().max().dataSync()[0]);
+ * assert.ok(result.stepsRun === 4 && change <= 8); // within the L-inf budget, in grey levels
+ * objective.dispose?.();
+ * perturbation.dispose();
+ * tf.dispose([clean, result.adversarial]);
+ * ```
+ */
 export function apgd(problem: AttackProblem, options: AutoPgdOptions): Promise<AttackResult> {
   const norm = options.norm ?? "linf";
   const alpha = options.alpha ?? 0.75;

@@ -5,7 +5,25 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Face } from "../detectors/types.ts";
 
-/** Builds a [1, height, width, 1] mask from face boxes; `margin` grows each box by that share of its size per side. */
+/**
+ * Builds a [1, height, width, 1] mask from face boxes; `margin` grows each box by that share
+ * of its size per side.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { faceRegionMask } from "./face_mask.ts";
+ * await initBackend("wasm");
+ * // A 20 px face in a 100 x 100 photo, grown by 10 px per side: 1 over [10, 50), 0 far away.
+ * const mask = faceRegionMask(100, 100, [{ box: [20, 20, 20, 20], score: 0.9 }]);
+ * assert.deepEqual(mask.shape, [1, 100, 100, 1]);
+ * const values = mask.dataSync();
+ * assert.equal(values[30 * 100 + 30], 1); // the face's centre
+ * assert.equal(values[90 * 100 + 90], 0); // a far corner
+ * mask.dispose();
+ * ```
+ */
 export function faceRegionMask(
   width: number,
   height: number,

@@ -59,7 +59,35 @@ export interface IterativeConfig extends AttackOptions {
 /** Refinement stops once a check's protected candidate costs less than this share below the last. */
 const REFINE_PLATEAU = 0.02;
 
-/** Runs the shared attack loop. */
+/**
+ * Runs the shared attack loop.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { loadWhiteBoxDetector } from "../detectors/registry.ts";
+ * import { readImage } from "../image/decode.ts";
+ * import { imageToTensor } from "../image/rgb_image.ts";
+ * import { detectionObjective } from "./objective.ts";
+ * import { Perturbation } from "./perturbation.ts";
+ * import { iterativeAttack } from "./iterative.ts";
+ * await initBackend("wasm");
+ * const detector = await loadWhiteBoxDetector("blazeface-front");
+ * const clean = imageToTensor(await readImage("data/dev/tom-cruise-2014-w128.jpg"));
+ * const objective = detectionObjective([{ detector }]);
+ * const perturbation = new Perturbation(clean.shape);
+ * // Three signed steps of 2 grey levels within an L-inf budget of 8 (BIM's settings).
+ * const config = { eps: 8, steps: 3, stepSize: 2 };
+ * const result = await iterativeAttack({ clean, objective, perturbation }, config);
+ * const change = tf.tidy(() => result.adversarial.sub(clean).abs().max().dataSync()[0]);
+ * assert.ok(result.stepsRun === 3 && change <= 8);
+ * objective.dispose?.();
+ * perturbation.dispose();
+ * tf.dispose([clean, result.adversarial]);
+ * ```
+ */
 export async function iterativeAttack(
   problem: AttackProblem,
   config: IterativeConfig,

@@ -53,7 +53,34 @@ export interface DetectionObjectiveOptions {
   threads?: number;
 }
 
-/** Builds the ensemble objective. */
+/**
+ * Builds the ensemble objective.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { loadWhiteBoxDetector } from "../detectors/registry.ts";
+ * import { readImage } from "../image/decode.ts";
+ * import { imageToTensor } from "../image/rgb_image.ts";
+ * import { Perturbation } from "./perturbation.ts";
+ * import { pgd } from "./pgd.ts";
+ * import { detectionObjective } from "./objective.ts";
+ * await initBackend("wasm");
+ * const detector = await loadWhiteBoxDetector("blazeface-front");
+ * const clean = imageToTensor(await readImage("data/dev/tom-cruise-2014-w128.jpg"));
+ * const objective = detectionObjective([{ detector, weight: 1 }], { margin: 2 });
+ * const perturbation = new Perturbation(clean.shape);
+ * const losses: number[] = [];
+ * const onStep = (_step: number, loss: number) => losses.push(loss);
+ * const result = await pgd({ clean, objective, perturbation, onStep }, { eps: 8, steps: 3 });
+ * assert.ok(losses[0] > 0 && losses.at(-1)! < losses[0]); // a face is seen, then less so
+ * objective.dispose?.();
+ * perturbation.dispose();
+ * tf.dispose([clean, result.adversarial]);
+ * ```
+ */
 export function detectionObjective(
   members: EnsembleMember[],
   options: DetectionObjectiveOptions = {},

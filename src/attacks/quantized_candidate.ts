@@ -20,6 +20,21 @@ export function adversarialImages(problem: AttackProblem, variable: tf.Tensor4D)
  * Rounds adversarial images to 8 bits without leaving the budget: the perturbation is
  * truncated towards zero, so each pixel moves no further than the float result did, for
  * L-inf and L2 alike.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { quantize } from "./quantized_candidate.ts";
+ * await initBackend("wasm");
+ * const clean = tf.tensor4d([100, 100, 100, 250], [1, 2, 2, 1]);
+ * const adversarial = tf.tensor4d([102.7, 97.2, 100.4, 258], [1, 2, 2, 1]);
+ * const written = quantize(clean, adversarial);
+ * // Each change truncated towards zero, then clipped to 0..255.
+ * assert.deepEqual(Array.from(written.dataSync()), [102, 98, 100, 255]);
+ * tf.dispose([clean, adversarial, written]);
+ * ```
  */
 export function quantize(clean: tf.Tensor4D, adversarial: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {

@@ -51,7 +51,20 @@ export const ATTACKS: readonly AttackEntry[] = [
 /** Names of all attacks. */
 export const ATTACK_NAMES: readonly string[] = ATTACKS.map((a) => a.name);
 
-/** Finds an attack by name; throws a UserError listing the valid names. */
+/**
+ * Finds an attack by name; throws a UserError listing the valid names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getAttack } from "./registry.ts";
+ * const { name, run, description } = getAttack("apgd");
+ * assert.equal(name, "apgd");
+ * assert.equal(typeof run, "function"); // run(problem, { eps, steps, ... })
+ * assert.match(description, /Croce and Hein/);
+ * assert.throws(() => getAttack("cw"), /unknown attack "cw"/);
+ * ```
+ */
 export function getAttack(name: string): AttackEntry {
   const entry = ATTACKS.find((a) => a.name === name);
   if (!entry) {

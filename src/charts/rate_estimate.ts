@@ -23,8 +23,18 @@ export interface RateEstimate {
  *
  * @example
  * ```ts
- * // image a: 2 of 4 faces found; image b: 3 of 3.
- * pooledRateOverImages(rows); // { rate: 5 / 7, se: ..., images: 2 }
+ * import assert from "node:assert/strict";
+ * import { pooledRateOverImages } from "./rate_estimate.ts";
+ * import type { ResultRow } from "./result_rows.ts";
+ * // Image a: 2 of 4 faces found; image b: 3 of 3 (only the fields the rate reads).
+ * const rows = [
+ *   { image: "a", matched: 2, clean_faces: 4 },
+ *   { image: "b", matched: 3, clean_faces: 3 },
+ * ] as unknown as ResultRow[];
+ * const estimate = pooledRateOverImages(rows)!;
+ * assert.equal(estimate.rate, 5 / 7);
+ * assert.equal(estimate.images, 2);
+ * assert.ok(Math.abs(estimate.se! - 12 / 49) < 1e-12); // residuals -6/7 and 6/7
  * ```
  */
 export function pooledRateOverImages(rows: readonly ResultRow[]): RateEstimate | null {

@@ -13,6 +13,22 @@ import type { WhiteBoxDetector } from "./types.ts";
  * so the anchors that make a detection get the push, not the many that sit just inside the
  * margin: on a portrait where BlazeFace front kept its one face through 240 steps at 16
  * grey levels with the plain hinge, the squared one hid it in 10 steps at 4.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { hingeLoss } from "./hinge_loss.ts";
+ * await initBackend("wasm");
+ * // One image, two anchors; threshold 0, margin 1: only logits above -1 count.
+ * const logits = tf.tensor2d([[0.5, -3]]);
+ * const plain = hingeLoss(logits, 0, 1);
+ * const squared = hingeLoss(logits, 0, 1, true);
+ * assert.equal(plain.dataSync()[0], 1.5);
+ * assert.equal(squared.dataSync()[0], 2.25);
+ * tf.dispose([logits, plain, squared]);
+ * ```
  */
 export function hingeLoss(
   logits: tf.Tensor2D,

@@ -88,6 +88,15 @@ export const DETECTOR_LIST_ALIASES: readonly string[] = [
 /**
  * Parses a detector list: "all", "all-whitebox", "all-blackbox", "all-families", or
  * comma-separated ids. Throws a UserError naming the unknown id and the valid ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDetectorList } from "./registry.ts";
+ * assert.deepEqual(parseDetectorList("blazeface-front, haar"), ["blazeface-front", "haar"]);
+ * assert.equal(parseDetectorList("all-families").length, 6);
+ * assert.throws(() => parseDetectorList("yolo"), /unknown detector "yolo"/);
+ * ```
  */
 export function parseDetectorList(spec: string): string[] {
   const ids: string[] = [];
@@ -123,7 +132,22 @@ export function isRegistryDetector(detector: Detector): boolean {
   return made.has(detector);
 }
 
-/** Loads a detector once per process and backend, and returns the shared instance. */
+/**
+ * Loads a detector once per process and backend, and returns the shared instance.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { readImage } from "../image/decode.ts";
+ * import { loadDetector } from "./registry.ts";
+ * await initBackend("wasm");
+ * const detector = await loadDetector("blazeface-front");
+ * const faces = await detector.detect(await readImage("data/dev/tom-cruise-2014-w128.jpg"));
+ * assert.ok(faces.length >= 1 && faces[0].score >= detector.threshold);
+ * assert.equal(await loadDetector("blazeface-front"), detector); // the shared instance
+ * ```
+ */
 export function loadDetector(id: string): Promise<Detector> {
   const entry = DETECTORS.find((d) => d.id === id);
   if (!entry) parseDetectorList(id);
@@ -171,7 +195,26 @@ async function loadWithHostDetect(entry: DetectorEntry): Promise<Detector> {
   } as WhiteBoxDetector;
 }
 
-/** Loads a white-box detector; throws a UserError if the id names a black-box one. */
+/**
+ * Loads a white-box detector; throws a UserError if the id names a black-box one.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { readImage } from "../image/decode.ts";
+ * import { imageToTensor } from "../image/rgb_image.ts";
+ * import { loadWhiteBoxDetector } from "./registry.ts";
+ * await initBackend("wasm");
+ * const detector = await loadWhiteBoxDetector("blazeface-front");
+ * const photo = imageToTensor(await readImage("data/dev/tom-cruise-2014-w128.jpg"));
+ * const logits = detector.faceLogits(photo); // [1, anchors], differentiable in the photo
+ * assert.ok(Math.max(...logits.dataSync()) > detector.logitThreshold); // a face is seen
+ * await assert.rejects(() => loadWhiteBoxDetector("haar"), /black-box/);
+ * tf.dispose([photo, logits]);
+ * ```
+ */
 export async function loadWhiteBoxDetector(id: string): Promise<WhiteBoxDetector> {
   const detector = await loadDetector(id);
   if (detector.kind !== "whitebox") {

@@ -13,7 +13,21 @@ export interface WrittenFaces {
   after_jpeg75: number;
 }
 
-/** Whether `faces` shows no face on the file or its q75 copy for every id in `detectors`. */
+/**
+ * Whether `faces` shows no face on the file or its q75 copy for every id in `detectors`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fullyProtected } from "./photo_protected.ts";
+ * const faces = {
+ *   "blazeface-front": { output: 0, after_jpeg75: 0 },
+ *   "blazeface-back": { output: 0, after_jpeg75: 1 },
+ * };
+ * assert.equal(fullyProtected(faces, ["blazeface-front"]), true);
+ * assert.equal(fullyProtected(faces, ["blazeface-front", "blazeface-back"]), false);
+ * ```
+ */
 export function fullyProtected(
   faces: Readonly<Record<string, WrittenFaces>>,
   detectors: readonly string[],
@@ -26,7 +40,18 @@ export function fullyProtected(
   });
 }
 
-/** Share of photos fully protected, 0..1 (NaN for no photos). */
+/**
+ * Share of photos fully protected, 0..1 (NaN for no photos).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { protectedShare } from "./photo_protected.ts";
+ * const photos = [true, false, true].map((fully_protected) => ({ fully_protected }));
+ * assert.equal(protectedShare(photos), 2 / 3);
+ * assert.ok(Number.isNaN(protectedShare([])));
+ * ```
+ */
 export function protectedShare(photos: readonly { fully_protected: boolean }[]): number {
   return photos.filter((p) => p.fully_protected).length / photos.length;
 }

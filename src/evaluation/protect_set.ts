@@ -46,7 +46,23 @@ export interface ProtectedPhotoRow {
   notes: string[];
 }
 
-/** Protects one photo file with the filter and judges the result (`label` names it in the row). */
+/**
+ * Protects one photo file with the filter and judges the result (`label` names it in the row).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { protectAndJudge } from "./protect_set.ts";
+ * await initBackend("wasm");
+ * const judges = ["blazeface-front"]; // quick: one detector attacked and judging
+ * const options = { perturb: { detectors: judges, steps: 40 }, judges };
+ * const row = await protectAndJudge("data/dev/aksel-andersson-w256.jpg", options, judges);
+ * assert.equal(row.fully_protected, true);
+ * assert.deepEqual(row.judges["blazeface-front"], { clean: 1, output: 0, after_jpeg75: 0 });
+ * assert.equal(row.stego_after_jpeg75, true);
+ * ```
+ */
 export async function protectAndJudge(
   path: string,
   options: FilterOptions,
@@ -130,7 +146,25 @@ export interface ProtectionSummary {
   budgets_used: Record<string, number>;
 }
 
-/** Pools a set's rows into the numbers a person and a reviewer look at. */
+/**
+ * Pools a set's rows into the numbers a person and a reviewer look at.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ProtectedPhotoRow, summarizeProtection } from "./protect_set.ts";
+ * const row: ProtectedPhotoRow = {
+ *   photo: "a.jpg", width: 256, height: 235, fully_protected: true, judges: {},
+ *   attacked: { "blazeface-front": { clean: 1, output: 0, after_jpeg75: 0 } },
+ *   budget: { used: 7.75, ceiling: 16, tried: [] }, steps_run: 50, seconds: 2, psnr_db: 46,
+ *   ssim: 0.99, ciede2000_mean: 0.6, ciede2000_p99: 5.2, stego_after_jpeg75: true, notes: [],
+ * };
+ * const left = { "blazeface-front": { clean: 1, output: 1, after_jpeg75: 1 } };
+ * const summary = summarizeProtection([row, { ...row, fully_protected: false, attacked: left }]);
+ * assert.equal(summary.fully_protected_share, 0.5);
+ * assert.deepEqual(summary.attacked["blazeface-front"], { clean: 2, output: 1, after_jpeg75: 1 });
+ * ```
+ */
 export function summarizeProtection(rows: readonly ProtectedPhotoRow[]): ProtectionSummary {
   if (rows.length === 0) throw new RangeError("no photos to summarise");
   const pool = (pick: (r: ProtectedPhotoRow) => ProtectedPhotoRow["attacked"]) => {

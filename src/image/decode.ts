@@ -21,7 +21,18 @@ export interface DecodeOptions {
   label?: string;
 }
 
-/** Reads an image file; throws a UserError naming the file and the problem. */
+/**
+ * Reads an image file; throws a UserError naming the file and the problem.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readImage } from "./decode.ts";
+ * const photo = await readImage("data/samples/sample1.jpg");
+ * assert.equal(photo.data.length, photo.width * photo.height * 3);
+ * await assert.rejects(readImage("data/samples/missing.jpg"), /file not found/);
+ * ```
+ */
 export async function readImage(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
   const bytes = await readFileBytes(path);
   return decodeImage(bytes, { ...options, label: options.label ?? path });
@@ -41,7 +52,19 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-/** Decodes JPEG, PNG or WebP bytes to RGB, applying EXIF orientation. */
+/**
+ * Decodes JPEG, PNG or WebP bytes to RGB, applying EXIF orientation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage } from "./decode.ts";
+ * const bytes = await Deno.readFile("data/samples/sample1.jpg");
+ * const photo = await decodeImage(bytes, { label: "sample1.jpg" });
+ * assert.equal(photo.data.length, photo.width * photo.height * 3);
+ * await assert.rejects(decodeImage(new Uint8Array(0)), /image: file is empty/);
+ * ```
+ */
 export async function decodeImage(
   bytes: Uint8Array,
   options: DecodeOptions = {},

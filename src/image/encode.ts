@@ -42,7 +42,18 @@ export function outputChroma(quality: number): "4:2:0" | "4:4:4" {
   return quality >= 90 ? "4:4:4" : "4:2:0";
 }
 
-/** The format implied by a file name's extension; throws a UserError for others. */
+/**
+ * The format implied by a file name's extension; throws a UserError for others.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatFromPath } from "./encode.ts";
+ * assert.equal(formatFromPath("out/photo.JPG"), "jpeg");
+ * assert.equal(formatFromPath("out/photo.png"), "png");
+ * assert.throws(() => formatFromPath("out/photo.gif"), /must end in \.png/);
+ * ```
+ */
 export function formatFromPath(path: string): OutputFormat {
   const ext = path.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
   if (ext === "png") return "png";
@@ -51,7 +62,20 @@ export function formatFromPath(path: string): OutputFormat {
   throw new UserError(`${path}: output must end in .png, .jpg, .jpeg or .webp`);
 }
 
-/** Encodes an image. */
+/**
+ * Encodes an image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage } from "./decode.ts";
+ * import { encodeImage } from "./encode.ts";
+ * const image = { width: 4, height: 4, data: new Uint8Array(48).fill(128) };
+ * const png = await encodeImage(image, "png");
+ * assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+ * assert.deepEqual(await decodeImage(png), image); // lossless
+ * ```
+ */
 export async function encodeImage(
   image: RgbImage,
   format: OutputFormat,
@@ -84,6 +108,15 @@ export async function encodeImage(
  * Encodes a photo the way EqualAIs writes its output: at `quality`, with the chroma
  * `outputChroma` picks for it. Every check of "the written file" goes through here, so
  * the checks and the file cannot drift apart.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeAsWritten } from "./encode.ts";
+ * const image = { width: 4, height: 4, data: new Uint8Array(48).fill(128) };
+ * const jpeg = await encodeAsWritten(image, "jpeg", 95); // 4:4:4 chroma at q >= 90
+ * assert.deepEqual([...jpeg.subarray(0, 3)], [0xff, 0xd8, 0xff]); // JPEG magic bytes
+ * ```
  */
 export function encodeAsWritten(
   image: RgbImage,
@@ -97,6 +130,18 @@ export function encodeAsWritten(
 /**
  * The pixels the file `encodeAsWritten` makes decodes to. PNG is lossless: the same
  * pixels, nothing encoded.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { asWritten } from "./encode.ts";
+ * import { psnr } from "../metrics/psnr.ts";
+ * const ramp = Uint8Array.from({ length: 768 }, (_, i) => Math.floor(i / 3) % 16 * 16);
+ * const image = { width: 16, height: 16, data: ramp };
+ * assert.equal(await asWritten(image, "png", 95), image);
+ * const jpeg = await asWritten(image, "jpeg", 95);
+ * assert.ok(psnr(image, jpeg) > 40);
+ * ```
  */
 export async function asWritten(
   image: RgbImage,
@@ -107,7 +152,21 @@ export async function asWritten(
   return decodeImage(await encodeAsWritten(image, format, quality, { transient: true }));
 }
 
-/** Encodes as JPEG at `quality` and decodes again: what re-sharing a photo does to it. */
+/**
+ * Encodes as JPEG at `quality` and decodes again: what re-sharing a photo does to it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jpegRoundTrip } from "./encode.ts";
+ * import { psnr } from "../metrics/psnr.ts";
+ * const ramp = Uint8Array.from({ length: 768 }, (_, i) => Math.floor(i / 3) % 16 * 16);
+ * const image = { width: 16, height: 16, data: ramp };
+ * const shared = await jpegRoundTrip(image, 50);
+ * assert.equal(shared.width, 16);
+ * assert.ok(psnr(image, shared) > 35 && psnr(image, shared) < Infinity);
+ * ```
+ */
 export async function jpegRoundTrip(image: RgbImage, quality: number): Promise<RgbImage> {
   return decodeImage(await encodeImage(image, "jpeg", { quality, transient: true }));
 }
@@ -115,6 +174,18 @@ export async function jpegRoundTrip(image: RgbImage, quality: number): Promise<R
 /**
  * Writes bytes to `path` through a temporary file in the same folder and a rename, so
  * readers never see a partial file and a failed write leaves nothing behind.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileAtomic } from "./encode.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".png" });
+ * await writeFileAtomic(path, new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
+ * await Deno.remove(path);
+ * const missing = writeFileAtomic("no/such/folder/a.png", new Uint8Array(1));
+ * await assert.rejects(missing, /folder does not exist/);
+ * ```
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const slash = path.lastIndexOf("/");

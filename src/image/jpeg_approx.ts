@@ -65,6 +65,24 @@ export function jpegQuantTables(quality: number): { luma: Float32Array; chroma: 
 /**
  * Approximates JPEG compression at `quality` (1..100 as in libjpeg; fractions interpolate its
  * formula) of RGB images [batch, height, width, 3] with values 0..255; differentiable, same shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initBackend } from "../backend.ts";
+ * import { jpegApprox } from "./jpeg_approx.ts";
+ * import { jpegRoundTrip } from "./encode.ts";
+ * import { imageToTensor } from "./rgb_image.ts";
+ * await initBackend("wasm");
+ * const ramp = Uint8Array.from({ length: 768 }, (_, i) => Math.floor(i / 3) % 16 * 16);
+ * const image = { width: 16, height: 16, data: ramp };
+ * const [x, real] = [imageToTensor(image), imageToTensor(await jpegRoundTrip(image, 75))];
+ * const approx = jpegApprox(x, 75);
+ * assert.deepEqual(approx.shape, [1, 16, 16, 3]);
+ * assert.ok(tf.tidy(() => approx.sub(real).abs().max().dataSync()[0]) < 2); // near real JPEG
+ * tf.dispose([x, real, approx]);
+ * ```
  */
 export function jpegApprox(
   images: tf.Tensor4D,

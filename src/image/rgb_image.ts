@@ -16,7 +16,22 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** Converts an image to a float32 tensor [1, height, width, 3] with values 0..255. */
+/**
+ * Converts an image to a float32 tensor [1, height, width, 3] with values 0..255.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { imageToTensor } from "./rgb_image.ts";
+ * await initBackend("wasm");
+ * const image = { width: 2, height: 1, data: new Uint8Array([255, 0, 0, 0, 0, 255]) };
+ * const tensor = imageToTensor(image);
+ * assert.deepEqual(tensor.shape, [1, 1, 2, 3]);
+ * assert.deepEqual([...await tensor.data()], [255, 0, 0, 0, 0, 255]);
+ * tensor.dispose();
+ * ```
+ */
 export function imageToTensor(image: RgbImage): tf.Tensor4D {
   const shape = [1, image.height, image.width, 3];
   // Straight into the wasm heap (a fresh full-size Int32Array costs page faults).
@@ -31,6 +46,19 @@ export function imageToTensor(image: RgbImage): tf.Tensor4D {
 /**
  * Converts a [1, H, W, 3] or [H, W, 3] tensor of 0..255 floats to an image, rounding to 8
  * bits; into `target`'s memory when it has the right size (see wasmBytesFromTensor).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initBackend } from "../backend.ts";
+ * import { tensorToImage } from "./rgb_image.ts";
+ * await initBackend("wasm");
+ * const tensor = tf.tensor4d([300, -5, 1.6], [1, 1, 1, 3]); // clipped and rounded
+ * const image = await tensorToImage(tensor);
+ * assert.deepEqual(image, { width: 1, height: 1, data: new Uint8Array([255, 0, 2]) });
+ * tensor.dispose();
+ * ```
  */
 export async function tensorToImage(tensor: tf.Tensor, target?: Uint8Array): Promise<RgbImage> {
   const shape = tensor.shape.length === 4 ? tensor.shape.slice(1) : tensor.shape;

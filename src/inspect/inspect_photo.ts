@@ -48,7 +48,22 @@ export interface InspectOptions {
   decode?: DecodeOptions;
 }
 
-/** Inspects encoded photo bytes (JPEG, PNG or WebP). */
+/**
+ * Inspects encoded photo bytes (JPEG, PNG or WebP).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { inspectPhoto } from "./inspect_photo.ts";
+ * await initBackend("wasm");
+ * const bytes = await Deno.readFile("data/dev/aksel-andersson-w256.jpg");
+ * const report = await inspectPhoto(bytes, { detectors: ["blazeface-front"] }); // default: all
+ * assert.equal(report.detectors["blazeface-front"], 1);
+ * assert.equal(report.stego.code, null);
+ * assert.match(report.verdict, /^not protected; no EqualAIs marks/);
+ * ```
+ */
 export async function inspectPhoto(
   bytes: Uint8Array,
   options: InspectOptions = {},

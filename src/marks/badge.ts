@@ -90,7 +90,24 @@ export function resolveBadgeOptions(options: BadgeOptions = {}): Required<BadgeO
   return { ...resolved, text };
 }
 
-/** Draws the badge onto a copy of the photo. */
+/**
+ * Draws the badge onto a copy of the photo.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readImage } from "../image/decode.ts";
+ * import { badgeBox, drawBadge } from "./badge.ts";
+ * const photo = await readImage("data/dev/aksel-andersson-w256.jpg");
+ * const badged = await drawBadge(photo, { position: "bottom-right" });
+ * const box = await badgeBox(photo.width, photo.height, { position: "bottom-right" });
+ * assert.ok(box && box.top > photo.height / 2 && box.left > photo.width / 2);
+ * // Only the badge's corner changes: the rows above it are the photo's own.
+ * const above = 3 * photo.width * box.top;
+ * assert.deepEqual(badged.data.subarray(0, above), photo.data.subarray(0, above));
+ * assert.notDeepEqual(badged.data, photo.data);
+ * ```
+ */
 export async function drawBadge(image: RgbImage, options: BadgeOptions = {}): Promise<RgbImage> {
   const resolved = resolveBadgeOptions(options);
   fontCheck ??= textRenders();

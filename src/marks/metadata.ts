@@ -59,7 +59,18 @@ export function toExifAscii(text: string): string {
   return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^\x20-\x7e]/g, "?");
 }
 
-/** The EXIF the marks write (IFD0: ImageDescription, Copyright, Software). */
+/**
+ * The EXIF the marks write (IFD0: ImageDescription, Copyright, Software).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { marksExif } from "./metadata.ts";
+ * const exif = marksExif({ message: "No face recognition, please." });
+ * assert.equal(exif.IFD0?.ImageDescription, "No face recognition, please.");
+ * assert.equal(exif.IFD0?.Software, "EqualAIs");
+ * ```
+ */
 export function marksExif(marks: MetadataMarks): sharp.Exif {
   checkMessage(marks.message);
   return {
@@ -71,7 +82,18 @@ export function marksExif(marks: MetadataMarks): sharp.Exif {
   };
 }
 
-/** The XMP packet the marks write. */
+/**
+ * The XMP packet the marks write.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { marksXmp } from "./metadata.ts";
+ * const xmp = marksXmp({ message: "No face recognition, please." });
+ * assert.match(xmp, /<plus:DataMining>http:\/\/ns.useplus.org\/ldf\/vocab\/DMI-PROHIBITED</);
+ * assert.ok(xmp.includes("No face recognition, please."));
+ * ```
+ */
 export function marksXmp(marks: MetadataMarks): string {
   checkMessage(marks.message);
   const message = escapeXml(marks.message);
@@ -140,6 +162,20 @@ const IDENTIFYING_TAGS: Record<string, string> = {
  * Reads the marks (and any identifying fields) from JPEG, PNG or WebP bytes with exifr.
  * exifr skips a block it cannot parse and returns the rest; with `strict`, a damaged
  * block throws a UserError instead (so a caller can say the list may be incomplete).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readImage } from "../image/decode.ts";
+ * import { encodeImage } from "../image/encode.ts";
+ * import { marksExif, marksXmp, readMarks } from "./metadata.ts";
+ * const photo = await readImage("data/dev/aksel-andersson-w256.jpg");
+ * const marks = { message: "No face recognition, please." };
+ * const bytes = await encodeImage(photo, "jpeg", { exif: marksExif(marks), xmp: marksXmp(marks) });
+ * const found = await readMarks(bytes);
+ * assert.equal(found.dataMining, "DMI-PROHIBITED");
+ * assert.equal(found.usageTerms, "No face recognition, please.");
+ * ```
  */
 export async function readMarks(
   bytes: Uint8Array,

@@ -186,7 +186,18 @@ function deltaE00(
   return Math.sqrt(dE2 > 0 ? dE2 : 0);
 }
 
-/** CIEDE2000 colour difference of two Lab colours (kL = kC = kH = 1), as skimage computes it. */
+/**
+ * CIEDE2000 colour difference of two Lab colours (kL = kC = kH = 1), as skimage computes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ciede2000, srgbToLab } from "./ciede2000.ts";
+ * // Sharma, Wu and Dalal (2005), test pair 1: 2.0425.
+ * assert.ok(Math.abs(ciede2000([50, 2.6772, -79.7751], [50, 0, -82.7485]) - 2.0425) < 1e-4);
+ * assert.equal(ciede2000(srgbToLab(200, 30, 30), srgbToLab(200, 30, 30)), 0);
+ * ```
+ */
 export function ciede2000(lab1: Lab, lab2: Lab): number {
   return deltaE00(lab1[0], lab1[1], lab1[2], lab2[0], lab2[1], lab2[2]);
 }
@@ -195,6 +206,17 @@ export function ciede2000(lab1: Lab, lab2: Lab): number {
  * Mean and 99th percentile of the per-pixel CIEDE2000 between two same-size images.
  * Identical pixels give exactly 0. Throws a RangeError if the sizes differ or the images
  * have no pixels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { colorDifference } from "./ciede2000.ts";
+ * const a = { width: 4, height: 4, data: new Uint8Array(48).fill(128) };
+ * const b = { width: 4, height: 4, data: new Uint8Array(48).fill(130) };
+ * assert.deepEqual(colorDifference(a, a), { mean: 0, p99: 0 });
+ * const { mean, p99 } = colorDifference(a, b); // every pixel changed alike: ~0.75
+ * assert.ok(mean > 0.5 && mean < 1 && p99 === mean);
+ * ```
  */
 export function colorDifference(a: RgbImage, b: RgbImage): ColorDifference {
   assertSameSize(a, b, "colorDifference");

@@ -22,7 +22,19 @@ export function assertSameSize(a: RgbImage, b: RgbImage, what: string): void {
   }
 }
 
-/** Largest absolute difference over all RGB values, in 0..255 units (0 for identical images). */
+/**
+ * Largest absolute difference over all RGB values, in 0..255 units (0 for identical images).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { linf } from "./perturbation_norms.ts";
+ * const a = { width: 4, height: 4, data: new Uint8Array(48).fill(128) };
+ * const b = { width: 4, height: 4, data: a.data.map((v, i) => i === 5 ? v - 7 : v + 2) };
+ * assert.equal(linf(a, a), 0);
+ * assert.equal(linf(a, b), 7);
+ * ```
+ */
 export function linf(a: RgbImage, b: RgbImage): number {
   assertSameSize(a, b, "linf");
   const x = a.data, y = b.data;
@@ -34,7 +46,20 @@ export function linf(a: RgbImage, b: RgbImage): number {
   return max;
 }
 
-/** Euclidean norm of the difference over the 0..1 image: sqrt(sum(((a - b) / 255)^2)). */
+/**
+ * Euclidean norm of the difference over the 0..1 image: sqrt(sum(((a - b) / 255)^2)).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { l2 } from "./perturbation_norms.ts";
+ * const black = { width: 4, height: 4, data: new Uint8Array(48) };
+ * const onePixel = { width: 4, height: 4, data: new Uint8Array(48) };
+ * onePixel.data[0] = 255; // one value changed by the full range
+ * assert.equal(l2(black, onePixel), 1);
+ * assert.equal(l2(black, black), 0);
+ * ```
+ */
 export function l2(a: RgbImage, b: RgbImage): number {
   assertSameSize(a, b, "l2");
   const x = a.data, y = b.data;

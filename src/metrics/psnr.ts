@@ -5,7 +5,19 @@
 import type { RgbImage } from "../image/rgb_image.ts";
 import { assertSameSize } from "./perturbation_norms.ts";
 
-/** PSNR in dB over all RGB values with data range 255; Infinity for identical images. */
+/**
+ * PSNR in dB over all RGB values with data range 255; Infinity for identical images.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { psnr } from "./psnr.ts";
+ * const a = { width: 4, height: 4, data: new Uint8Array(48).fill(128) };
+ * const b = { width: 4, height: 4, data: new Uint8Array(48).fill(130) };
+ * assert.equal(psnr(a, a), Infinity);
+ * assert.ok(Math.abs(psnr(a, b) - 10 * Math.log10(255 ** 2 / 4)) < 1e-9); // MSE 4: ~42.11 dB
+ * ```
+ */
 export function psnr(a: RgbImage, b: RgbImage): number {
   assertSameSize(a, b, "psnr");
   const x = a.data, y = b.data;

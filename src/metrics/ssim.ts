@@ -69,6 +69,18 @@ const lumaReader: RowReader = (image, y, out) => {
 /**
  * SSIM of two images: mean over the cropped SSIM map, 1 for identical images. Throws a
  * RangeError if the sizes differ or either side is under 11 pixels (skimage refuses those too).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ssim } from "./ssim.ts";
+ * const ramp = Uint8Array.from({ length: 768 }, (_, i) => Math.floor(i / 3) % 16 * 16);
+ * const image = { width: 16, height: 16, data: ramp };
+ * const brighter = { ...image, data: ramp.map((v) => v + 8) };
+ * assert.equal(ssim(image, image), 1);
+ * assert.ok(ssim(image, brighter) > 0.99 && ssim(image, brighter) < 1);
+ * assert.throws(() => ssim({ width: 8, height: 8, data: new Uint8Array(192) }, image), RangeError);
+ * ```
  */
 export function ssim(a: RgbImage, b: RgbImage, options: SsimOptions = {}): number {
   assertSameSize(a, b, "ssim");

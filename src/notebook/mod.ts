@@ -4,7 +4,12 @@
  *
  * @example
  * ```ts
- * import { detectionVsEpsFigure, notebookParams, rowsOrSmallSweep, showFigure } from "../src/notebook/mod.ts";
+ * // In a notebook (notebooks/), the path is "../src/notebook/mod.ts".
+ * import assert from "node:assert/strict";
+ * import { detectionVsEpsFigure, notebookParams, rowsOrSmallSweep, showFigure } from "./mod.ts";
+ * for (const f of [detectionVsEpsFigure, notebookParams, rowsOrSmallSweep, showFigure]) {
+ *   assert.equal(typeof f, "function");
+ * }
  * ```
  */
 export { notebookParams, PARAMS_ENV } from "./params.ts";

@@ -38,6 +38,17 @@ export interface LadderOptions {
  * (fewer when `totalSteps` cannot give every rung that many; with fewer steps than budgets,
  * the smallest budgets are dropped); steps left of `totalSteps` go to the ceiling, where the
  * hardest photos end up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetLadder } from "./budget_ladder.ts";
+ * import { PROTECT_DEFAULTS } from "./defaults.ts";
+ * // The standard preset: a ceiling of 16 grey levels and 240 steps in all.
+ * const rungs = budgetLadder(16, 240, PROTECT_DEFAULTS.escalation);
+ * assert.deepEqual(rungs.map((rung) => rung.eps), [7.75, 10.75, 16]);
+ * assert.deepEqual(rungs.map((rung) => rung.steps), [40, 40, 160]);
+ * ```
  */
 export function budgetLadder(
   ceiling: number,

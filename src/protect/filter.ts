@@ -243,6 +243,23 @@ const STAGE_START: Record<FilterStage, number> = {
 /**
  * Protects a photo given as bytes (JPEG, PNG or WebP), every layer on unless switched off.
  * Throws a UserError for a bad photo or option, an AbortError when `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { readMarks } from "../marks/metadata.ts";
+ * import { protectPhotoBytes } from "./filter.ts";
+ * await initBackend("wasm");
+ * const input = await Deno.readFile("data/dev/aksel-andersson-w256.jpg");
+ * const { bytes, report } = await protectPhotoBytes(input, {
+ *   perturb: { detectors: ["blazeface-front"], steps: 40 }, // quick: one detector
+ *   judges: ["blazeface-front"],
+ * });
+ * assert.equal(report.format, "jpeg"); // the input's format
+ * assert.deepEqual(report.faces["blazeface-front"], { clean: 1, output: 0, after_jpeg75: 0 });
+ * assert.equal((await readMarks(bytes)).dataMiningProhibited, true);
+ * ```
  */
 export async function protectPhotoBytes(
   input: Uint8Array,

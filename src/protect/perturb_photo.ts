@@ -266,7 +266,25 @@ export function detectionCheckpoint(
   };
 }
 
-/** Runs the adversarial layer on one photo. */
+/**
+ * Runs the adversarial layer on one photo.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { readImage } from "../image/decode.ts";
+ * import { PROTECT_DEFAULTS } from "./defaults.ts";
+ * import { perturbPhoto } from "./perturb_photo.ts";
+ * await initBackend("wasm");
+ * const photo = await readImage("data/dev/aksel-andersson-w256.jpg");
+ * // One cheap detector and few steps keep this quick; the defaults attack the BlazeFace family.
+ * const options = { ...PROTECT_DEFAULTS, detectors: ["blazeface-front"], steps: 40 };
+ * const result = await perturbPhoto(photo, options);
+ * assert.equal(result.facesLeft, 0);
+ * assert.ok(result.eps > 0 && result.eps <= PROTECT_DEFAULTS.eps);
+ * ```
+ */
 export async function perturbPhoto(
   image: RgbImage,
   options: PerturbOptions,

@@ -93,7 +93,19 @@ export const PRESETS: readonly Preset[] = [
 /** The preset used when none is named. */
 export const DEFAULT_PRESET_ID = "standard";
 
-/** Looks up a preset; throws a UserError listing the known ids. */
+/**
+ * Looks up a preset; throws a UserError listing the known ids.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getPreset } from "./presets.ts";
+ * const strong = getPreset("strong");
+ * assert.equal(strong.id, "strong");
+ * assert.equal(strong.perturb.eps, 24);
+ * assert.throws(() => getPreset("extreme"), /unknown preset "extreme"/);
+ * ```
+ */
 export function getPreset(id: string): Preset {
   const preset = PRESETS.find((p) => p.id === id);
   if (!preset) {

@@ -134,7 +134,27 @@ export async function checkOutputPath(input: string, output: string): Promise<vo
   }
 }
 
-/** Protects `input` into `output` and reports how well it worked. */
+/**
+ * Protects `input` into `output` and reports how well it worked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { backendLabel, initBackend } from "../backend.ts";
+ * import { PROTECT_DEFAULTS } from "./defaults.ts";
+ * import { protectFile } from "./protect_file.ts";
+ * const backend = await initBackend("wasm");
+ * const output = await Deno.makeTempFile({ suffix: ".png" });
+ * const report = await protectFile("data/dev/aksel-andersson-w256.jpg", output, {
+ *   ...PROTECT_DEFAULTS, detectors: ["blazeface-front"], steps: 40, // quick: one detector
+ *   judges: ["blazeface-front"], backend: backendLabel(backend),
+ * });
+ * await Deno.remove(output);
+ * assert.equal(report.fully_protected, true);
+ * assert.deepEqual(report.judges["blazeface-front"], { clean: 1, protected: 0, after_jpeg75: 0 });
+ * assert.equal(report.stego?.after_jpeg75.message, "EQAI-DNP/1");
+ * ```
+ */
 export async function protectFile(
   input: string,
   output: string,

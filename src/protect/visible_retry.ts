@@ -63,11 +63,19 @@ export type VisibilityMeasure = (perturbed: RgbImage) => Promise<number> | numbe
  *
  * @example
  * ```ts
- * import { DEFAULT_SOURCE_IDS, initBackend, perturbWithRetry, PROTECT_DEFAULTS, readImage } from "../mod.ts";
- * await initBackend();
- * const photo = await readImage("data/samples/sample1.jpg");
- * const result = await perturbWithRetry(photo, { ...PROTECT_DEFAULTS, detectors: [...DEFAULT_SOURCE_IDS] });
- * console.log(result.facesLeft, result.retry ? `second attempt, kept the ${result.retry.kept}` : "one attempt");
+ * import assert from "node:assert/strict";
+ * import { initBackend } from "../backend.ts";
+ * import { readImage } from "../image/decode.ts";
+ * import { PROTECT_DEFAULTS } from "./defaults.ts";
+ * import { perturbWithRetry } from "./visible_retry.ts";
+ * await initBackend("wasm");
+ * const photo = await readImage("data/dev/aksel-andersson-w256.jpg");
+ * // One cheap detector keeps this quick; the defaults attack the BlazeFace family.
+ * const options = { ...PROTECT_DEFAULTS, detectors: ["blazeface-front"], steps: 40 };
+ * const result = await perturbWithRetry(photo, options);
+ * assert.equal(result.facesLeft, 0);
+ * // A second attempt runs only where the change shows, and is kept only if it shows less.
+ * if (result.retry?.kept === "second") assert.ok(result.retry.ssimSecond! > result.retry.ssimFirst);
  * ```
  */
 export async function perturbWithRetry(

@@ -167,6 +167,18 @@ export function messageBytes(message: string): Uint8Array {
  * text as a text frame). Deterministic: the same image, message and options give the same
  * bytes. Throws a UserError when the message is empty or too long, or the photo too small to
  * carry it robustly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readImage } from "../image/decode.ts";
+ * import { jpegRoundTrip } from "../image/encode.ts";
+ * import { embedMessage } from "./embed.ts";
+ * import { extractMessage } from "./extract.ts";
+ * const photo = await readImage("data/dev/aksel-andersson-w256.jpg");
+ * const marked = embedMessage(photo); // the do-not-process code "EQAI-DNP/1"
+ * assert.equal(extractMessage(await jpegRoundTrip(marked, 75)).message, "EQAI-DNP/1");
+ * ```
  */
 export function embedMessage(
   image: RgbImage,

@@ -99,7 +99,22 @@ class Readings {
   }
 }
 
-/** Reads the hidden message of `image`; never throws on unmarked or damaged photos. */
+/**
+ * Reads the hidden message of `image`; never throws on unmarked or damaged photos.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readImage } from "../image/decode.ts";
+ * import { embedMessage } from "./embed.ts";
+ * import { extractMessage } from "./extract.ts";
+ * const photo = await readImage("data/dev/aksel-andersson-w256.jpg");
+ * assert.equal(extractMessage(photo).message, null); // no hidden message yet
+ * const reading = extractMessage(embedMessage(photo, "no face recognition"));
+ * assert.equal(reading.message, "no face recognition");
+ * assert.ok(reading.confidence > 0.9);
+ * ```
+ */
 export function extractMessage(image: RgbImage, options: ExtractOptions = {}): StegoReading {
   const { width, height } = image;
   if (image.data.length !== width * height * 3) {

@@ -91,6 +91,14 @@ export function fitsMessage(slots: number, length: number): boolean {
 /**
  * The longest message (UTF-8 bytes, at most MAX_MESSAGE_BYTES) a width x height photo carries
  * robustly; 0 when it is too small for any.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageCapacity } from "./layout.ts";
+ * assert.equal(messageCapacity(256, 256), 45); // UTF-8 bytes of a text message
+ * assert.equal(messageCapacity(128, 128), 0); // too small for a text: the code still fits
+ * ```
  */
 export function messageCapacity(width: number, height: number): number {
   const slots = Math.floor(width / BLOCK_SIZE) * Math.floor(height / BLOCK_SIZE) *
@@ -123,7 +131,17 @@ export function fitsCode(slots: number): boolean {
   return slots >= CODE_CODED_BITS * MIN_REPETITIONS;
 }
 
-/** Whether a width x height photo carries the do-not-process code robustly. */
+/**
+ * Whether a width x height photo carries the do-not-process code robustly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { codeFits } from "./layout.ts";
+ * assert.equal(codeFits(128, 128), true);
+ * assert.equal(codeFits(64, 64), false);
+ * ```
+ */
 export function codeFits(width: number, height: number): boolean {
   return fitsCode(
     Math.floor(width / BLOCK_SIZE) * Math.floor(height / BLOCK_SIZE) *

@@ -27,7 +27,17 @@ export const DEFAULT_STATEMENT =
 /** The version of the do-not-process code that the filter writes. */
 export const DO_NOT_PROCESS_VERSION = 1;
 
-/** The text form of a do-not-process code version, e.g. "EQAI-DNP/1". */
+/**
+ * The text form of a do-not-process code version, e.g. "EQAI-DNP/1".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { doNotProcessText } from "./message.ts";
+ * assert.equal(doNotProcessText(), "EQAI-DNP/1");
+ * assert.equal(doNotProcessText(2), "EQAI-DNP/2");
+ * ```
+ */
 export function doNotProcessText(version: number = DO_NOT_PROCESS_VERSION): string {
   return `EQAI-DNP/${version}`;
 }
@@ -35,7 +45,17 @@ export function doNotProcessText(version: number = DO_NOT_PROCESS_VERSION): stri
 /** The default hidden message: the do-not-process code, as its text form "EQAI-DNP/1". */
 export const DEFAULT_STEGO_MESSAGE: string = doNotProcessText();
 
-/** The code version a hidden message names, or null when it is not a do-not-process code. */
+/**
+ * The code version a hidden message names, or null when it is not a do-not-process code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDoNotProcess } from "./message.ts";
+ * assert.equal(parseDoNotProcess("EQAI-DNP/1"), 1);
+ * assert.equal(parseDoNotProcess("No face recognition, please"), null);
+ * ```
+ */
 export function parseDoNotProcess(message: string): number | null {
   const match = /^EQAI-DNP\/([1-9][0-9]{0,2})$/.exec(message);
   const version = match ? Number(match[1]) : 0;
@@ -47,7 +67,17 @@ const MEANINGS: Record<number, string> = {
   1: "no consent to automated face detection or recognition",
 };
 
-/** What a do-not-process code version means, for people. */
+/**
+ * What a do-not-process code version means, for people.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { doNotProcessMeaning } from "./message.ts";
+ * assert.equal(doNotProcessMeaning(1), "no consent to automated face detection or recognition");
+ * assert.match(doNotProcessMeaning(2), /newer than this reader knows/);
+ * ```
+ */
 export function doNotProcessMeaning(version: number): string {
   return MEANINGS[version] ??
     `a do-not-process request of version ${version}, newer than this reader knows`;
