@@ -9,6 +9,7 @@ import { warnOnce } from "./warn_once.ts";
 import * as tf from "@tensorflow/tfjs";
 import { PROJECT_ROOT } from "../paths.ts";
 import { gradientThreads } from "../parallel/threads.ts";
+import { activeBackend } from "../backend.ts";
 
 /** Versions and environment of a run. */
 export interface Provenance {
@@ -25,6 +26,8 @@ export interface Provenance {
    * Only a single detector's batch split over threads can change results, by float rounding.
    */
   threads: number;
+  /** XNNPACK threads inside the wasm backend, present when more than one (EQUALAIS_WASM_THREADS). */
+  wasm_threads?: number;
   /** Machine facts. */
   machine: { cores: number; cpu: string; os: string; memory_gib: number };
   /** Why a field above is "unknown" (present only when one is). */
@@ -82,6 +85,7 @@ export async function collectProvenance(backend: string, adapter?: string): Prom
     backend,
     ...(adapter ? { adapter } : {}),
     threads: gradientThreads(),
+    ...wasmThreadsField(backend),
     machine: {
       cores: navigator.hardwareConcurrency,
       cpu: value(await cpuModel()),
@@ -90,4 +94,10 @@ export async function collectProvenance(backend: string, adapter?: string): Prom
     },
     ...(warnings.length ? { provenance_warnings: warnings } : {}),
   };
+}
+
+// Recorded only when it differs from tfjs's own build, so earlier rows stay comparable.
+function wasmThreadsField(backend: string): { wasm_threads?: number } {
+  const threads = backend.startsWith("wasm") ? activeBackend()?.wasmThreads : undefined;
+  return threads !== undefined && threads > 1 ? { wasm_threads: threads } : {};
 }

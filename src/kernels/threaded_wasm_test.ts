@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend, requestedWasmThreads } from "../backend.ts";
 import { UserError } from "../errors.ts";
+import { collectProvenance } from "../experiments/provenance.ts";
 import { imageToTensor } from "../image/rgb_image.ts";
 import { loadWhiteBoxDetector, unloadDetectors, WHITEBOX_IDS } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
@@ -57,6 +58,8 @@ Deno.test("threaded wasm: two XNNPACK threads, detectors agree with the cpu back
   // Once started, another count cannot take over silently.
   await assert.rejects(() => useThreadedWasm(3), UserError);
   await assert.rejects(() => initBackend("wasm", { wasmThreads: 1 }), UserError);
+  // Result rows say so.
+  assert.equal((await collectProvenance("wasm")).wasm_threads, 2);
 
   const image = await resizeImage(await readSample(1), 480);
   for (const id of WHITEBOX_IDS) {
