@@ -126,7 +126,8 @@ let active: BackendInfo | undefined;
 /**
  * Starts the requested backend (once per process; later calls with another name switch).
  * Falls back from `webgpu` and `tensorflow` to `wasm`, and from `wasm` to `cpu`, with a
- * reason.
+ * reason. With `options.wasmThreads` (else EQUALAIS_WASM_THREADS) above 1, wasm is tfjs's
+ * threaded build with that many XNNPACK threads; a process keeps the count it started with.
  *
  * @example
  * ```ts
