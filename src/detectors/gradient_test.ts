@@ -10,6 +10,7 @@ import { imageToTensor } from "../image/rgb_image.ts";
 import { loadWhiteBoxDetector, WHITEBOX_IDS } from "./registry.ts";
 import type { WhiteBoxDetector } from "./types.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
+import { relativeL2 } from "../testing/relative_l2.ts";
 
 // A smooth loss over all anchors: what an attack pushes down.
 function faceScoreSum(detector: WhiteBoxDetector, x: tf.Tensor4D): tf.Scalar {
@@ -86,21 +87,9 @@ for (const id of WHITEBOX_IDS) {
     // a few ReLUs sitting at zero switch. Measured: blazeface-back 1.7e-4, blazeface-front
     // 5.7e-7, mediapipe-full 8e-3 (deeper, with upsampling paths); 3% allows that and
     // nothing systematic (tfjs's own half-pixel resize gradient was off by >10%).
-    let diff = 0;
-    let norm = 0;
-    for (let i = 0; i < cpuGradient.length; i++) {
-      diff += (cpuGradient[i] - wasmGradient[i]) ** 2;
-      norm += cpuGradient[i] ** 2;
-    }
-    assert.ok(norm > 0, `${id}: gradient is all zeros`);
-    const relativeL2 = Math.sqrt(diff / norm);
-    console.log(
-      `${id}: wasm vs cpu gradient relative L2 difference ${relativeL2.toExponential(2)}`,
-    );
-    assert.ok(
-      relativeL2 < 0.03,
-      `${id}: wasm vs cpu gradients differ by ${relativeL2} (relative L2)`,
-    );
+    const gap = relativeL2(cpuGradient, wasmGradient, `${id}: cpu gradient`);
+    console.log(`${id}: wasm vs cpu gradient relative L2 difference ${gap.toExponential(2)}`);
+    assert.ok(gap < 0.03, `${id}: wasm vs cpu gradients differ by ${gap} (relative L2)`);
     tf.dispose([x, g, gCpu, gaussian, alongGradient]);
     await initBackend("wasm");
   });

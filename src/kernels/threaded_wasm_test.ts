@@ -13,6 +13,7 @@ import { imageToTensor } from "../image/rgb_image.ts";
 import { loadWhiteBoxDetector, unloadDetectors, WHITEBOX_IDS } from "../detectors/registry.ts";
 import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { readSample, resizeImage } from "../testing/fixtures.ts";
+import { relativeL2 } from "../testing/relative_l2.ts";
 import { MAX_WASM_THREADS, parseWasmThreads, useThreadedWasm } from "./threaded_wasm.ts";
 
 function faceScoreSum(detector: WhiteBoxDetector, x: tf.Tensor4D): tf.Scalar {
@@ -24,17 +25,6 @@ function logitsOf(detector: WhiteBoxDetector, x: tf.Tensor4D): Float32Array {
   const values = logits.dataSync() as Float32Array;
   logits.dispose();
   return values;
-}
-
-function relativeL2(reference: Float32Array, other: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < reference.length; i++) {
-    diff += (reference[i] - other[i]) ** 2;
-    norm += reference[i] ** 2;
-  }
-  assert.ok(norm > 0, "reference is all zeros");
-  return Math.sqrt(diff / norm);
 }
 
 Deno.test("threaded wasm: bad thread counts are refused in one line naming the source", () => {
@@ -79,8 +69,8 @@ Deno.test("threaded wasm: two XNNPACK threads, detectors agree with the cpu back
     const cpuGrad = cpuGradient(x).dataSync() as Float32Array;
     x.dispose();
 
-    const logitsGap = relativeL2(cpuLogits, threadedLogits);
-    const gradientGap = relativeL2(cpuGrad, threadedGradient);
+    const logitsGap = relativeL2(cpuLogits, threadedLogits, `${id} cpu logits`);
+    const gradientGap = relativeL2(cpuGrad, threadedGradient, `${id} cpu gradient`);
     console.log(
       `${id}: threaded wasm vs cpu, logits ${logitsGap.toExponential(2)}, ` +
         `gradient ${gradientGap.toExponential(2)} (relative L2)`,

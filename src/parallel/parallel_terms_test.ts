@@ -17,17 +17,7 @@ import type { WhiteBoxDetector } from "../detectors/types.ts";
 import { ParallelTerms } from "./parallel_terms.ts";
 import { RemoteTerm } from "./remote_term.ts";
 import { gradientWorkers } from "./gradient_workers.ts";
-
-function relativeL2(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += a[i] ** 2;
-  }
-  assert.ok(norm > 0, "the gradient is not zero");
-  return Math.sqrt(diff / norm);
-}
+import { relativeL2 } from "../testing/relative_l2.ts";
 
 Deno.test("the ensemble on two threads takes the one-thread gradient bit for bit", async () => {
   await initBackend("wasm");
