@@ -15,6 +15,7 @@ export const DETECTOR_FAMILY: Readonly<Record<string, string>> = {
   "faceapi-tiny": "tiny-yolo",
   "faceboxes": "faceboxes",
   "haar": "viola-jones",
+  "haar-smooth": "viola-jones",
 };
 
 /** The neural families, in the order studies list them. */

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { DETECTOR_FAMILY, familyOf, leaveOneFamilyOut, NEURAL_FAMILIES } from "./families.ts";
-import { DETECTOR_IDS, loadDetector } from "./registry.ts";
+import { DETECTOR_IDS, loadDetector, SURROGATE_IDS } from "./registry.ts";
 
 Deno.test("families: the table covers every registered detector and agrees with each model", async () => {
   await initBackend("wasm");
-  assert.deepEqual(Object.keys(DETECTOR_FAMILY).sort(), [...DETECTOR_IDS].sort());
-  for (const id of DETECTOR_IDS) {
+  const ids = [...DETECTOR_IDS, ...SURROGATE_IDS];
+  assert.deepEqual(Object.keys(DETECTOR_FAMILY).sort(), ids.sort());
+  for (const id of ids) {
     assert.equal((await loadDetector(id)).family, familyOf(id), id);
   }
 });

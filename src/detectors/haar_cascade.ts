@@ -87,6 +87,7 @@ export interface OpenCv {
   CascadeClassifier: new () => CascadeClassifier;
   CV_8UC1: number;
   INTER_AREA: number;
+  INTER_LINEAR_EXACT: number;
   resize(src: Mat, dst: Mat, size: Size, fx: number, fy: number, interpolation: number): void;
   equalizeHist(src: Mat, dst: Mat): void;
   FS_createDataFile(
@@ -223,60 +224,156 @@ export class HaarCascadeDetector implements Detector {
 
   /** Finds frontal faces; boxes are square, in source pixels. */
   detect(image: RgbImage): Promise<Face[]> {
-    const classifier = this.#classifier;
-    if (!classifier) return Promise.reject(new Error("haar: detector was disposed"));
+    try {
+      const { minNeighbors } = this;
+      const faces = this.#detectMultiScale(image, minNeighbors).map(({ box, count }): Face => ({
+        box,
+        score: count / (count + Math.max(minNeighbors, 1)),
+      }));
+      return Promise.resolve(faces.sort((a, b) => b.score - a.score));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Every window that passed the whole cascade, before OpenCV groups them (detectMultiScale
+   * with no neighbours required), as [x, y, side, side] in detection-image pixels (see
+   * detectionImage): what the surrogate's window search (haar_windows.ts) is checked against.
+   */
+  rawWindows(image: RgbImage): number[][] {
+    return this.#detectMultiScale(image, 0).map(({ box }) =>
+      box.map((v) => v * this.#scaleOf(image))
+    );
+  }
+
+  /**
+   * The grey image the cascade runs on (`pixels`): BT.601 grey, area-downscaled so the longer
+   * side is at most maxSide, histogram-equalised; `grey` before equalisation; `scale` is its
+   * size over the photo's.
+   */
+  detectionImage(
+    image: RgbImage,
+  ): { pixels: Uint8Array; grey: Uint8Array; width: number; height: number; scale: number } {
+    const input = this.#greyMat(image);
+    try {
+      const grey = input.data.slice();
+      this.#cv.equalizeHist(input, input);
+      return {
+        pixels: input.data.slice(),
+        grey,
+        width: input.cols,
+        height: input.rows,
+        scale: this.#scaleOf(image),
+      };
+    } finally {
+      input.delete();
+    }
+  }
+
+  /**
+   * One pyramid level of a detection image: OpenCV's fixed-point linear resize to
+   * width x height, the call detectMultiScale makes for a level of scale factor `factor`.
+   */
+  resizeLevel(
+    detection: { pixels: Uint8Array; width: number; height: number },
+    level: { width: number; height: number; factor: number },
+  ): Uint8Array {
+    const cv = this.#cv;
+    const src = new cv.Mat(detection.height, detection.width, cv.CV_8UC1);
+    const dst = new cv.Mat();
+    try {
+      src.data.set(detection.pixels);
+      cv.resize(
+        src,
+        dst,
+        new cv.Size(level.width, level.height),
+        1 / level.factor,
+        1 / level.factor,
+        cv.INTER_LINEAR_EXACT,
+      );
+      return dst.data.slice();
+    } finally {
+      src.delete();
+      dst.delete();
+    }
+  }
+
+  #scaleOf(image: RgbImage): number {
+    const longer = Math.max(image.width, image.height);
+    return this.maxSide && longer > this.maxSide ? this.maxSide / longer : 1;
+  }
+
+  /** Smallest window searched, in detection-image pixels, for a rows x cols detection image. */
+  minWindow(rows: number, cols: number): number {
+    return Math.round(Math.max(this.minSize, 0.01 * Math.min(rows, cols)));
+  }
+
+  #detectionMat(image: RgbImage): Mat {
+    const mat = this.#greyMat(image);
+    this.#cv.equalizeHist(mat, mat);
+    return mat;
+  }
+
+  /** BT.601 grey at the detection size, before equalisation. */
+  #greyMat(image: RgbImage): Mat {
+    if (!this.#classifier) throw new Error("haar: detector was disposed");
     const cv = this.#cv;
     const { width, height } = image;
     if (image.data.length !== width * height * 3) {
-      return Promise.reject(
-        new RangeError(
-          `haar: image data has ${image.data.length} bytes, expected ${width}x${height}x3`,
-        ),
+      throw new RangeError(
+        `haar: image data has ${image.data.length} bytes, expected ${width}x${height}x3`,
       );
     }
-    const longer = Math.max(width, height);
-    const scale = this.maxSide && longer > this.maxSide ? this.maxSide / longer : 1;
+    const scale = this.#scaleOf(image);
     const gray = new cv.Mat(height, width, cv.CV_8UC1);
+    toGray(image, gray.data);
+    if (scale >= 1) return gray;
     const small = new cv.Mat();
+    try {
+      const size = new cv.Size(Math.round(width * scale), Math.round(height * scale));
+      cv.resize(gray, small, size, 0, 0, cv.INTER_AREA);
+      return small;
+    } catch (error) {
+      small.delete();
+      throw error;
+    } finally {
+      gray.delete();
+    }
+  }
+
+  /** detectMultiScale2 on the detection image; boxes in source pixels with their counts. */
+  #detectMultiScale(image: RgbImage, minNeighbors: number) {
+    const classifier = this.#classifier;
+    if (!classifier) throw new Error("haar: detector was disposed");
+    const cv = this.#cv;
+    const scale = this.#scaleOf(image);
+    const input = this.#detectionMat(image);
     const rects = new cv.RectVector();
     const counts = new cv.IntVector();
     try {
-      toGray(image, gray.data);
-      let input = gray;
-      if (scale < 1) {
-        const size = new cv.Size(Math.round(width * scale), Math.round(height * scale));
-        cv.resize(gray, small, size, 0, 0, cv.INTER_AREA);
-        input = small;
-      }
-      cv.equalizeHist(input, input);
-      const minSize = Math.round(
-        Math.max(this.minSize, 0.01 * Math.min(input.rows, input.cols)),
-      );
+      const minSize = this.minWindow(input.rows, input.cols);
       classifier.detectMultiScale2(
         input,
         rects,
         counts,
         this.scaleFactor,
-        this.minNeighbors,
+        minNeighbors,
         0,
         new cv.Size(minSize, minSize),
         new cv.Size(0, 0),
       );
-      const faces: Face[] = [];
+      const found: { box: [number, number, number, number]; count: number }[] = [];
       for (let i = 0; i < rects.size(); i++) {
         const r = rects.get(i);
-        const n = counts.get(i);
-        faces.push({
+        found.push({
           box: [r.x / scale, r.y / scale, r.width / scale, r.height / scale],
-          score: n / (n + Math.max(this.minNeighbors, 1)),
+          count: counts.get(i),
         });
       }
-      return Promise.resolve(faces.sort((a, b) => b.score - a.score));
-    } catch (error) {
-      return Promise.reject(error);
+      return found;
     } finally {
-      gray.delete();
-      small.delete();
+      input.delete();
       rects.delete();
       counts.delete();
     }

@@ -12,6 +12,7 @@ import { HumanPipelineDetector } from "./human_pipeline.ts";
 import { FaceApiSsdDetector } from "./faceapi_ssd.ts";
 import { FaceApiTinyDetector } from "./faceapi_tiny.ts";
 import { HaarCascadeDetector } from "./haar_cascade.ts";
+import { HaarSmoothDetector } from "./haar_smooth.ts";
 import { type Detector, type DetectorKind, isWhiteBox, type WhiteBoxDetector } from "./types.ts";
 import * as tf from "@tensorflow/tfjs";
 import { needsHostBackend, onHostBackend } from "../backend_host.ts";
@@ -43,6 +44,18 @@ export const DETECTORS: readonly DetectorEntry[] = [
   { id: "faceapi-tiny", kind: "whitebox", load: () => FaceApiTinyDetector.load() },
   { id: "haar", kind: "blackbox", load: () => HaarCascadeDetector.load() },
 ];
+
+/**
+ * Attack-only stand-ins: a differentiable surrogate of a black-box detector whose detection
+ * is that detector's own, so it is named only where an attack is, never as a judge (the
+ * real one judges). Not in DETECTOR_IDS, WHITEBOX_IDS or the aliases.
+ */
+export const SURROGATES: readonly DetectorEntry[] = [
+  { id: "haar-smooth", kind: "whitebox", load: () => HaarSmoothDetector.load() },
+];
+
+/** Ids of the attack-only surrogates ("haar-smooth"). */
+export const SURROGATE_IDS: readonly string[] = SURROGATES.map((d) => d.id);
 
 /** Ids of every registered detector. */
 export const DETECTOR_IDS: readonly string[] = DETECTORS.map((d) => d.id);
@@ -106,11 +119,11 @@ export function parseDetectorList(spec: string): string[] {
     else if (part === "all-blackbox") {
       ids.push(...DETECTOR_IDS.filter((id) => !WHITEBOX_IDS.includes(id)));
     } else if (part === "all-families") ids.push(...ALL_FAMILIES_IDS);
-    else if (DETECTOR_IDS.includes(part)) ids.push(part);
+    else if (DETECTOR_IDS.includes(part) || SURROGATE_IDS.includes(part)) ids.push(part);
     else {
       throw new UserError(
         `unknown detector "${part}"; choose from ${
-          [...DETECTOR_IDS, ...DETECTOR_LIST_ALIASES].join(", ")
+          [...DETECTOR_IDS, ...SURROGATE_IDS, ...DETECTOR_LIST_ALIASES].join(", ")
         }`,
       );
     }
@@ -149,7 +162,7 @@ export function isRegistryDetector(detector: Detector): boolean {
  * ```
  */
 export function loadDetector(id: string): Promise<Detector> {
-  const entry = DETECTORS.find((d) => d.id === id);
+  const entry = [...DETECTORS, ...SURROGATES].find((d) => d.id === id);
   if (!entry) parseDetectorList(id);
   const key = `${tf.getBackend()}|${id}`;
   let promise = loaded.get(key);

@@ -122,7 +122,7 @@ export interface FilterOptions {
   stego?: StegoOptions;
   /** Rights statement for dc:rights and EXIF Copyright (default RIGHTS_STATEMENT). */
   rights?: string;
-  /** Detectors the report counts faces with (default every white-box detector). */
+  /** Detectors the report counts faces with (default every white-box detector and every attacked one). */
   judges?: string[];
   /**
    * Decoding limits and the name used in error messages. The pixel limit defaults to
@@ -482,7 +482,8 @@ function resolveOptions(options: FilterOptions): FilterSettings {
     statement,
     badge,
     perturbOptions,
-    judges: options.judges ?? [...WHITEBOX_IDS],
+    // Every attacked detector is judged, an attack-only surrogate (haar-smooth) included.
+    judges: options.judges ?? [...new Set([...WHITEBOX_IDS, ...perturbOptions.detectors])],
     quality,
     exif: layers.metadata ? marksExif(marks) : undefined,
     xmp: layers.metadata ? marksXmp(marks) : undefined,
