@@ -209,22 +209,20 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
 
   /** Face logits [batch, windows] (padded with -1e4 where a photo has fewer windows). */
   faceLogits(images: tf.Tensor4D): tf.Tensor2D {
+    const logitsOf = (one: tf.Tensor4D) => this.logitsFor(one, this.windowPlan(pixelsOf(one)));
     const batch = images.shape[0];
-    const rows: tf.Tensor2D[] = [];
-    for (let b = 0; b < batch; b++) {
-      const one = tf.slice(images, [b, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-      const plan = this.windowPlan(pixelsOf(one));
-      rows.push(this.logitsFor(one, plan));
-      one.dispose();
-    }
-    if (rows.length === 1) return rows[0];
-    const width = Math.max(...rows.map((r) => r.shape[1]));
-    const padded = rows.map((r) =>
-      r.shape[1] === width ? r : tf.pad(r, [[0, 0], [0, width - r.shape[1]]], -1e4)
-    );
-    const out = tf.concat(padded, 0) as tf.Tensor2D;
-    tf.dispose([...rows, ...padded.filter((p) => !rows.includes(p as tf.Tensor2D))]);
-    return out;
+    if (batch === 1) return logitsOf(images);
+    return tf.tidy(() => {
+      const rows = Array.from(
+        { length: batch },
+        (_, b) => logitsOf(tf.slice(images, [b, 0, 0, 0], [1, -1, -1, -1])),
+      );
+      const width = Math.max(...rows.map((r) => r.shape[1]));
+      return tf.concat(
+        rows.map((r) => tf.pad(r, [[0, 0], [0, width - r.shape[1]]], -1e4)),
+        0,
+      ) as tf.Tensor2D;
+    });
   }
 
   /** Releases the cascade and cached maps. */
@@ -248,7 +246,11 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
   #patches(equalised: tf.Tensor4D, plan: HaarWindowPlan): tf.Tensor2D {
     const side = this.#model.width;
     const byLevel = new Map<number, HaarWindow[]>();
-    for (const w of plan.windows) byLevel.set(w.level, [...(byLevel.get(w.level) ?? []), w]);
+    for (const w of plan.windows) {
+      const list = byLevel.get(w.level);
+      if (list) list.push(w);
+      else byLevel.set(w.level, [w]);
+    }
     const parts: tf.Tensor2D[] = [];
     for (const [index, windows] of byLevel) {
       const level = plan.levels[index];
@@ -273,7 +275,7 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
         gatherWithScatterGrad(pixels, indices).reshape([windows.length, side * side]),
       );
     }
-    // The windows' order within the plan: level by level, as listed.
+    // The plan lists its windows level by level, so this is the plan's order.
     return (parts.length === 1 ? parts[0] : tf.concat(parts, 0)) as tf.Tensor2D;
   }
 

@@ -8,14 +8,14 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
-import { readImage } from "../image/decode.ts";
 import { imageToTensor } from "../image/rgb_image.ts";
 import { jpegRoundTrip } from "../image/encode.ts";
 import { HaarSmoothDetector, type HaarWindowPlan } from "./haar_smooth.ts";
 import { loadDetector, parseDetectorList, WHITEBOX_IDS } from "./registry.ts";
 import { relativeL2 } from "../testing/relative_l2.ts";
 import { PROTECT_DEFAULTS } from "../protect/defaults.ts";
-import { perturbPhoto } from "../protect/perturb_photo.ts";
+import { protectPhotoBytes } from "../protect/filter.ts";
+import { decodeImage, readImage } from "../image/decode.ts";
 
 // What the attack pushes down, summed in float64 for the finite differences.
 function loss(detector: HaarSmoothDetector, x: tf.Tensor4D, plan: HaarWindowPlan): number {
@@ -104,29 +104,42 @@ Deno.test("haar-smooth: faceLogits scores a window per near or full detection, p
     assert.ok(rejected.every((w) => values[plan.windows.indexOf(w)] < 0));
     const positive = detections.filter((w) => values[plan.windows.indexOf(w)] > 0).length;
     assert.ok(positive >= detections.length / 2, `${positive} of ${detections.length} positive`);
-    tf.dispose([x, logits]);
+    // A batch of two differentiates to twice one photo's gradient (the padding adds nothing).
+    const one = tf.grad((input) => detector.faceLogits(input as tf.Tensor4D).sigmoid().sum())(x);
+    const two = tf.grad((input) =>
+      detector.faceLogits(tf.concat([input, input]) as tf.Tensor4D).sigmoid().sum()
+    )(x);
+    const doubled = one.mul(2);
+    const gap = relativeL2(await doubled.data(), await two.data(), "batch gradient");
+    assert.ok(gap < 1e-5, `batch of two: gradient differs by ${gap}`);
+    tf.dispose([x, logits, one, two, doubled]);
   } finally {
     detector.dispose();
   }
 });
 
-Deno.test("haar-smooth: attacking it hides the face from OpenCV's cascade, on the file and after q75", async () => {
+Deno.test("haar-smooth: attacked through the filter, OpenCV's cascade finds no face in the written file or after q75", async () => {
   await initBackend("wasm");
   const haar = await loadDetector("haar");
-  const photo = await readImage("data/dev/aksel-andersson-w256.jpg");
-  assert.equal((await haar.detect(photo)).length, 1, "the real cascade finds the clean face");
-  // The protection's own loop, attacking only the surrogate, at 8 grey levels.
-  const result = await perturbPhoto(photo, {
-    ...PROTECT_DEFAULTS,
-    detectors: ["haar-smooth"],
-    escalation: undefined,
-    eps: 8,
-    steps: 120,
-    attackOptions: { ...PROTECT_DEFAULTS.attackOptions, refineSteps: 0 },
+  const input = await Deno.readFile("data/dev/aksel-andersson-w256.jpg");
+  const clean = await decodeImage(input);
+  assert.equal((await haar.detect(clean)).length, 1, "the real cascade finds the clean face");
+  // The whole filter, attacking only the surrogate (no refinement, to keep it short).
+  const { bytes, report } = await protectPhotoBytes(input, {
+    format: "jpeg",
+    perturb: {
+      detectors: ["haar-smooth"],
+      attackOptions: { ...PROTECT_DEFAULTS.attackOptions, refineSteps: 0 },
+    },
   });
-  assert.equal(result.facesLeft, 0);
-  assert.deepEqual(await haar.detect(result.image), [], "the written pixels");
-  assert.deepEqual(await haar.detect(await jpegRoundTrip(result.image, 75)), [], "after q75");
+  assert.deepEqual(report.attacked, ["haar-smooth"]);
+  // The surrogate is judged like any attacked detector, with the real cascade's detection.
+  assert.deepEqual(report.faces["haar-smooth"], { clean: 1, output: 0, after_jpeg75: 0 });
+  assert.equal(report.fully_protected, true);
+  // And by the real cascade itself, on the bytes written and their q75 copy.
+  const written = await decodeImage(bytes);
+  assert.deepEqual(await haar.detect(written), [], "the written file");
+  assert.deepEqual(await haar.detect(await jpegRoundTrip(written, 75)), [], "after q75");
 });
 
 Deno.test("haar-smooth: attack-only (never a judge), and bad options are one-line errors", async () => {

@@ -78,53 +78,72 @@ export function haarPyramid(
   return levels;
 }
 
-/** The cascade flattened for fast evaluation at one level's row stride. */
-interface CompiledCascade {
-  stride: number;
-  // Per feature, up to 3 rects: 4 corner offsets each (top-left, top-right, bottom-left,
-  // bottom-right) relative to the window's top-left corner in the integral image.
-  corners: Int32Array;
+/** The cascade's stumps flattened in evaluation order, each with its feature's rectangles. */
+interface FlatCascade {
+  // Per stump, up to 3 rects as x, y, width, height in window pixels.
+  rects: Int32Array;
   weights: Float32Array;
   rectCount: Uint8Array;
-  // Stumps of every stage in order, and where each stage's stumps end.
-  stumpFeature: Int32Array;
-  stumpThreshold: Float32Array;
-  stumpLeft: Float64Array;
-  stumpRight: Float64Array;
+  threshold: Float32Array;
+  left: Float64Array;
+  right: Float64Array;
   stageEnd: Int32Array;
   stageThreshold: Float64Array;
+  // Corner offsets in an integral image of a given row stride, per stump 12 (see corners).
+  cornersByStride: Map<number, Int32Array>;
 }
 
-function compile(model: HaarCascadeModel, stride: number): CompiledCascade {
-  const n = model.features.length;
-  const corners = new Int32Array(n * 12);
+const flattened = new WeakMap<HaarCascadeModel, FlatCascade>();
+
+function flatten(model: HaarCascadeModel): FlatCascade {
+  let flat = flattened.get(model);
+  if (flat) return flat;
+  const stumps = model.stages.flatMap((stage) => stage.stumps);
+  const n = stumps.length;
+  const rects = new Int32Array(n * 12);
   const weights = new Float32Array(n * 3);
   const rectCount = new Uint8Array(n);
-  model.features.forEach((rects, f) => {
-    rectCount[f] = rects.length;
-    rects.forEach((r, k) => {
-      const o = (f * 3 + k) * 4;
-      corners[o] = r.y * stride + r.x;
-      corners[o + 1] = r.y * stride + r.x + r.width;
-      corners[o + 2] = (r.y + r.height) * stride + r.x;
-      corners[o + 3] = (r.y + r.height) * stride + r.x + r.width;
-      weights[f * 3 + k] = r.weight;
+  stumps.forEach((stump, j) => {
+    const feature = model.features[stump.feature];
+    rectCount[j] = feature.length;
+    feature.forEach((r, k) => {
+      rects.set([r.x, r.y, r.width, r.height], j * 12 + k * 4);
+      weights[j * 3 + k] = r.weight;
     });
   });
-  const stumps = model.stages.flatMap((stage) => stage.stumps);
   let end = 0;
-  return {
-    stride,
-    corners,
+  flat = {
+    rects,
     weights,
     rectCount,
-    stumpFeature: Int32Array.from(stumps, (s) => s.feature),
-    stumpThreshold: Float32Array.from(stumps, (s) => s.threshold),
-    stumpLeft: Float64Array.from(stumps, (s) => s.left),
-    stumpRight: Float64Array.from(stumps, (s) => s.right),
+    threshold: Float32Array.from(stumps, (s) => s.threshold),
+    left: Float64Array.from(stumps, (s) => s.left),
+    right: Float64Array.from(stumps, (s) => s.right),
     stageEnd: Int32Array.from(model.stages, (stage) => (end += stage.stumps.length)),
     stageThreshold: Float64Array.from(model.stages, (stage) => stage.threshold),
+    cornersByStride: new Map(),
   };
+  flattened.set(model, flat);
+  return flat;
+}
+
+/**
+ * Each stump's rectangle corners (top-left, top-right, bottom-left, bottom-right) as
+ * offsets from a window's top-left corner in an integral image of row stride `stride`.
+ */
+function corners(flat: FlatCascade, stride: number): Int32Array {
+  let found = flat.cornersByStride.get(stride);
+  if (found) return found;
+  found = new Int32Array(flat.rects.length);
+  for (let i = 0; i < flat.rects.length; i += 4) {
+    const [x, y, w, h] = flat.rects.subarray(i, i + 4);
+    found[i] = y * stride + x;
+    found[i + 1] = y * stride + x + w;
+    found[i + 2] = (y + h) * stride + x;
+    found[i + 3] = (y + h) * stride + x + w;
+  }
+  flat.cornersByStride.set(stride, found);
+  return found;
 }
 
 /** Integral images (sum and sum of squares) of a width x height grey image, (w+1) x (h+1). */
@@ -179,17 +198,9 @@ export function evaluateLevel(
     );
   }
   const { sum, sqsum, stride } = integrals(pixels, width, height);
-  const {
-    corners,
-    weights,
-    rectCount,
-    stumpFeature,
-    stumpThreshold,
-    stumpLeft,
-    stumpRight,
-    stageEnd,
-    stageThreshold,
-  } = compile(model, stride);
+  const flat = flatten(model);
+  const { weights, rectCount, threshold, left, right, stageEnd, stageThreshold } = flat;
+  const c = corners(flat, stride);
   // The normalisation rectangle: the window without its one-pixel border.
   const nx = 1, ny = 1, nw = model.width - 2, nh = model.height - 2;
   const area = nw * nh;
@@ -213,33 +224,32 @@ export function evaluateLevel(
       for (let stage = 0; stage < stageCount; stage++) {
         let total = 0;
         for (const end = stageEnd[stage]; stump < end; stump++) {
-          const f = stumpFeature[stump];
-          const r = f * 3;
+          const r = stump * 3;
           const o = r * 4;
           let value = Math.fround(
             Math.fround(
               weights[r] *
-                (sum[base + corners[o]] - sum[base + corners[o + 1]] -
-                  sum[base + corners[o + 2]] + sum[base + corners[o + 3]]),
+                (sum[base + c[o]] - sum[base + c[o + 1]] - sum[base + c[o + 2]] +
+                  sum[base + c[o + 3]]),
             ) +
               Math.fround(
                 weights[r + 1] *
-                  (sum[base + corners[o + 4]] - sum[base + corners[o + 5]] -
-                    sum[base + corners[o + 6]] + sum[base + corners[o + 7]]),
+                  (sum[base + c[o + 4]] - sum[base + c[o + 5]] - sum[base + c[o + 6]] +
+                    sum[base + c[o + 7]]),
               ),
           );
-          if (rectCount[f] === 3) {
+          if (rectCount[stump] === 3) {
             value = Math.fround(
               value +
                 Math.fround(
                   weights[r + 2] *
-                    (sum[base + corners[o + 8]] - sum[base + corners[o + 9]] -
-                      sum[base + corners[o + 10]] + sum[base + corners[o + 11]]),
+                    (sum[base + c[o + 8]] - sum[base + c[o + 9]] - sum[base + c[o + 10]] +
+                      sum[base + c[o + 11]]),
                 ),
             );
           }
           value = Math.fround(value * normFactor);
-          total += value < stumpThreshold[stump] ? stumpLeft[stump] : stumpRight[stump];
+          total += value < threshold[stump] ? left[stump] : right[stump];
         }
         if (total < stageThreshold[stage]) break;
         passed++;
