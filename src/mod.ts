@@ -32,12 +32,15 @@ export {
 export { imageToTensor, type RgbImage, tensorToImage } from "./image/rgb_image.ts";
 export { jpegApprox } from "./image/jpeg_approx.ts";
 export {
+  ATTACKABLE_IDS,
   DEFAULT_SOURCE_IDS,
   DETECTOR_IDS,
   DETECTORS,
   loadDetector,
   loadWhiteBoxDetector,
   parseDetectorList,
+  SURROGATE_IDS,
+  SURROGATES,
   WHITEBOX_IDS,
 } from "./detectors/registry.ts";
 export type { Detector, Face, WhiteBoxDetector } from "./detectors/types.ts";

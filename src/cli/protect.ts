@@ -18,7 +18,7 @@ import { backendLabel, initBackend } from "../backend.ts";
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES, getAttack } from "../attacks/registry.ts";
 import { BALANCE_MODES, type BalanceMode, validateWeights } from "../attacks/ensemble_weights.ts";
-import { DETECTOR_IDS, parseDetectorList, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { ATTACKABLE_IDS, DETECTOR_IDS, parseDetectorList } from "../detectors/registry.ts";
 import { BADGE_DEFAULTS, BADGE_POSITIONS, type BadgePosition } from "../marks/badge.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions, PRESETS } from "../protect/presets.ts";
 import { protectFile, type ProtectReport } from "../protect/protect_file.ts";
@@ -216,11 +216,11 @@ async function main(): Promise<number> {
   });
   const attackedFlag = renamedFlag(values, "protect", { old: "detectors", now: "attacked" });
   const detectors = attackedFlag === undefined ? undefined : parseDetectorList(attackedFlag);
-  const blackBox = (detectors ?? []).filter((id) => !WHITEBOX_IDS.includes(id));
+  const blackBox = (detectors ?? []).filter((id) => !ATTACKABLE_IDS.includes(id));
   if (blackBox.length) {
     throw new UserError(
       `--attacked: ${blackBox.join(", ")} cannot be attacked (black-box); white-box ones are ${
-        WHITEBOX_IDS.join(", ")
+        ATTACKABLE_IDS.join(", ")
       }`,
     );
   }
@@ -269,7 +269,8 @@ async function main(): Promise<number> {
       size: badgeSize,
       opacity: badgeOpacity,
     },
-    judges: [...DETECTOR_IDS],
+    // An attacked surrogate (haar-smooth) is judged too: per-photo success covers it.
+    judges: [...new Set([...DETECTOR_IDS, ...(detectors ?? [])])],
     backend: backendLabel(backend),
     onFilterProgress: (progress) => {
       const now = performance.now();

@@ -286,11 +286,12 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
     const sum = patches.matMul(c.inner); // [K, 1]
     const sqsum = patches.square().matMul(c.inner);
     const norm = sqsum.mul(area).sub(sum.square()).relu().add(1).sqrt(); // [K, 1]
-    const features = patches.matMul(c.features); // [K, stumps]
+    const features = byConstant(patches, c.features, c.featuresT); // [K, stumps]
     // Each stump's step spread over `softness` grey levels of its feature's own contrast.
     const z = features.sub(norm.mul(c.thresholds)).div(c.l1.mul(this.softness));
     const leaves = c.left.add(c.diff.mul(z.sigmoid()));
-    const margins = leaves.matMul(c.membership).sub(c.stageThresholds).div(c.spread); // [K, S]
+    const margins = byConstant(leaves as tf.Tensor2D, c.membership, c.membershipT) // [K, stages]
+      .sub(c.stageThresholds).div(c.spread);
     const t = this.temperature;
     return margins.mul(-1 / t).logSumExp(1).mul(-t) as tf.Tensor1D;
   }
@@ -311,6 +312,8 @@ function pixelsOf(image: tf.Tensor4D): RgbImage {
 interface SurrogateConstants {
   greyWeights: tf.Tensor1D; // BT.601
   features: tf.Tensor2D; // [576, stumps]
+  featuresT: tf.Tensor2D; // its transpose, for the gradient
+  membershipT: tf.Tensor2D;
   inner: tf.Tensor2D; // [576, 1]: the normalisation rectangle
   thresholds: tf.Tensor2D; // [1, stumps]
   l1: tf.Tensor2D; // [1, stumps]: sum of |weight| over each feature's pixels
@@ -358,6 +361,8 @@ function surrogateConstants(model: HaarCascadeModel): SurrogateConstants {
   return tf.tidy(() => ({
     greyWeights: tf.tensor1d([0.299, 0.587, 0.114]),
     features: tf.tensor2d(features, [pixels, n]),
+    featuresT: tf.tensor2d(features, [pixels, n]).transpose<tf.Tensor2D>(),
+    membershipT: tf.tensor2d(membership, [n, stages]).transpose<tf.Tensor2D>(),
     inner: tf.tensor2d(inner, [pixels, 1]),
     thresholds: tf.tensor2d(Float32Array.from(stumps, (s) => s.threshold), [1, n]),
     l1: tf.tensor2d(l1, [1, n]),
@@ -416,6 +421,18 @@ function areaMatrix(from: number, to: number): Matrix {
     }
   }
   return { values, shape: [to, from] };
+}
+
+/**
+ * x · w for a constant w, whose gradient multiplies by the stored transpose: tfjs's own
+ * gradient asks wasm for a transposed product, several times slower (separable_map.ts).
+ */
+function byConstant(x: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((input) => ({
+    value: (input as tf.Tensor2D).matMul(w),
+    gradFunc: (dy) => (dy as tf.Tensor2D).matMul(wT),
+  }));
+  return op(x) as tf.Tensor2D;
 }
 
 /** tf.gather of a flat tensor with a scatter-add gradient (tfjs's own needs a kernel wasm lacks). */

@@ -4,7 +4,7 @@
  */
 import { UserError } from "../errors.ts";
 import { ATTACK_NAMES } from "../attacks/registry.ts";
-import { ALL_FAMILIES_IDS, DETECTOR_IDS, WHITEBOX_IDS } from "../detectors/registry.ts";
+import { ALL_FAMILIES_IDS, ATTACKABLE_IDS, DETECTOR_IDS } from "../detectors/registry.ts";
 import { BALANCE_MODES } from "../attacks/ensemble_weights.ts";
 import { parseChannel } from "../image/channels.ts";
 import { expandImages } from "./image_glob.ts";
@@ -212,11 +212,11 @@ export function validateConfig(raw: unknown): SweepConfig {
   );
   for (const set of sources) {
     for (const id of expandSourceSet(set)) {
-      if (!WHITEBOX_IDS.includes(id)) {
+      if (!ATTACKABLE_IDS.includes(id)) {
         fail(
           "sources",
           `${JSON.stringify(id)} is not a white-box detector (white-box: ${
-            WHITEBOX_IDS.join(", ")
+            ATTACKABLE_IDS.join(", ")
           })`,
         );
       }
