@@ -127,6 +127,37 @@ Deno.test("protect --json: report shape, budget on the written file, same seed g
   }
 });
 
+Deno.test("protect --attacked haar-smooth: the Haar cascade is attacked and judged on the written file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "equalais-protect-haar-" });
+  try {
+    const out = `${dir}/out.jpg`;
+    const run = await runProtect([
+      "data/dev/aksel-andersson-w256.jpg",
+      "-o",
+      out,
+      "--attacked",
+      "haar-smooth",
+      "--refine-steps",
+      "0",
+      "--no-second-attempt",
+      "--json",
+      "--quiet",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as ProtectReport;
+    // The surrogate is judged beside every registered detector, with the real cascade's boxes.
+    assert.deepEqual(Object.keys(report.judges), [...DETECTOR_IDS, "haar-smooth"]);
+    assert.equal(report.judges["haar-smooth"].clean, 1);
+    assert.equal(report.judges["haar"].clean, 1);
+    assert.equal(report.fully_protected, true, JSON.stringify(report.judges["haar-smooth"]));
+    assert.equal(report.judges["haar-smooth"].protected, 0);
+    assert.equal(report.judges["haar-smooth"].after_jpeg75, 0);
+    assert.equal(report.judges["haar"].protected, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("protect refuses bad input in one line, exits non-zero and writes nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "equalais-protect-bad-" });
   try {
@@ -154,7 +185,7 @@ Deno.test("protect refuses bad input in one line, exits non-zero and writes noth
       [[input, "-o", out, "--message", ""], /hidden message must be a non-empty text/],
       [
         [input, "-o", out, "--preset", "every-family"],
-        /unknown preset "every-family"; choose from light, standard, strong, all-families$/m,
+        /unknown preset "every-family"; choose from light, standard, strong, all-families, standard-haar$/m,
       ],
       // An attacked set with no white-box member.
       [[input, "-o", out, "--attacked", "haar"], /--attacked: haar cannot be attacked/],

@@ -22,13 +22,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Face, WhiteBoxDetector } from "./types.ts";
 import type { RgbImage } from "../image/rgb_image.ts";
-import { HaarCascadeDetector, type HaarCascadeOptions } from "./haar_cascade.ts";
+import { HAAR_CASCADE_FILE, HaarCascadeDetector, type HaarCascadeOptions } from "./haar_cascade.ts";
 import { type HaarCascadeModel, parseHaarCascade } from "./haar_cascade_model.ts";
 import { evaluateLevel, type HaarLevel, haarPyramid, type HaarWindow } from "./haar_windows.ts";
 import { interpolationMatrix } from "../gradients/resize_bilinear_grad.ts";
 import { type Matrix, SeparableMap } from "../image/separable_map.ts";
 import { MODELS_DIR } from "../paths.ts";
-import { HAAR_CASCADE_FILE } from "./haar_cascade.ts";
 
 /** Options of the surrogate on top of the real cascade's. */
 export interface HaarSmoothOptions extends HaarCascadeOptions {
@@ -40,7 +39,11 @@ export interface HaarSmoothOptions extends HaarCascadeOptions {
   temperature?: number;
 }
 
-/** Stage margins are divided by this fraction of the stage's spread (see the class). */
+/**
+ * Stage margins are counted in this fraction of the stage's spread (the spread its sum would
+ * have if its stumps were fair coins), so the attack's hinge margin of 2 asks for half a
+ * spread below the threshold.
+ */
 const MARGIN_UNIT = 0.25;
 
 /** The windows one photo's faceLogits scores, and how its detection image was made. */
@@ -61,7 +64,8 @@ export interface HaarWindowPlan {
   windows: HaarWindow[];
 }
 
-let modelCache: Promise<HaarCascadeModel> | undefined;
+// Parsed cascades by folder: parsing the 900 kB file takes a moment, and workers load often.
+const modelCache = new Map<string, Promise<HaarCascadeModel>>();
 
 /** The white-box Haar surrogate; `detect` is the real cascade. */
 export class HaarSmoothDetector implements WhiteBoxDetector {
@@ -90,6 +94,7 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
   readonly #model: HaarCascadeModel;
   readonly #constants: SurrogateConstants;
   readonly #maps = new Map<string, SeparableMap>();
+  #mapsPhoto = "";
 
   private constructor(
     cascade: HaarCascadeDetector,
@@ -121,9 +126,13 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
     const cascade = await HaarCascadeDetector.load(options);
     try {
       const dir = options.dir ?? MODELS_DIR;
-      modelCache ??= Deno.readTextFile(`${dir}/${HAAR_CASCADE_FILE}`).then(parseHaarCascade);
-      modelCache.catch(() => (modelCache = undefined));
-      return new HaarSmoothDetector(cascade, await modelCache, {
+      let model = modelCache.get(dir);
+      if (!model) {
+        model = Deno.readTextFile(`${dir}/${HAAR_CASCADE_FILE}`).then(parseHaarCascade);
+        modelCache.set(dir, model);
+        model.catch(() => modelCache.delete(dir));
+      }
+      return new HaarSmoothDetector(cascade, await model, {
         ...options,
         nearStages,
         softness,
@@ -187,7 +196,7 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
       const grey = image.mul(this.#constants.greyWeights).sum(3, true) as tf.Tensor4D; // [1, H, W, 1]
       const small = H === plan.height && W === plan.width
         ? grey
-        : this.#map(`area:${H}x${W}->${plan.height}x${plan.width}`, () =>
+        : this.#map(`${H}x${W}`, "area", () =>
           new SeparableMap(areaMatrix(H, plan.height), areaMatrix(W, plan.width))).apply(grey);
       // Equalisation linearised at the current grey levels: lut(g) + slope(g) * (x - g).
       const n = plan.width * plan.height;
@@ -202,7 +211,7 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
       const equalised = small.mul(tf.tensor4d(gain, shape)).add(
         tf.tensor4d(offset, shape),
       ) as tf.Tensor4D;
-      const patches = this.#patches(equalised, plan); // [K, 576]
+      const patches = this.#patches(equalised, plan, `${H}x${W}`); // [K, 576]
       return this.#windowLogits(patches).reshape([1, -1]) as tf.Tensor2D;
     });
   }
@@ -233,7 +242,16 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
     for (const t of Object.values(this.#constants)) (t as tf.Tensor).dispose();
   }
 
-  #map(key: string, make: () => SeparableMap): SeparableMap {
+  /**
+   * A cached resampling map. Maps serve one photo size at a time (`photo`): a server
+   * protecting photos of many sizes would otherwise keep every size's.
+   */
+  #map(photo: string, key: string, make: () => SeparableMap): SeparableMap {
+    if (photo !== this.#mapsPhoto) {
+      for (const map of this.#maps.values()) map.dispose();
+      this.#maps.clear();
+      this.#mapsPhoto = photo;
+    }
     let map = this.#maps.get(key);
     if (!map) {
       map = make();
@@ -243,7 +261,7 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
   }
 
   /** The scored windows' 24x24 patches [K, 576], level by level. */
-  #patches(equalised: tf.Tensor4D, plan: HaarWindowPlan): tf.Tensor2D {
+  #patches(equalised: tf.Tensor4D, plan: HaarWindowPlan, photo: string): tf.Tensor2D {
     const side = this.#model.width;
     const byLevel = new Map<number, HaarWindow[]>();
     for (const w of plan.windows) {
@@ -255,7 +273,8 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
     for (const [index, windows] of byLevel) {
       const level = plan.levels[index];
       const map = this.#map(
-        `level:${plan.height}x${plan.width}->${level.height}x${level.width}`,
+        photo,
+        `level:${level.height}x${level.width}`,
         () =>
           new SeparableMap(
             linearMatrix(plan.height, level.height),

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { UserError } from "../errors.ts";
 import {
   ALL_FAMILIES_IDS,
+  ATTACKABLE_IDS,
   DEFAULT_SOURCE_IDS,
   parseDetectorList,
   WHITEBOX_IDS,
@@ -15,7 +16,13 @@ import { PROTECT_DEFAULTS } from "./defaults.ts";
 import { DEFAULT_PRESET_ID, getPreset, presetPerturbOptions, PRESETS } from "./presets.ts";
 
 Deno.test("strength presets are distinct, described, and grow in budget and steps", () => {
-  assert.deepEqual(PRESETS.map((p) => p.id), ["light", "standard", "strong", "all-families"]);
+  assert.deepEqual(PRESETS.map((p) => p.id), [
+    "light",
+    "standard",
+    "strong",
+    "all-families",
+    "standard-haar",
+  ]);
   assert.equal(getPreset(DEFAULT_PRESET_ID).id, "standard");
   const strength = PRESETS.slice(0, 3);
   const settings = strength.map(presetPerturbOptions);
@@ -64,12 +71,23 @@ Deno.test("every detector all-families attacks is white-box", () => {
   assert.deepEqual(missing, [], `not white-box yet: ${missing.join(", ")}`);
 });
 
+Deno.test("standard-haar is standard with the Haar surrogate attacked too", () => {
+  const preset = getPreset("standard-haar");
+  assert.ok(preset.description.length > 40 && !preset.description.includes("PENDING"));
+  const settings = presetPerturbOptions(preset);
+  const standard = presetPerturbOptions(getPreset("standard"));
+  assert.deepEqual(settings.detectors, [...DEFAULT_SOURCE_IDS, "haar-smooth"]);
+  assert.deepEqual({ ...settings, detectors: [] }, { ...standard, detectors: [] });
+  assert.ok(settings.detectors.every((id) => ATTACKABLE_IDS.includes(id)));
+});
+
 Deno.test("an unknown preset or detector names the known ones", () => {
   assert.throws(
     () => getPreset("max"),
     (e: Error) =>
       e instanceof UserError &&
-      e.message === 'unknown preset "max"; choose from light, standard, strong, all-families',
+      e.message ===
+        'unknown preset "max"; choose from light, standard, strong, all-families, standard-haar',
   );
   assert.throws(
     () => parseDetectorList("all-famlies"),
