@@ -22,6 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { interpolationMatrix } from "../gradients/resize_bilinear_grad.ts";
+import { areaMatrix } from "../image/area_matrix.ts";
 import type { Norm } from "./types.ts";
 import { type Matrix, SeparableMap } from "../image/separable_map.ts";
 
@@ -328,19 +329,4 @@ export function resizeByMatrices(
     map.dispose();
     return out;
   });
-}
-
-// Each output cell averages the input cells it covers (with fractional overlap).
-function areaMatrix(inSize: number, outSize: number): Float32Array {
-  const weights = new Float32Array(outSize * inSize);
-  const scale = inSize / outSize;
-  for (let o = 0; o < outSize; o++) {
-    const start = o * scale;
-    const end = start + scale;
-    for (let i = Math.floor(start); i < Math.min(inSize, Math.ceil(end)); i++) {
-      const overlap = Math.min(end, i + 1) - Math.max(start, i);
-      if (overlap > 0) weights[o * inSize + i] = overlap / scale;
-    }
-  }
-  return weights;
 }

@@ -27,6 +27,7 @@ import { type HaarCascadeModel, parseHaarCascade } from "./haar_cascade_model.ts
 import { evaluateLevel, type HaarLevel, haarPyramid, type HaarWindow } from "./haar_windows.ts";
 import { interpolationMatrix } from "../gradients/resize_bilinear_grad.ts";
 import { type Matrix, SeparableMap } from "../image/separable_map.ts";
+import { areaMatrix } from "../image/area_matrix.ts";
 import { MODELS_DIR } from "../paths.ts";
 
 /** Options of the surrogate on top of the real cascade's. */
@@ -197,7 +198,7 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
       const small = H === plan.height && W === plan.width
         ? grey
         : this.#map(`${H}x${W}`, "area", () =>
-          new SeparableMap(areaMatrix(H, plan.height), areaMatrix(W, plan.width))).apply(grey);
+          new SeparableMap(areaMap(H, plan.height), areaMap(W, plan.width))).apply(grey);
       // Equalisation linearised at the current grey levels: lut(g) + slope(g) * (x - g).
       const n = plan.width * plan.height;
       const offset = new Float32Array(n);
@@ -427,19 +428,9 @@ function linearMatrix(from: number, to: number): Matrix {
   return { values: interpolationMatrix(from, to, false, true), shape: [to, from] };
 }
 
-// OpenCV's INTER_AREA for a downscale: each output averages the inputs it covers.
-function areaMatrix(from: number, to: number): Matrix {
-  const values = new Float32Array(to * from);
-  const scale = from / to;
-  for (let o = 0; o < to; o++) {
-    const start = o * scale;
-    const end = start + scale;
-    for (let i = Math.floor(start); i < Math.min(from, Math.ceil(end)); i++) {
-      const overlap = Math.min(end, i + 1) - Math.max(start, i);
-      if (overlap > 0) values[o * from + i] = overlap / scale;
-    }
-  }
-  return { values, shape: [to, from] };
+// OpenCV's INTER_AREA for a downscale, as a resampling map's factor.
+function areaMap(from: number, to: number): Matrix {
+  return { values: areaMatrix(from, to), shape: [to, from] };
 }
 
 /**
