@@ -26,7 +26,8 @@ Deno.test("protect: --attacked names the attacked detectors; the old --detectors
     await t.step("new flag: one line, in the new flag's name", async () => {
       assert.deepEqual(await refused("protect.ts", [input, "-o", out, "--attacked", "haar"]), [
         "protect: error: --attacked: haar cannot be attacked (black-box); white-box ones " +
-        "are blazeface-back, blazeface-front, mediapipe-full, faceapi-ssd, faceboxes, faceapi-tiny",
+        "are blazeface-back, blazeface-front, mediapipe-full, faceapi-ssd, faceboxes, faceapi-tiny, " +
+        "haar-smooth",
       ]);
     });
     await t.step("old flag: the same check, after one deprecation line", async () => {
