@@ -1,5 +1,5 @@
 /**
- * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families]
+ * `deno task protect <input> -o <output> [--preset light|standard|strong|all-families|standard-haar]
  *   [--attack NAME] [--eps 10] [--no-escalation] [--steps 200] [--refine-steps 40]
  *   [--shrink-checks 6] [--region-checks 96] [--no-second-attempt]
  *   [--attacked LIST|all-whitebox|all-families] [--weights W1,W2,...] [--balance off|log|adaptive]
