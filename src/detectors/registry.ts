@@ -57,18 +57,15 @@ export const SURROGATES: readonly DetectorEntry[] = [
 /** Ids of the attack-only surrogates ("haar-smooth"). */
 export const SURROGATE_IDS: readonly string[] = SURROGATES.map((d) => d.id);
 
-/** Ids an attack can differentiate: the white-box detectors and the surrogates. */
-export const ATTACKABLE_IDS: readonly string[] = [
-  ...DETECTORS.filter((d) => d.kind === "whitebox").map((d) => d.id),
-  ...SURROGATE_IDS,
-];
-
 /** Ids of every registered detector. */
 export const DETECTOR_IDS: readonly string[] = DETECTORS.map((d) => d.id);
 
 /** Ids of the white-box detectors. */
 export const WHITEBOX_IDS: readonly string[] = DETECTORS.filter((d) => d.kind === "whitebox")
   .map((d) => d.id);
+
+/** Ids an attack can differentiate: the white-box detectors and the surrogates. */
+export const ATTACKABLE_IDS: readonly string[] = [...WHITEBOX_IDS, ...SURROGATE_IDS];
 
 /**
  * The white-box detectors a protection attacks by default: Human's BlazeFace family.
