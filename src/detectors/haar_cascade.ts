@@ -226,8 +226,9 @@ export class HaarCascadeDetector implements Detector {
   detect(image: RgbImage): Promise<Face[]> {
     try {
       const { minNeighbors } = this;
+      const scale = this.#scaleOf(image);
       const faces = this.#detectMultiScale(image, minNeighbors).map(({ box, count }): Face => ({
-        box,
+        box: box.map((v) => v / scale) as Face["box"],
         score: count / (count + Math.max(minNeighbors, 1)),
       }));
       return Promise.resolve(faces.sort((a, b) => b.score - a.score));
@@ -242,9 +243,7 @@ export class HaarCascadeDetector implements Detector {
    * detectionImage): what the surrogate's window search (haar_windows.ts) is checked against.
    */
   rawWindows(image: RgbImage): number[][] {
-    return this.#detectMultiScale(image, 0).map(({ box }) =>
-      box.map((v) => v * this.#scaleOf(image))
-    );
+    return this.#detectMultiScale(image, 0).map(({ box }) => box);
   }
 
   /**
@@ -272,27 +271,30 @@ export class HaarCascadeDetector implements Detector {
   }
 
   /**
-   * One pyramid level of a detection image: OpenCV's fixed-point linear resize to
-   * width x height, the call detectMultiScale makes for a level of scale factor `factor`.
+   * The pyramid levels of a detection image: OpenCV's fixed-point linear resize to each
+   * level's width x height, the calls detectMultiScale makes for those scale factors.
    */
-  resizeLevel(
+  resizeLevels(
     detection: { pixels: Uint8Array; width: number; height: number },
-    level: { width: number; height: number; factor: number },
-  ): Uint8Array {
+    levels: readonly { width: number; height: number; factor: number }[],
+  ): Uint8Array[] {
     const cv = this.#cv;
+    // One copy of the detection image for every level: this runs on every attack step.
     const src = new cv.Mat(detection.height, detection.width, cv.CV_8UC1);
     const dst = new cv.Mat();
     try {
       src.data.set(detection.pixels);
-      cv.resize(
-        src,
-        dst,
-        new cv.Size(level.width, level.height),
-        1 / level.factor,
-        1 / level.factor,
-        cv.INTER_LINEAR_EXACT,
-      );
-      return dst.data.slice();
+      return levels.map((level) => {
+        cv.resize(
+          src,
+          dst,
+          new cv.Size(level.width, level.height),
+          1 / level.factor,
+          1 / level.factor,
+          cv.INTER_LINEAR_EXACT,
+        );
+        return dst.data.slice();
+      });
     } finally {
       src.delete();
       dst.delete();
@@ -342,12 +344,11 @@ export class HaarCascadeDetector implements Detector {
     }
   }
 
-  /** detectMultiScale2 on the detection image; boxes in source pixels with their counts. */
+  /** detectMultiScale2 on the detection image; boxes in its pixels, with their counts. */
   #detectMultiScale(image: RgbImage, minNeighbors: number) {
     const classifier = this.#classifier;
     if (!classifier) throw new Error("haar: detector was disposed");
     const cv = this.#cv;
-    const scale = this.#scaleOf(image);
     const input = this.#detectionMat(image);
     const rects = new cv.RectVector();
     const counts = new cv.IntVector();
@@ -367,7 +368,7 @@ export class HaarCascadeDetector implements Detector {
       for (let i = 0; i < rects.size(); i++) {
         const r = rects.get(i);
         found.push({
-          box: [r.x / scale, r.y / scale, r.width / scale, r.height / scale],
+          box: [r.x, r.y, r.width, r.height],
           count: counts.get(i),
         });
       }

@@ -179,8 +179,9 @@ export class HaarSmoothDetector implements WhiteBoxDetector {
       window: this.#model.width,
     });
     const minPassed = Math.max(0, this.#model.stages.length - this.nearStages);
+    const pixels = this.#cascade.resizeLevels(detection, levels);
     const windows = levels.flatMap((level, i) =>
-      evaluateLevel(this.#model, level, this.#cascade.resizeLevel(detection, level), i, minPassed)
+      evaluateLevel(this.#model, level, pixels[i], i, minPassed)
     );
     const { lut, slope } = equalisationTable(grey);
     return { width, height, lut, slope, grey, levels, windows };
